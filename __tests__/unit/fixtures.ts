@@ -1,0 +1,60 @@
+import type { Discovery } from '../../src/plan/discovery.js'
+import type { Assignment } from '../../src/azure/role-assignments.js'
+import { readSettings, type Settings } from '../../src/settings/settings.js'
+import { ROLES } from '../../src/azure/roles.js'
+
+export const SUB = '11111111-2222-3333-4444-555555555555'
+export const KUBELET = '0a0a0a0a-0000-4000-8000-000000000001'
+export const REGISTRY_ID = `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerRegistry/registries/myacr01`
+
+export function settingsFor(inputs: Record<string, string> = {}): Settings {
+  const all: Record<string, string> = {
+    cluster: 'myAKSCluster',
+    'resource-group': 'myResourceGroup',
+    registry: 'myacr01',
+    'subscription-id': SUB,
+    'tenant-id': '99999999-9999-9999-9999-999999999999',
+    'client-id': '88888888-8888-8888-8888-888888888888',
+    ...inputs
+  }
+  return readSettings((name) => all[name] ?? '', { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://example.invalid' })
+}
+
+export function discoveryWith(assignments: Assignment[], mode: 'LegacyRegistryPermissions' | 'AbacRepositoryPermissions' = 'LegacyRegistryPermissions'): Discovery {
+  return {
+    cluster: {
+      id: `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerService/managedClusters/myAKSCluster`,
+      name: 'myAKSCluster',
+      resourceGroup: 'myResourceGroup',
+      subscriptionId: SUB,
+      location: 'westeurope',
+      kubelet: { kind: 'managed-identity', objectId: KUBELET, clientId: undefined, resourceId: undefined }
+    },
+    kubeletObjectId: KUBELET,
+    registry: {
+      id: REGISTRY_ID,
+      name: 'myacr01',
+      resourceGroup: 'myResourceGroup',
+      subscriptionId: SUB,
+      loginServer: 'myacr01.azurecr.io',
+      permissionsMode: mode,
+      publicNetworkAccess: 'Enabled'
+    },
+    assignments
+  }
+}
+
+let assignmentCount = 0
+
+export function assignment(role: keyof typeof ROLES, scope: string, overrides: Partial<Assignment> = {}): Assignment {
+  const name = overrides.name ?? `00000000-0000-4000-8000-${(++assignmentCount).toString(16).padStart(12, '0')}`
+  return {
+    id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`,
+    name,
+    scope,
+    roleGuid: ROLES[role],
+    principalId: KUBELET,
+    condition: undefined,
+    ...overrides
+  }
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from '@jest/globals'
+import { buildPlan } from '../../src/plan/plan.js'
+import { buildOutputs } from '../../src/report/outputs.js'
+import { buildSummary } from '../../src/report/summary.js'
+import type { RunRecord } from '../../src/report/run-record.js'
+import { assignment, discoveryWith, KUBELET, REGISTRY_ID, settingsFor } from './fixtures.js'
+
+function recordFor(mode: string): RunRecord {
+  const settings = settingsFor({ mode })
+  const discovery = discoveryWith(mode === 'detach' ? [assignment('AcrPull', REGISTRY_ID)] : [])
+  const plan = buildPlan(settings, discovery)
+  const steps = plan.steps.map((step) => ({
+    mode: step.mode,
+    results: step.changes.map((change) => ({
+      change,
+      outcome: change.kind === 'create-assignment' ? ('created' as const) : ('deleted' as const),
+      assignmentId: change.kind === 'create-assignment' ? `${REGISTRY_ID}/providers/Microsoft.Authorization/roleAssignments/${change.request.name}` : undefined
+    }))
+  }))
+  return { settings, discovery, plan, steps, error: undefined }
+}
+
+describe('outputs', () => {
+  it('name the registry, the kubelet and the assignment after attach', () => {
+    const outputs = buildOutputs(recordFor('attach'))
+    expect(outputs).toMatchObject({ 'registry-id': REGISTRY_ID, 'login-server': 'myacr01.azurecr.io', 'kubelet-object-id': KUBELET, role: 'AcrPull', changed: 'true' })
+    expect(outputs['role-assignment-id']).toMatch(/roleAssignments\/[0-9a-f-]{36}$/)
+  })
+  it('leave role-assignment-id empty after detach', () => {
+    expect(buildOutputs(recordFor('detach'))).toMatchObject({ 'role-assignment-id': '', role: '', changed: 'true' })
+  })
+  it('are empty but present when nothing was found', () => {
+    expect(buildOutputs({ settings: undefined, discovery: {}, plan: undefined, steps: [], error: new Error('x') })).toEqual({
+      'registry-id': '',
+      'login-server': '',
+      'kubelet-object-id': '',
+      'role-assignment-id': '',
+      role: '',
+      changed: 'false'
+    })
+  })
+})
+
+describe('summary', () => {
+  it('links the resources in the portal of the cloud and lists the change', () => {
+    const summary = buildSummary(recordFor('attach'))
+    expect(summary).toContain('https://portal.azure.com/#@99999999-9999-9999-9999-999999999999/resource/subscriptions/')
+    expect(summary).toContain('| attach | AcrPull')
+    expect(summary).toContain('✅ created')
+  })
+  it('uses the sovereign portal', () => {
+    const record = recordFor('attach')
+    record.settings = settingsFor({ environment: 'AzureChinaCloud', registry: 'myacr01.azurecr.cn' })
+    expect(buildSummary(record)).toContain('https://portal.azure.cn/#@')
+  })
+  it('shows the error of a failed run', () => {
+    const record = recordFor('attach')
+    record.error = new Error('Could not create the AcrPull role assignment')
+    expect(buildSummary(record)).toContain('❌ failed')
+    expect(buildSummary(record)).toContain('Could not create the AcrPull role assignment')
+  })
+})

@@ -1,0 +1,40 @@
+/**
+ * A failure explained for the person reading the job: what failed, the service's own code and
+ * words, and what to change. `code` keeps Azure's or Entra's error code for tooling and tests.
+ */
+export class ActionError extends Error {
+  readonly code: string | undefined
+  readonly hint: string | undefined
+
+  constructor(what: string, options: { code?: string; detail?: string; hint?: string; cause?: unknown } = {}) {
+    const parts = [what]
+    if (options.code || options.detail) parts.push(`${options.code ? `${options.code}: ` : ''}${options.detail ?? ''}`.trim())
+    if (options.hint) parts.push(options.hint)
+    super(parts.join('. ').replace(/\.\./g, '.'), { cause: options.cause })
+    this.name = 'ActionError'
+    this.code = options.code
+    this.hint = options.hint
+  }
+}
+
+/** The parts of an Azure SDK RestError (or any thrown value) that explanations need. */
+export interface ServiceFailure {
+  status: number | undefined
+  code: string | undefined
+  message: string
+}
+
+export function describeFailure(error: unknown): ServiceFailure {
+  if (typeof error !== 'object' || error === null) return { status: undefined, code: undefined, message: String(error) }
+  const candidate = error as { statusCode?: unknown; code?: unknown; message?: unknown; details?: unknown }
+  const status = typeof candidate.statusCode === 'number' ? candidate.statusCode : undefined
+  let code = typeof candidate.code === 'string' ? candidate.code : undefined
+  let message = typeof candidate.message === 'string' ? candidate.message : String(error)
+  // RestError keeps the ARM body in `details` when the SDK could not map it onto its own error type.
+  const body = candidate.details as { error?: { code?: unknown; message?: unknown } } | undefined
+  if (body?.error && typeof body.error.code === 'string') {
+    code = body.error.code
+    if (typeof body.error.message === 'string') message = body.error.message
+  }
+  return { status, code, message: message.trim() }
+}

@@ -1,0 +1,66 @@
+import type { TokenCredential } from '@azure/identity'
+import { createContainerService } from '@azure/arm-containerservice/api'
+import { get as getManagedCluster } from '@azure/arm-containerservice/api/managedClusters'
+import type { ResourceId } from '../settings/resource-id.js'
+import { ActionError, describeFailure } from './action-error.js'
+import { API_VERSIONS, modularClientOptions } from './arm-options.js'
+import type { Cloud } from './clouds.js'
+
+/** The identity the cluster's nodes pull images as. */
+export type KubeletIdentity =
+  | { kind: 'managed-identity'; objectId: string; clientId: string | undefined; resourceId: string | undefined }
+  | { kind: 'service-principal'; clientId: string }
+
+export interface Cluster {
+  id: string
+  name: string
+  resourceGroup: string
+  subscriptionId: string
+  location: string
+  kubelet: KubeletIdentity
+}
+
+export async function findCluster(credential: TokenCredential, cloud: Cloud, ref: ResourceId): Promise<Cluster> {
+  const context = createContainerService(credential, ref.subscriptionId, modularClientOptions(cloud, API_VERSIONS.containerService))
+  let cluster: Awaited<ReturnType<typeof getManagedCluster>>
+  try {
+    cluster = await getManagedCluster(context, ref.resourceGroup, ref.name)
+  } catch (error) {
+    const failure = describeFailure(error)
+    const hint =
+      failure.status === 404
+        ? "Check 'cluster', 'resource-group' and 'subscription-id'"
+        : failure.status === 403
+          ? `Grant the signed-in identity Reader (or 'Azure Kubernetes Service Cluster User Role' plus Reader) on ${ref.id}`
+          : undefined
+    throw new ActionError(`Could not read AKS cluster '${ref.name}' in resource group '${ref.resourceGroup}'`, {
+      code: failure.code,
+      detail: failure.message,
+      hint,
+      cause: error
+    })
+  }
+  return {
+    id: cluster.id ?? ref.id,
+    name: cluster.name ?? ref.name,
+    resourceGroup: ref.resourceGroup,
+    subscriptionId: ref.subscriptionId,
+    location: cluster.location,
+    kubelet: kubeletIdentityOf(cluster, ref)
+  }
+}
+
+function kubeletIdentityOf(
+  cluster: { identityProfile?: Record<string, { objectId?: string; clientId?: string; resourceId?: string }>; servicePrincipalProfile?: { clientId?: string } },
+  ref: ResourceId
+): KubeletIdentity {
+  const kubelet = cluster.identityProfile?.kubeletidentity
+  if (kubelet?.objectId) {
+    return { kind: 'managed-identity', objectId: kubelet.objectId, clientId: kubelet.clientId, resourceId: kubelet.resourceId }
+  }
+  const clientId = cluster.servicePrincipalProfile?.clientId
+  if (clientId && clientId.toLowerCase() !== 'msi') return { kind: 'service-principal', clientId }
+  throw new ActionError(`AKS cluster '${ref.name}' reports neither a kubelet identity nor a service principal`, {
+    hint: 'The cluster may still be provisioning; re-run when `az aks show` reports provisioningState Succeeded'
+  })
+}

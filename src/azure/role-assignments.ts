@@ -1,0 +1,166 @@
+import type { TokenCredential } from '@azure/identity'
+import { AuthorizationManagementClient } from '@azure/arm-authorization'
+import { ActionError, describeFailure } from './action-error.js'
+import type { Cloud } from './clouds.js'
+import { defaultScope } from './clouds.js'
+import { CONDITION_VERSION } from './repository-condition.js'
+import { roleDefinitionId, roleGuidOf } from './roles.js'
+
+export interface Assignment {
+  id: string
+  name: string
+  scope: string
+  roleGuid: string
+  principalId: string
+  condition: string | undefined
+}
+
+export interface AssignmentRequest {
+  scope: string
+  name: string
+  roleGuid: string
+  roleName: string
+  principalId: string
+  condition: string | undefined
+}
+
+export type CreateOutcome = { created: true; assignment: Assignment } | { created: false; reason: 'exists' }
+
+/** Waits between tries while Entra replicates a new principal to ARM (PrincipalNotFound). */
+const REPLICATION_BACKOFF_MS = [1000, 2000, 4000, 8000, 15000, 30000]
+
+/**
+ * The authorization client puts scopes and IDs into its URL templates verbatim after a slash of its
+ * own (`/{scope}/providers/...`); a leading slash would make `//subscriptions/...`, which URL
+ * parsing reads as a host name and drops from the path.
+ */
+function relative(scopeOrId: string): string {
+  return scopeOrId.replace(/^\/+/, '')
+}
+
+export class RoleAssignments {
+  private readonly client: AuthorizationManagementClient
+  private readonly sleep: (ms: number) => Promise<void>
+
+  constructor(credential: TokenCredential, cloud: Cloud, subscriptionId: string, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))) {
+    this.client = new AuthorizationManagementClient(credential, subscriptionId, {
+      endpoint: cloud.armEndpoint,
+      credentialScopes: [defaultScope(cloud.armAudience)],
+      userAgentOptions: { userAgentPrefix: 'aks-acr-action' }
+    })
+    this.sleep = sleep
+  }
+
+  /** Assignments at the scope and above it (inherited ones included), for every principal. */
+  async listAtScope(scope: string): Promise<Assignment[]> {
+    const found: Assignment[] = []
+    try {
+      for await (const item of this.client.roleAssignments.listForScope(relative(scope), { filter: 'atScope()' })) {
+        found.push({
+          id: item.id!,
+          name: item.name!,
+          scope: item.scope!,
+          roleGuid: roleGuidOf(item.roleDefinitionId),
+          principalId: item.principalId!.toLowerCase(),
+          condition: item.condition ?? undefined
+        })
+      }
+    } catch (error) {
+      const failure = describeFailure(error)
+      throw new ActionError(`Could not list role assignments on ${scope}`, {
+        code: failure.code,
+        detail: failure.message,
+        hint: failure.status === 403 ? `Grant the signed-in identity Reader on ${scope}` : undefined,
+        cause: error
+      })
+    }
+    return found
+  }
+
+  /**
+   * One PUT under a deterministic name. A 409 means another run (or `az aks update --attach-acr`)
+   * got there first, which is what this run wanted; PrincipalNotFound means a new kubelet identity
+   * has not replicated yet, so it is retried with bounded backoff.
+   */
+  async create(request: AssignmentRequest, callerObjectId: string | undefined): Promise<CreateOutcome> {
+    const subscriptionId = request.scope.split('/')[2]!
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const created = await this.client.roleAssignments.create(relative(request.scope), request.name, {
+          roleDefinitionId: roleDefinitionId(subscriptionId, request.roleGuid),
+          principalId: request.principalId,
+          // Without the type ARM looks the principal up in Entra and fails on fresh identities.
+          principalType: 'ServicePrincipal',
+          description: 'Image pull for the AKS kubelet identity, granted by the aks-acr GitHub Action',
+          ...(request.condition ? { condition: request.condition, conditionVersion: CONDITION_VERSION } : {})
+        })
+        return {
+          created: true,
+          assignment: {
+            id: created.id!,
+            name: created.name!,
+            scope: created.scope ?? request.scope,
+            roleGuid: request.roleGuid,
+            principalId: request.principalId,
+            condition: created.condition ?? undefined
+          }
+        }
+      } catch (error) {
+        const failure = describeFailure(error)
+        if (failure.status === 409 && failure.code === 'RoleAssignmentExists') return { created: false, reason: 'exists' }
+        const delay = REPLICATION_BACKOFF_MS[attempt]
+        if (failure.code === 'PrincipalNotFound' && delay !== undefined) {
+          await this.sleep(delay)
+          continue
+        }
+        throw explainWriteFailure('create', request.roleName, request.scope, request.principalId, failure, callerObjectId, error)
+      }
+    }
+  }
+
+  async delete(assignment: Assignment, roleName: string, callerObjectId: string | undefined): Promise<boolean> {
+    try {
+      const response = await this.client.roleAssignments.deleteById(relative(assignment.id))
+      // ARM answers 204 with no body when someone else deleted it first.
+      return response?.id !== undefined
+    } catch (error) {
+      const failure = describeFailure(error)
+      if (failure.status === 404) return false
+      throw explainWriteFailure('delete', roleName, assignment.scope, assignment.principalId, failure, callerObjectId, error)
+    }
+  }
+}
+
+function explainWriteFailure(
+  verb: 'create' | 'delete',
+  roleName: string,
+  scope: string,
+  principalId: string,
+  failure: ReturnType<typeof describeFailure>,
+  callerObjectId: string | undefined,
+  cause: unknown
+): ActionError {
+  const what = `Could not ${verb} the ${roleName} role assignment for principal ${principalId} on ${scope}`
+  if (failure.status === 403) {
+    const action = verb === 'create' ? 'write' : 'delete'
+    const caller = callerObjectId ? ` (object ID ${callerObjectId})` : ''
+    return new ActionError(what, {
+      code: failure.code,
+      detail: failure.message,
+      hint:
+        `The signed-in identity${caller} lacks Microsoft.Authorization/roleAssignments/${action} on the registry. ` +
+        `Grant it 'Role Based Access Control Administrator' (least privilege; it can be limited to assigning ${roleName}), ` +
+        `'User Access Administrator' or 'Owner' on ${scope} or its resource group`,
+      cause
+    })
+  }
+  if (failure.code === 'PrincipalNotFound') {
+    return new ActionError(what, {
+      code: failure.code,
+      detail: failure.message,
+      hint: 'The kubelet identity is still replicating in Entra ID after a few minutes of retries; re-run the job shortly',
+      cause
+    })
+  }
+  return new ActionError(what, { code: failure.code, detail: failure.message, cause })
+}

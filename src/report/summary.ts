@@ -1,0 +1,64 @@
+import type { ChangeResult } from '../steps/apply-plan.js'
+import { portalLink } from './portal-links.js'
+import type { RunRecord } from './run-record.js'
+
+const OUTCOME_TEXT: Record<ChangeResult['outcome'], string> = {
+  created: '✅ created',
+  'already-exists': '➖ already existed (created concurrently)',
+  kept: '➖ unchanged, already existed',
+  deleted: '🗑️ deleted',
+  'already-gone': '➖ already gone'
+}
+
+/** Pure: the job summary in Markdown. Names and IDs only; no token ever reaches the record. */
+export function buildSummary(record: RunRecord): string {
+  const { settings, discovery, plan } = record
+  const lines: string[] = []
+  const modes = settings?.modes.join(', ') ?? 'not started'
+  lines.push(`## AKS and ACR: ${modes} ${record.error ? '❌ failed' : '✅ done'}`, '')
+
+  if (settings) {
+    const link = (id: string, label: string, blade = '') => `[${escape(label)}](${portalLink(settings.cloud, settings.signIn.tenantId, id, blade)})`
+    lines.push('| | |', '|---|---|')
+    const cluster = discovery.cluster
+    lines.push(
+      `| Cluster | ${cluster ? `${link(cluster.id, cluster.name)} in ${escape(cluster.resourceGroup)} (${cluster.location})` : `${escape(settings.cluster.name)} (not read)`} |`
+    )
+    if (cluster) {
+      const kind = cluster.kubelet.kind === 'managed-identity' ? 'managed identity' : `service principal ${cluster.kubelet.clientId}`
+      lines.push(`| Kubelet identity | ${kind}, object ID \`${discovery.kubeletObjectId ?? 'unresolved'}\` |`)
+    }
+    const registry = discovery.registry
+    if (registry) {
+      const mode = registry.permissionsMode === 'AbacRepositoryPermissions' ? 'RBAC registry + ABAC repository permissions' : 'RBAC registry permissions'
+      lines.push(`| Registry | ${link(registry.id, registry.name)} \`${registry.loginServer}\`, ${mode} |`)
+      if (plan) lines.push(`| Pull role | ${plan.role.name}${settings.repositories.length ? `, limited to ${settings.repositories.map((r) => `\`${r}\``).join(', ')}` : ''} |`)
+    }
+    lines.push(`| Signed in as | client \`${settings.signIn.clientId}\` in tenant \`${settings.signIn.tenantId}\` (${settings.cloud.name}) |`, '')
+
+    if (record.steps.length > 0) {
+      lines.push('### Changes', '', '| Step | Role assignment | Scope | Result |', '|---|---|---|---|')
+      for (const step of record.steps) {
+        for (const result of step.results) {
+          const { change } = result
+          const role = change.kind === 'create-assignment' ? change.request.roleName : change.roleName
+          const scope = change.kind === 'create-assignment' ? change.request.scope : change.assignment.scope
+          const id = result.assignmentId ?? (change.kind === 'create-assignment' ? undefined : change.assignment.id)
+          const name = id ? `\`${id.split('/').pop()}\`` : ''
+          lines.push(`| ${step.mode} | ${role} ${name} | ${registry && scope.toLowerCase() === registry.id.toLowerCase() ? link(registry.id, registry.name, 'users') : escape(scope)} | ${OUTCOME_TEXT[result.outcome]} |`)
+        }
+        if (step.results.length === 0) lines.push(`| ${step.mode} | none for the kubelet identity | | ➖ nothing to remove |`)
+      }
+      lines.push('')
+    }
+    const notes = plan?.steps.flatMap((step) => step.notes) ?? []
+    if (notes.length > 0) lines.push('### Notes', '', ...notes.map((note) => `- ${escape(note)}`), '')
+  }
+
+  if (record.error) lines.push('### Error', '', '```text', record.error.message, '```', '')
+  return lines.join('\n')
+}
+
+function escape(text: string): string {
+  return text.replace(/\|/g, '\\|')
+}

@@ -1,0 +1,102 @@
+import { CLOUD_NAMES, CLOUDS, type Cloud, type CloudName } from '../azure/clouds.js'
+import { parseClusterRef } from './cluster-ref.js'
+import { InputError } from './input-error.js'
+import { parseModes, type Mode } from './modes.js'
+import { parseRegistryRef, type RegistryRef } from './registry-ref.js'
+import { parseRepositories } from './repositories.js'
+import { isGuid, type ResourceId } from './resource-id.js'
+
+/** Everything a run needs to know, read and checked once before any request leaves the runner. */
+export interface Settings {
+  modes: Mode[]
+  cluster: ResourceId
+  registry: RegistryRef
+  /** Repository names or prefixes (ending in `*`) that an ABAC-mode pull assignment is limited to. */
+  repositories: string[]
+  /** The subscription searched for a registry given by name or login server. */
+  subscriptionId: string
+  signIn: SignInSettings
+  cloud: Cloud
+}
+
+export interface SignInSettings {
+  tenantId: string
+  clientId: string
+  audience: string
+  /** Where the runner hands out OIDC tokens; absent when the job lacks `id-token: write`. */
+  oidcRequestUrl: string | undefined
+}
+
+/** Reads one input as the runner passes it (`INPUT_<NAME>`); injected so tests need no environment. */
+export type InputReader = (name: string) => string
+
+export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Settings {
+  const modes = parseModes(getInput('mode') || 'attach')
+  const cloud = readCloud(getInput)
+
+  const subscriptionInput = getInput('subscription-id').trim() || env.AZURE_SUBSCRIPTION_ID?.trim() || ''
+  if (subscriptionInput && !isGuid(subscriptionInput)) {
+    throw new InputError('subscription-id', `'${subscriptionInput}' is not a subscription ID (a GUID)`)
+  }
+  const cluster = parseClusterRef(getInput('cluster'), getInput('resource-group'), subscriptionInput.toLowerCase() || undefined)
+
+  const registryInput = getInput('registry').trim()
+  if (registryInput.length === 0) {
+    throw new InputError('registry', `is required for mode ${modes.join(', ')}: give the registry's name, login server or resource ID`)
+  }
+  const registry = parseRegistryRef(registryInput, cloud.acrSuffix)
+  const repositories = parseRepositories(getInput('repositories'))
+
+  return {
+    modes,
+    cluster,
+    registry,
+    repositories,
+    subscriptionId: subscriptionInput.toLowerCase() || cluster.subscriptionId,
+    signIn: readSignIn(getInput, env),
+    cloud
+  }
+}
+
+function readSignIn(getInput: InputReader, env: NodeJS.ProcessEnv): SignInSettings {
+  const tenantId = getInput('tenant-id').trim() || env.AZURE_TENANT_ID?.trim() || ''
+  if (!tenantId) throw new InputError('tenant-id', 'is required: set it or AZURE_TENANT_ID to the Entra ID tenant of the identity to sign in as')
+  if (!isGuid(tenantId) && !/^[a-z0-9][-a-z0-9.]*\.[a-z]{2,}$/i.test(tenantId)) {
+    throw new InputError('tenant-id', `'${tenantId}' is neither a tenant ID (a GUID) nor a tenant domain`)
+  }
+  const clientId = getInput('client-id').trim() || env.AZURE_CLIENT_ID?.trim() || ''
+  if (!clientId) {
+    throw new InputError('client-id', 'is required: set it or AZURE_CLIENT_ID to the application (client) ID that holds the federated credential')
+  }
+  if (!isGuid(clientId)) throw new InputError('client-id', `'${clientId}' is not an application (client) ID (a GUID)`)
+  const audience = getInput('audience').trim() || 'api://AzureADTokenExchange'
+  const oidcRequestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL?.trim() || undefined
+  return { tenantId, clientId, audience, oidcRequestUrl }
+}
+
+function readCloud(getInput: InputReader): Cloud {
+  const raw = getInput('environment').trim() || 'AzureCloud'
+  const name = CLOUD_NAMES.find((candidate) => candidate.toLowerCase() === raw.toLowerCase())
+  if (!name) throw new InputError('environment', `'${raw}' is not a cloud; use one of ${CLOUD_NAMES.join(', ')}`)
+  const base = CLOUDS[name as CloudName]
+  return {
+    ...base,
+    armEndpoint: readEndpoint(getInput, 'arm-endpoint') ?? base.armEndpoint,
+    authorityHost: readEndpoint(getInput, 'authority-host') ?? base.authorityHost,
+    graphEndpoint: readEndpoint(getInput, 'graph-endpoint') ?? base.graphEndpoint
+  }
+}
+
+function readEndpoint(getInput: InputReader, input: string): string | undefined {
+  const raw = getInput(input).trim()
+  if (!raw) return undefined
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new InputError(input, `'${raw}' is not a URL`)
+  }
+  // Tokens travel to these endpoints; the Azure SDK refuses to send them over plain http anyway.
+  if (url.protocol !== 'https:') throw new InputError(input, `'${raw}' must be an https:// URL`)
+  return url.origin + url.pathname.replace(/\/+$/, '')
+}

@@ -1,0 +1,16 @@
+import type { TokenCredential } from '@azure/identity'
+import type { Cloud } from '../azure/clouds.js'
+import { RoleAssignments } from '../azure/role-assignments.js'
+
+/** The signed-in identity and the clients built on it, shared by the steps of one run. */
+export interface AzureSession {
+  credential: TokenCredential
+  cloud: Cloud
+  callerObjectId: string | undefined
+  /** Role assignments are addressed by scope, so one client serves every subscription. */
+  roleAssignments: RoleAssignments
+}
+
+export function createSession(credential: TokenCredential, cloud: Cloud, subscriptionId: string, callerObjectId: string | undefined): AzureSession {
+  return { credential, cloud, callerObjectId, roleAssignments: new RoleAssignments(credential, cloud, subscriptionId) }
+}
