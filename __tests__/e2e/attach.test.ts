@@ -132,6 +132,18 @@ describe('attach', () => {
     expect(new Set(results.map((r) => r.outputs['role-assignment-id'])).size).toBe(1)
   })
 
+  it('from 8 concurrent runs converges too when ARM answers 200 to a repeated identical PUT', async () => {
+    const { cluster, registry } = freshPair(world)
+    twin.state.sameNamePut = 'ok'
+    twin.latencyMs = 50
+    const results = await Promise.all(Array.from({ length: 8 }, () => run(world, baseInputs(world, cluster, registry.name))))
+    twin.latencyMs = 0
+    twin.state.sameNamePut = 'conflict'
+    expect(results.map((r) => r.exitCode)).toEqual(Array(8).fill(0))
+    expect(twin.roleAssignments({ scope: registry.id, principalId: cluster.pullPrincipalId })).toHaveLength(1)
+    expect(results.filter((r) => r.outputs.changed === 'true')).toHaveLength(1)
+  })
+
   it('grants a service-principal cluster through its service principal, resolved with Microsoft Graph', async () => {
     const { cluster, registry } = freshPair(world, { identity: 'servicePrincipal' })
     const result = await run(world, baseInputs(world, cluster, registry.name))

@@ -63,6 +63,26 @@ describe('sign-in failures', () => {
     expectNoSecrets(result, [requestToken])
   })
 
+  it("understands Entra's per-field codes (AADSTS700213) as a subject mismatch too", async () => {
+    const { cluster, registry } = freshPair(world)
+    const subject = 'repo:octo-org/octo-app:pull_request'
+    twin.state.ficErrorStyle = 'specific'
+    const result = await run(world, baseInputs(world, cluster, registry.name), { ACTIONS_ID_TOKEN_REQUEST_TOKEN: twin.github.requestToken({ sub: subject }) })
+    twin.state.ficErrorStyle = 'legacy'
+    expect(result.exitCode).toBe(1)
+    expect(errorAnnotation(result.log)).toContain('AADSTS700213')
+    expect(errorAnnotation(result.log)).toContain(`subject '${subject}'`)
+  })
+
+  it('names tenant-id when the tenant does not exist', async () => {
+    const { cluster, registry } = freshPair(world)
+    const tenant = randomUUID()
+    const result = await run(world, { ...baseInputs(world, cluster, registry.name), 'tenant-id': tenant })
+    expect(result.exitCode).toBe(1)
+    expect(errorAnnotation(result.log)).toContain(`tenant '${tenant}' could not be resolved`)
+    expect(errorAnnotation(result.log)).toContain("Check 'tenant-id'")
+  })
+
   it('names client-id and tenant-id when the application is not in the tenant', async () => {
     const { cluster, registry } = freshPair(world)
     const result = await run(world, { ...baseInputs(world, cluster, registry.name), 'client-id': randomUUID() })

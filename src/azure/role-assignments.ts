@@ -86,6 +86,9 @@ export class RoleAssignments {
     const subscriptionId = request.scope.split('/')[2]!
     for (let attempt = 0; ; attempt++) {
       try {
+        // ARM answers 201 when it created the assignment and 200 when an identical one already had
+        // this name (a concurrent run with the same deterministic name); only 201 is a change.
+        let status = 0
         const created = await this.client.roleAssignments.create(relative(request.scope), request.name, {
           roleDefinitionId: roleDefinitionId(subscriptionId, request.roleGuid),
           principalId: request.principalId,
@@ -93,7 +96,8 @@ export class RoleAssignments {
           principalType: 'ServicePrincipal',
           description: 'Image pull for the AKS kubelet identity, granted by the aks-acr GitHub Action',
           ...(request.condition ? { condition: request.condition, conditionVersion: CONDITION_VERSION } : {})
-        })
+        }, { onResponse: (response) => (status = response.status) })
+        if (status === 200) return { created: false, reason: 'exists' }
         return {
           created: true,
           assignment: {

@@ -36,7 +36,7 @@ export async function signIn(settings: SignInSettings, cloud: Cloud): Promise<Si
   try {
     token = await credential.getToken(defaultScope(cloud.armAudience))
   } catch (error) {
-    throw explainSignInFailure(error, settings, github.lastClaims)
+    throw explainSignInFailure(error, settings, github.lastClaims, cloud.authorityHost)
   }
   core.setSecret(token.token)
   return { credential, callerObjectId: objectIdOf(token.token) }
@@ -51,12 +51,24 @@ function objectIdOf(accessToken: string): string | undefined {
   }
 }
 
-export function explainSignInFailure(error: unknown, settings: SignInSettings, claims: FederationClaims | undefined): ActionError {
+export function explainSignInFailure(
+  error: unknown,
+  settings: SignInSettings,
+  claims: FederationClaims | undefined,
+  authorityHost = 'the authority host'
+): ActionError {
   const text = error instanceof Error ? error.message : String(error)
   if (/ACTIONS_ID_TOKEN_REQUEST|Failed to get ID Token/i.test(text)) {
     return new ActionError('Could not get an OIDC token from GitHub', {
       detail: firstLine(text),
       hint: 'Check that the job has `permissions: id-token: write`; the runner refused or could not issue a token'
+    })
+  }
+  if (/endpoints_resolution_error/.test(text)) {
+    return new ActionError(`Sign-in to Entra ID failed: tenant '${settings.tenantId}' could not be resolved at ${authorityHost}`, {
+      code: 'endpoints_resolution_error',
+      hint: "Check 'tenant-id', and 'environment' or 'authority-host': the tenant does not exist in this cloud",
+      cause: error
     })
   }
   const code = /AADSTS(\d+)/.exec(text)?.[0]

@@ -1,0 +1,225 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { Router, TwinRequest, TwinResponse } from './http.ts'
+import { createSigningKey, decodeJwt, nowSeconds, signJwt, verifySignature } from './jwt.ts'
+import type { Claims, SigningKey } from './jwt.ts'
+import type { TwinState } from './state.ts'
+import { GITHUB_ISSUER } from './github-oidc.ts'
+
+export const ARM_AUDIENCES = [
+  'https://management.core.windows.net/',
+  'https://management.core.windows.net',
+  'https://management.azure.com/',
+  'https://management.azure.com',
+  'https://management.core.chinacloudapi.cn/',
+  'https://management.chinacloudapi.cn/',
+  'https://management.chinacloudapi.cn',
+  'https://management.core.usgovcloudapi.net/',
+  'https://management.usgovcloudapi.net/',
+  'https://management.usgovcloudapi.net'
+]
+export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', 'https://graph.microsoft.com/', '00000003-0000-0000-c000-000000000000']
+export const AKS_SERVER_APP = '6dae42f8-4368-4678-94ff-3960e28e3630'
+const OTHER_RESOURCES = [AKS_SERVER_APP, 'https://containerregistry.azure.net']
+const KNOWN_RESOURCES = [...ARM_AUDIENCES, ...GRAPH_AUDIENCES, ...OTHER_RESOURCES]
+
+const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+const FIC_DOC = 'https://learn.microsoft.com/entra/workload-id/workload-identity-federation'
+
+/** Entra's own timestamp style inside error texts: `2024-05-31 14:26:23Z`. */
+const entraTime = (d = new Date()) => d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')
+/** The 7-digit-fraction ISO form Entra uses inside AADSTS700024. */
+const longIso = (s: number) => new Date(s * 1000).toISOString().replace(/\.\d+Z$/, '.0000000Z')
+
+export function aadError(status: number, error: string, code: number, text: string): TwinResponse {
+  const trace = randomUUID()
+  const correlation = randomUUID()
+  const ts = entraTime()
+  return {
+    status,
+    headers: { 'x-ms-request-id': trace, 'client-request-id': correlation },
+    body: {
+      error,
+      error_description: `AADSTS${code}: ${text} Trace ID: ${trace} Correlation ID: ${correlation} Timestamp: ${ts}`,
+      error_codes: [code],
+      timestamp: ts,
+      trace_id: trace,
+      correlation_id: correlation,
+      error_uri: `https://login.microsoftonline.com/error?code=${code}`
+    }
+  }
+}
+
+export type TokenCheck =
+  | { ok: true; claims: Claims }
+  | { ok: false; reason: 'missing' | 'malformed' | 'signature' | 'expired'; claims?: Claims }
+
+export interface Entra {
+  key: SigningKey
+  /** Checks signature and lifetime of a bearer token; audience is each service's business. */
+  checkBearer(authorization: string | undefined): TokenCheck
+  register(router: Router): void
+}
+
+function form(req: TwinRequest): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of new URLSearchParams(req.body.toString('utf8'))) out[k] = v
+  return out
+}
+
+export function createEntra(state: TwinState, githubKey: SigningKey): Entra {
+  const key = createSigningKey()
+
+  const metadata = (req: TwinRequest, tenant: string): TwinResponse => {
+    const t = state.tenant(tenant)
+    const generic = /^(common|organizations|consumers)$/i.test(tenant)
+    if (!t && !generic) {
+      return aadError(400, 'invalid_tenant', 90002,
+        `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`)
+    }
+    const id = t ? t.id : '{tenantid}'
+    const b = req.baseUrl
+    return {
+      status: 200,
+      body: {
+        token_endpoint: `${b}/${id}/oauth2/v2.0/token`,
+        token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+        jwks_uri: `${b}/${id}/discovery/v2.0/keys`,
+        response_modes_supported: ['query', 'fragment', 'form_post'],
+        subject_types_supported: ['pairwise'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+        scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+        issuer: `${b}/${id}/v2.0`,
+        request_uri_parameter_supported: false,
+        userinfo_endpoint: `${b}/oidc/userinfo`,
+        authorization_endpoint: `${b}/${id}/oauth2/v2.0/authorize`,
+        device_authorization_endpoint: `${b}/${id}/oauth2/v2.0/devicecode`,
+        http_logout_supported: true,
+        frontchannel_logout_supported: true,
+        end_session_endpoint: `${b}/${id}/oauth2/v2.0/logout`,
+        claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+        kerberos_endpoint: `${b}/${id}/kerberos`,
+        tenant_region_scope: 'NA',
+        cloud_instance_name: 'microsoftonline.com',
+        cloud_graph_host_name: 'graph.windows.net',
+        msgraph_host: 'graph.microsoft.com',
+        rbac_url: 'https://pas.windows.net'
+      }
+    }
+  }
+
+  const ficMismatch = (iss: string, sub: string, aud: string, app: { federatedCredentials: { issuer: string; subject: string; audiences: string[] }[] }): TwinResponse => {
+    if (state.ficErrorStyle === 'specific') {
+      const fics = app.federatedCredentials
+      const tail = `Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. ${FIC_DOC}`
+      if (!fics.some((f) => f.issuer === iss)) {
+        return aadError(401, 'invalid_client', 700211, `No matching federated identity record found for presented assertion issuer '${iss}'. ${tail}`)
+      }
+      if (!fics.some((f) => f.issuer === iss && f.subject === sub)) {
+        return aadError(401, 'invalid_client', 700213, `No matching federated identity record found for presented assertion subject '${sub}'. ${tail}`)
+      }
+      return aadError(401, 'invalid_client', 700212, `No matching federated identity record found for presented assertion audience '${aud}'. ${tail}`)
+    }
+    return aadError(400, 'invalid_request', 70021,
+      `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${aud}'. ${FIC_DOC}`)
+  }
+
+  const token = (req: TwinRequest, tenantParam: string): TwinResponse => {
+    const f = form(req)
+    const tenant = state.tenant(tenantParam)
+    if (!tenant) return metadata(req, tenantParam)
+    if (f.grant_type !== 'client_credentials') {
+      return aadError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${f.grant_type ?? ''}'.`)
+    }
+    const app = state.app(tenant.id, f.client_id ?? '')
+    if (!app) {
+      return aadError(400, 'unauthorized_client', 700016,
+        `Application with identifier '${f.client_id ?? ''}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`)
+    }
+    if (!f.client_assertion || f.client_assertion_type !== JWT_BEARER) {
+      return aadError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+    }
+    const jwt = decodeJwt(f.client_assertion)
+    if (!jwt || !verifySignature(jwt, githubKey)) {
+      return aadError(400, 'invalid_request', 50027, 'JWT token is invalid or malformed.')
+    }
+    const c = jwt.payload
+    const now = nowSeconds()
+    const exp = Number(c.exp)
+    const nbf = Number(c.nbf ?? c.iat ?? 0)
+    if (!Number.isFinite(exp) || now >= exp || now < nbf) {
+      return aadError(401, 'invalid_client', 700024,
+        `Client assertion is not within its valid time range. Current time: ${new Date().toISOString().replace(/Z$/, '0000Z')}, assertion valid from ${longIso(nbf)}, expiry time of assertion ${longIso(Number.isFinite(exp) ? exp : 0)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`)
+    }
+    const iss = String(c.iss ?? '')
+    const sub = String(c.sub ?? '')
+    const auds = Array.isArray(c.aud) ? c.aud.map(String) : [String(c.aud ?? '')]
+    // Entra trusts only the issuer whose key signed the assertion: here, GitHub's.
+    const match = iss === GITHUB_ISSUER && app.federatedCredentials.some(
+      (fc) => fc.issuer === iss && fc.subject === sub && auds.some((a) => fc.audiences.includes(a))
+    )
+    if (!match) return ficMismatch(iss, sub, auds.join(','), app)
+
+    const scopes = (f.scope ?? '').split(' ').filter((s) => s && !/^(openid|profile|offline_access)$/.test(s))
+    const scope = scopes[0] ?? ''
+    if (!scope.endsWith('/.default')) {
+      return aadError(400, 'invalid_scope', 1002012,
+        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`)
+    }
+    const resource = scope.slice(0, -'/.default'.length)
+    if (!KNOWN_RESOURCES.includes(resource)) {
+      return aadError(400, 'invalid_resource', 500011,
+        `The resource principal named ${resource} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`)
+    }
+    const isGraph = GRAPH_AUDIENCES.includes(resource)
+    const stsIss = `https://sts.windows.net/${tenant.id}/`
+    const claims: Claims = {
+      aud: resource,
+      iss: stsIss,
+      iat: now,
+      nbf: now,
+      exp: now + 3600,
+      aio: randomBytes(16).toString('base64url'),
+      appid: app.clientId,
+      appidacr: '2',
+      idp: stsIss,
+      idtyp: 'app',
+      oid: app.objectId,
+      rh: randomBytes(12).toString('base64url'),
+      sub: app.objectId,
+      tid: tenant.id,
+      uti: randomBytes(16).toString('base64url'),
+      ver: '1.0',
+      ...(isGraph && app.graphRead ? { roles: ['Application.Read.All'] } : {})
+    }
+    return {
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: signJwt(key, claims) }
+    }
+  }
+
+  return {
+    key,
+    checkBearer(authorization) {
+      if (!authorization || !/^Bearer\s+\S/i.test(authorization)) return { ok: false, reason: 'missing' }
+      const jwt = decodeJwt(authorization.replace(/^Bearer\s+/i, '').trim())
+      if (!jwt) return { ok: false, reason: 'malformed' }
+      if (!verifySignature(jwt, key)) return { ok: false, reason: 'signature', claims: jwt.payload }
+      if (nowSeconds() >= Number(jwt.payload.exp)) return { ok: false, reason: 'expired', claims: jwt.payload }
+      return { ok: true, claims: jwt.payload }
+    },
+    register(router) {
+      router.on('GET', /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/i, (req, m) => metadata(req, m[1]))
+      router.on('GET', /^\/common\/discovery\/instance$/i, (req) => ({
+        status: 200,
+        body: {
+          tenant_discovery_endpoint: `${req.baseUrl}/{tenant}/v2.0/.well-known/openid-configuration`,
+          'api-version': '1.1',
+          metadata: [{ preferred_network: req.host, preferred_cache: req.host, aliases: [req.host] }]
+        }
+      }))
+      router.on('GET', /^\/([^/]+)\/discovery\/v2\.0\/keys$/i, () => ({ status: 200, body: { keys: [key.jwk] } }))
+      router.on('POST', /^\/([^/]+)\/oauth2\/v2\.0\/token$/i, (req, m) => token(req, m[1]))
+    }
+  }
+}

@@ -1,0 +1,203 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import { randomUUID } from 'node:crypto'
+
+export type Via = 'direct' | 'proxy'
+
+export interface TwinRequest {
+  method: string
+  /** Host name without port, lower case: routes registry hosts apart from the twin's own. */
+  host: string
+  /** `https://<Host header>`: links the twin hands out point back where the client came from. */
+  baseUrl: string
+  /** Decoded, duplicate slashes collapsed; case kept (handlers compare case-insensitively as ARM does). */
+  path: string
+  query: Record<string, string>
+  headers: IncomingHttpHeaders
+  body: Buffer
+  via: Via
+  /** Handlers note the caller's token `oid` here so it lands in the request log. */
+  note: { tokenOid?: string }
+}
+
+export interface TwinResponse {
+  status: number
+  headers?: Record<string, string>
+  /** Objects are sent as JSON, strings as text, undefined as an empty body. */
+  body?: unknown
+}
+
+export type Handler = (req: TwinRequest, m: RegExpExecArray) => TwinResponse | Promise<TwinResponse>
+
+export interface Fault {
+  method?: string
+  /** A string matches any path containing it; both ignore case. */
+  path: string | RegExp
+  status: number
+  headers?: Record<string, string>
+  body?: unknown
+  /** How many matching requests get the fault (default 1). */
+  times?: number
+  delayMs?: number
+}
+
+export interface RequestRecord {
+  time: string
+  method: string
+  host: string
+  path: string
+  query: Record<string, string>
+  status: number
+  tokenOid?: string
+  via: Via
+  fault?: true
+  durationMs: number
+}
+
+interface Route { method?: string; path: RegExp; handler: Handler }
+
+export class Router {
+  routes: Route[] = []
+
+  on(method: string | undefined, path: RegExp, handler: Handler): this {
+    this.routes.push({ method, path, handler })
+    return this
+  }
+
+  /** First route whose path matches; a path match with the wrong method is still the route (405 is the caller's call). */
+  find(req: TwinRequest): { route: Route; m: RegExpExecArray } | undefined {
+    let fallback: { route: Route; m: RegExpExecArray } | undefined
+    for (const route of this.routes) {
+      const m = route.path.exec(req.path)
+      if (!m) continue
+      if (!route.method || route.method === req.method) return { route, m }
+      fallback ??= { route, m }
+    }
+    return fallback && { route: { ...fallback.route, handler: () => ({ status: 405 }) }, m: fallback.m }
+  }
+}
+
+export interface DispatcherOptions {
+  /** Sends requests for a host to another router (registry data plane); undefined = the main router. */
+  routerFor: (host: string) => Router
+  notFound: (req: TwinRequest) => TwinResponse
+  latency: () => number
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+function parseQuery(search: URLSearchParams): Record<string, string> {
+  const q: Record<string, string> = {}
+  for (const [k, v] of search) q[k] = v
+  return q
+}
+
+function decodePath(p: string): string {
+  let d = p
+  try { d = decodeURIComponent(p) } catch { /* keep raw: a bad escape is the client's problem, not a crash */ }
+  return d.replace(/\/{2,}/g, '/')
+}
+
+/** Routing, latency, fault injection and the request log: the part every service shares. */
+export class Dispatcher {
+  requests: RequestRecord[] = []
+  faults: Array<Fault & { left: number }> = []
+  proxiedSockets = new WeakSet<Socket>()
+  opts: DispatcherOptions
+
+  constructor(opts: DispatcherOptions) {
+    this.opts = opts
+  }
+
+  inject(fault: Fault) {
+    this.faults.push({ ...fault, left: fault.times ?? 1 })
+  }
+
+  clearFaults() {
+    this.faults = []
+  }
+
+  private takeFault(method: string, path: string): Fault | undefined {
+    const f = this.faults.find((x) => {
+      if (x.left <= 0) return false
+      if (x.method && x.method.toUpperCase() !== method) return false
+      return typeof x.path === 'string'
+        ? path.toLowerCase().includes(x.path.toLowerCase())
+        : new RegExp(x.path.source, x.path.flags.includes('i') ? x.path.flags : x.path.flags + 'i').test(path)
+    })
+    if (f) f.left--
+    return f
+  }
+
+  private viaOf(socket: Socket): Via {
+    const parent = (socket as unknown as { _parent?: Socket })._parent
+    return parent && this.proxiedSockets.has(parent) ? 'proxy' : 'direct'
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now()
+    const chunks: Buffer[] = []
+    for await (const c of req) chunks.push(c as Buffer)
+    const hostHeader = req.headers.host ?? '127.0.0.1'
+    // Concatenated, not resolved: the SDK's `/{scope}` template sends `//subscriptions/...`,
+    // which URL resolution would read as a host.
+    const url = new URL(`https://${hostHeader}${req.url ?? '/'}`)
+    const treq: TwinRequest = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      host: url.hostname.replace(/^\[|\]$/g, '').toLowerCase(),
+      baseUrl: `https://${hostHeader}`,
+      path: decodePath(url.pathname),
+      query: parseQuery(url.searchParams),
+      headers: req.headers,
+      body: Buffer.concat(chunks),
+      via: this.viaOf(req.socket),
+      note: {}
+    }
+    const latency = this.opts.latency()
+    if (latency > 0) await sleep(latency)
+
+    let out: TwinResponse
+    const fault = this.takeFault(treq.method, treq.path)
+    if (fault) {
+      if (fault.delayMs) await sleep(fault.delayMs)
+      out = { status: fault.status, headers: fault.headers, body: fault.body }
+    } else {
+      const hit = this.opts.routerFor(treq.host).find(treq)
+      try {
+        out = hit ? await hit.route.handler(treq, hit.m) : this.opts.notFound(treq)
+      } catch (err) {
+        out = { status: 500, body: { error: { code: 'InternalServerError', message: `twin: ${(err as Error).message}` } } }
+      }
+    }
+    this.requests.push({
+      time: new Date(started).toISOString(),
+      method: treq.method,
+      host: treq.host,
+      path: treq.path,
+      query: treq.query,
+      status: out.status,
+      ...(treq.note.tokenOid ? { tokenOid: treq.note.tokenOid } : {}),
+      via: treq.via,
+      ...(fault ? { fault: true as const } : {}),
+      durationMs: Date.now() - started
+    })
+    send(res, out)
+  }
+}
+
+function send(res: ServerResponse, out: TwinResponse) {
+  const headers: Record<string, string> = { 'x-ms-request-id': randomUUID(), ...(out.headers ?? {}) }
+  let body: Buffer | undefined
+  if (out.body !== undefined && out.body !== null) {
+    if (typeof out.body === 'string' || Buffer.isBuffer(out.body)) {
+      body = Buffer.from(out.body as string)
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'text/plain; charset=utf-8'
+    } else {
+      body = Buffer.from(JSON.stringify(out.body))
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json; charset=utf-8'
+    }
+  }
+  headers['content-length'] = String(body?.length ?? 0)
+  res.writeHead(out.status, headers)
+  res.end(body)
+}

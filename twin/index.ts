@@ -1,0 +1,167 @@
+import https from 'node:https'
+import type { Server as HttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Dispatcher, Router } from './http.ts'
+import type { Fault, RequestRecord, TwinRequest, TwinResponse } from './http.ts'
+import { createTwinTls } from './tls.ts'
+import { createProxy, isRegistryHost } from './proxy.ts'
+import type { ProxyLogEntry } from './proxy.ts'
+import { createGithubOidc } from './github-oidc.ts'
+import type { GithubClaims, TokenForgery } from './github-oidc.ts'
+import { createEntra } from './entra.ts'
+import { registerGraph } from './graph.ts'
+import { registerClusters } from './arm/clusters.ts'
+import { registerRegistries } from './arm/registries.ts'
+import { registerAuthorization } from './arm/authorization.ts'
+import { armError } from './arm/errors.ts'
+import { createRegistryRouter, registryNotFound } from './registry/index.ts'
+import { TwinState } from './state.ts'
+
+export { TwinState } from './state.ts'
+export type * from './state.ts'
+export type { Fault, RequestRecord } from './http.ts'
+export type { ProxyLogEntry } from './proxy.ts'
+export type { GithubClaims, TokenForgery } from './github-oidc.ts'
+export { GITHUB_ISSUER } from './github-oidc.ts'
+export { armError, throttled } from './arm/errors.ts'
+export { BUILT_IN_ROLES } from './roles.ts'
+
+export interface TwinOptions {
+  /** Items per ARM list page (default 100); small values exercise `nextLink`. */
+  pageSize?: number
+  latencyMs?: number
+  /** 'specific' answers FIC mismatches with AADSTS700211/700212/700213 instead of 70021. */
+  ficErrorStyle?: 'legacy' | 'specific'
+}
+
+export interface Twin {
+  url: string
+  proxyUrl: string
+  caFile: string
+  caPem: string
+  state: TwinState
+  requests: RequestRecord[]
+  proxyLog: ProxyLogEntry[]
+  inject(fault: Fault): void
+  clearFaults(): void
+  latencyMs: number
+  github: {
+    requestUrl: string
+    requestToken(claims?: Partial<GithubClaims>, forgery?: TokenForgery): string
+  }
+  env(extra?: { requestToken?: string }): Record<string, string>
+  close(): Promise<void>
+  // Builders, bound to `state`.
+  addTenant: TwinState['addTenant']
+  addSubscription: TwinState['addSubscription']
+  addResourceGroup: TwinState['addResourceGroup']
+  addPrincipal: TwinState['addPrincipal']
+  addApp: TwinState['addApp']
+  addCluster: TwinState['addCluster']
+  addRegistry: TwinState['addRegistry']
+  addRoleAssignment: TwinState['addRoleAssignment']
+  addCustomRole: TwinState['addCustomRole']
+  roleAssignments: TwinState['roleAssignments']
+}
+
+const listen = (server: HttpServer | https.Server) =>
+  new Promise<number>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))
+  })
+
+const isOwnHost = (host: string) => host === '127.0.0.1' || host === 'localhost'
+
+export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
+  const tls = await createTwinTls()
+  const state = new TwinState()
+  if (options.pageSize) state.pageSize = options.pageSize
+  if (options.ficErrorStyle) state.ficErrorStyle = options.ficErrorStyle
+
+  const github = createGithubOidc()
+  const entra = createEntra(state, github.key)
+  const main = new Router()
+  github.register(main)
+  entra.register(main)
+  registerGraph(main, state, entra)
+  const armDeps = { state, entra }
+  registerClusters(main, armDeps)
+  registerRegistries(main, armDeps)
+  registerAuthorization(main, armDeps)
+  const registry = createRegistryRouter()
+
+  let twin!: Twin
+  const dispatcher = new Dispatcher({
+    routerFor: (host) => (!isOwnHost(host) && isRegistryHost(host) ? registry : main),
+    notFound: (req: TwinRequest): TwinResponse => {
+      if (!isOwnHost(req.host) && isRegistryHost(req.host)) return registryNotFound()
+      return /\/providers\//i.test(req.path)
+        ? armError(404, 'NoRegisteredProviderFound', `No registered resource provider found for location 'global' and API version '${req.query['api-version'] ?? ''}' for path '${req.path}'.`)
+        : armError(404, 'InvalidResourceType', `The resource type could not be found for path '${req.path}' (not served by the Azure twin).`)
+    },
+    latency: () => twin.latencyMs
+  })
+
+  const server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
+    void dispatcher.handle(req, res)
+  })
+  const port = await listen(server)
+  const proxyLog: ProxyLogEntry[] = []
+  const proxy = createProxy({
+    https: server,
+    twinPort: () => port,
+    markProxied: (s) => dispatcher.proxiedSockets.add(s),
+    log: proxyLog
+  })
+  const proxyPort = await listen(proxy)
+  const url = `https://127.0.0.1:${port}`
+  const requestUrl = `${url}/github/_apis/idtoken?api-version=2.0`
+  let defaultToken: string | undefined
+
+  twin = {
+    url,
+    proxyUrl: `http://127.0.0.1:${proxyPort}`,
+    caFile: tls.caFile,
+    caPem: tls.caPem,
+    state,
+    requests: dispatcher.requests,
+    proxyLog,
+    inject: (f) => dispatcher.inject(f),
+    clearFaults: () => dispatcher.clearFaults(),
+    latencyMs: options.latencyMs ?? 0,
+    github: { requestUrl, requestToken: (claims, forgery) => github.requestToken(claims, forgery) },
+    env(extra = {}) {
+      defaultToken ??= github.requestToken()
+      return {
+        NODE_EXTRA_CA_CERTS: tls.caFile,
+        ACTIONS_ID_TOKEN_REQUEST_URL: requestUrl,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: extra.requestToken ?? defaultToken,
+        HTTPS_PROXY: twin.proxyUrl,
+        NO_PROXY: '127.0.0.1,localhost',
+        NODE_USE_ENV_PROXY: '1'
+      }
+    },
+    async close() {
+      const closed = Promise.all([
+        new Promise<void>((r) => proxy.close(() => r())),
+        new Promise<void>((r) => server.close(() => r()))
+      ])
+      // Keep-alive sockets from SDK agents would otherwise hold close() open.
+      proxy.closeAllConnections()
+      server.closeAllConnections()
+      await closed
+      await tls.cleanup()
+    },
+    addTenant: state.addTenant.bind(state),
+    addSubscription: state.addSubscription.bind(state),
+    addResourceGroup: state.addResourceGroup.bind(state),
+    addPrincipal: state.addPrincipal.bind(state),
+    addApp: state.addApp.bind(state),
+    addCluster: state.addCluster.bind(state),
+    addRegistry: state.addRegistry.bind(state),
+    addRoleAssignment: state.addRoleAssignment.bind(state),
+    addCustomRole: state.addCustomRole.bind(state),
+    roleAssignments: state.roleAssignments.bind(state)
+  }
+  return twin
+}

@@ -1,0 +1,393 @@
+import { randomUUID } from 'node:crypto'
+import { BUILT_IN_ROLES, grants } from './roles.ts'
+import type { RoleDefinition } from './roles.ts'
+import { covers, normalizeScope, scopeKey, subscriptionOf } from './scope.ts'
+
+export interface Tenant { id: string; displayName: string }
+export interface Subscription { id: string; tenantId: string; displayName: string }
+export interface ResourceGroup { subscriptionId: string; name: string; location: string }
+
+export type PrincipalType = 'ServicePrincipal' | 'User' | 'Group'
+
+/** A directory object that can hold roles. `visibleAfter` models Entra replication delay. */
+export interface Principal {
+  objectId: string
+  tenantId: string
+  principalType: PrincipalType
+  servicePrincipalType?: 'Application' | 'ManagedIdentity'
+  appId?: string
+  displayName: string
+  visibleAfter?: number
+}
+
+export interface FederatedCredential { name?: string; issuer: string; subject: string; audiences: string[] }
+
+export interface App {
+  tenantId: string
+  clientId: string
+  /** Object id of the app's service principal: the `oid` of its tokens. */
+  objectId: string
+  displayName: string
+  federatedCredentials: FederatedCredential[]
+  /** Application.Read.All on Graph, needed to resolve other service principals. */
+  graphRead: boolean
+}
+
+export interface UserAssignedIdentity { resourceId: string; clientId: string; objectId: string }
+
+export interface Cluster {
+  id: string
+  subscriptionId: string
+  resourceGroup: string
+  name: string
+  location: string
+  identity: 'managedIdentity' | 'servicePrincipal'
+  nodeResourceGroup: string
+  dnsPrefix: string
+  fqdn: string
+  kubernetesVersion: string
+  /** Managed-identity clusters: the control plane's system-assigned identity. */
+  systemPrincipalId?: string
+  /** Managed-identity clusters: the identity the kubelet pulls images with. */
+  kubelet?: UserAssignedIdentity
+  /** Service-principal clusters: the SP both the control plane and kubelet use. */
+  servicePrincipal?: { appId: string; objectId: string }
+  /** The principal a registry must trust for pulls. */
+  pullPrincipalId: string
+}
+
+export type RoleAssignmentMode = 'LegacyRegistryPermissions' | 'AbacRepositoryPermissions'
+
+export interface Registry {
+  id: string
+  subscriptionId: string
+  resourceGroup: string
+  name: string
+  location: string
+  loginServer: string
+  sku: 'Basic' | 'Standard' | 'Premium'
+  roleAssignmentMode: RoleAssignmentMode
+  publicNetworkAccess: 'Enabled' | 'Disabled'
+  adminUserEnabled: boolean
+  anonymousPullEnabled: boolean
+  creationDate: string
+}
+
+export interface RoleAssignment {
+  name: string
+  scope: string
+  roleDefinitionGuid: string
+  principalId: string
+  principalType: PrincipalType
+  condition: string | null
+  conditionVersion: string | null
+  description: string | null
+  createdOn: string
+  updatedOn: string
+  createdBy: string | null
+  updatedBy: string | null
+}
+
+export interface AddAppInput {
+  tenantId: string
+  clientId: string
+  objectId?: string
+  displayName?: string
+  federatedCredentials: FederatedCredential[]
+  graphRead?: boolean
+}
+
+export interface AddClusterInput {
+  subscriptionId: string
+  resourceGroup: string
+  name: string
+  location?: string
+  identity: 'managedIdentity' | 'servicePrincipal'
+  /** Delay before the pull identity is visible to ARM role assignment (replication). */
+  kubeletVisibleAfterMs?: number
+  kubernetesVersion?: string
+}
+
+export interface AddRegistryInput {
+  subscriptionId: string
+  resourceGroup: string
+  name: string
+  location?: string
+  roleAssignmentMode?: RoleAssignmentMode
+  publicNetworkAccess?: 'Enabled' | 'Disabled'
+  sku?: 'Basic' | 'Standard' | 'Premium'
+  /** Defaults to `<name>.azurecr.io`; set `.azurecr.cn`/`.azurecr.us` for other clouds. */
+  loginServer?: string
+}
+
+export interface AddRoleAssignmentInput {
+  scope: string
+  /** Built-in or custom role name, or a role definition GUID / id. */
+  role: string
+  principalId: string
+  principalType?: PrincipalType
+  condition?: string
+  conditionVersion?: string
+  name?: string
+  createdBy?: string
+}
+
+export interface AddCustomRoleInput {
+  subscriptionId: string
+  name: string
+  actions: string[]
+  dataActions?: string[]
+  guid?: string
+}
+
+export interface RoleAssignmentFilter { scope?: string; principalId?: string; role?: string }
+
+const lc = (s: string) => s.toLowerCase()
+const GUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i
+
+export class TwinState {
+  tenants: Tenant[] = []
+  subscriptions: Subscription[] = []
+  resourceGroups: ResourceGroup[] = []
+  principals: Principal[] = []
+  apps: App[] = []
+  clusters: Cluster[] = []
+  registries: Registry[] = []
+  assignments: RoleAssignment[] = []
+  customRoles: RoleDefinition[] = []
+  /** Items per page of ARM list answers, small in tests so `nextLink` paging is exercised. */
+  pageSize = 100
+  /** Entra's newer, narrower codes (700211/700212/700213) instead of AADSTS70021. */
+  ficErrorStyle: 'legacy' | 'specific' = 'legacy'
+  /**
+   * A repeated PUT of an identical assignment under the same name: 'conflict'
+   * answers 409 RoleAssignmentExists; 'ok' answers 200 with the existing one
+   * (what template redeployments appear to get). Clients must handle both.
+   */
+  sameNamePut: 'conflict' | 'ok' = 'conflict'
+
+  addTenant(input: { id?: string; displayName?: string } = {}): Tenant {
+    const t = { id: input.id ?? randomUUID(), displayName: input.displayName ?? 'Default Directory' }
+    this.tenants.push(t)
+    return t
+  }
+
+  addSubscription(id: string, opts: { tenantId?: string; displayName?: string } = {}): Subscription {
+    const tenantId = opts.tenantId ?? this.tenants[0]?.id ?? this.addTenant().id
+    const s = { id, tenantId, displayName: opts.displayName ?? `Subscription ${id.slice(0, 8)}` }
+    this.subscriptions.push(s)
+    return s
+  }
+
+  addResourceGroup(subscriptionId: string, name: string, location = 'eastus'): ResourceGroup {
+    const existing = this.resourceGroup(subscriptionId, name)
+    if (existing) return existing
+    if (!this.subscription(subscriptionId)) this.addSubscription(subscriptionId)
+    const rg = { subscriptionId, name, location }
+    this.resourceGroups.push(rg)
+    return rg
+  }
+
+  addPrincipal(input: Partial<Principal> & { visibleAfterMs?: number } = {}): Principal {
+    const { visibleAfterMs, ...rest } = input
+    const p: Principal = {
+      objectId: randomUUID(),
+      tenantId: this.tenants[0]?.id ?? this.addTenant().id,
+      principalType: 'ServicePrincipal',
+      displayName: 'principal',
+      ...rest
+    }
+    if (visibleAfterMs !== undefined) p.visibleAfter = Date.now() + visibleAfterMs
+    this.principals.push(p)
+    return p
+  }
+
+  addApp(input: AddAppInput): App {
+    const app: App = {
+      tenantId: input.tenantId,
+      clientId: input.clientId,
+      objectId: input.objectId ?? randomUUID(),
+      displayName: input.displayName ?? 'github-actions-deployer',
+      federatedCredentials: input.federatedCredentials.map((f) => ({ ...f, audiences: [...f.audiences] })),
+      graphRead: input.graphRead ?? false
+    }
+    if (!this.tenant(app.tenantId)) this.addTenant({ id: app.tenantId })
+    this.apps.push(app)
+    this.addPrincipal({
+      objectId: app.objectId,
+      tenantId: app.tenantId,
+      principalType: 'ServicePrincipal',
+      servicePrincipalType: 'Application',
+      appId: app.clientId,
+      displayName: app.displayName
+    })
+    return app
+  }
+
+  addCluster(input: AddClusterInput): Cluster {
+    const location = input.location ?? this.resourceGroup(input.subscriptionId, input.resourceGroup)?.location ?? 'eastus'
+    this.addResourceGroup(input.subscriptionId, input.resourceGroup, location)
+    const tenantId = this.subscription(input.subscriptionId)!.tenantId
+    const nodeResourceGroup = `MC_${input.resourceGroup}_${input.name}_${location}`
+    const dnsPrefix = `${input.name}-${input.resourceGroup}-${input.subscriptionId.slice(0, 6)}`.toLowerCase()
+    const visibleAfterMs = input.kubeletVisibleAfterMs
+    const base = {
+      id: `/subscriptions/${input.subscriptionId}/resourceGroups/${input.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${input.name}`,
+      subscriptionId: input.subscriptionId,
+      resourceGroup: input.resourceGroup,
+      name: input.name,
+      location,
+      identity: input.identity,
+      nodeResourceGroup,
+      dnsPrefix,
+      fqdn: `${dnsPrefix}-${randomUUID().slice(0, 8)}.hcp.${location}.azmk8s.io`,
+      kubernetesVersion: input.kubernetesVersion ?? '1.32.7'
+    }
+    let cluster: Cluster
+    if (input.identity === 'managedIdentity') {
+      const system = this.addPrincipal({
+        tenantId, servicePrincipalType: 'ManagedIdentity', appId: randomUUID(), displayName: input.name
+      })
+      const kubeletName = `${input.name}-agentpool`
+      const kubelet = this.addPrincipal({
+        tenantId, servicePrincipalType: 'ManagedIdentity', appId: randomUUID(), displayName: kubeletName, visibleAfterMs
+      })
+      cluster = {
+        ...base,
+        systemPrincipalId: system.objectId,
+        kubelet: {
+          resourceId: `/subscriptions/${input.subscriptionId}/resourcegroups/${nodeResourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${kubeletName}`,
+          clientId: kubelet.appId!,
+          objectId: kubelet.objectId
+        },
+        pullPrincipalId: kubelet.objectId
+      }
+    } else {
+      const sp = this.addPrincipal({
+        tenantId, servicePrincipalType: 'Application', appId: randomUUID(), displayName: `${input.name}SP`, visibleAfterMs
+      })
+      cluster = { ...base, servicePrincipal: { appId: sp.appId!, objectId: sp.objectId }, pullPrincipalId: sp.objectId }
+    }
+    this.clusters.push(cluster)
+    return cluster
+  }
+
+  addRegistry(input: AddRegistryInput): Registry {
+    const location = input.location ?? this.resourceGroup(input.subscriptionId, input.resourceGroup)?.location ?? 'eastus'
+    this.addResourceGroup(input.subscriptionId, input.resourceGroup, location)
+    const r: Registry = {
+      id: `/subscriptions/${input.subscriptionId}/resourceGroups/${input.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${input.name}`,
+      subscriptionId: input.subscriptionId,
+      resourceGroup: input.resourceGroup,
+      name: input.name,
+      location,
+      loginServer: input.loginServer ?? `${input.name.toLowerCase()}.azurecr.io`,
+      sku: input.sku ?? 'Standard',
+      roleAssignmentMode: input.roleAssignmentMode ?? 'LegacyRegistryPermissions',
+      publicNetworkAccess: input.publicNetworkAccess ?? 'Enabled',
+      adminUserEnabled: false,
+      anonymousPullEnabled: false,
+      creationDate: new Date().toISOString()
+    }
+    this.registries.push(r)
+    return r
+  }
+
+  addCustomRole(input: AddCustomRoleInput): RoleDefinition {
+    const def: RoleDefinition = {
+      guid: input.guid ?? randomUUID(),
+      roleName: input.name,
+      description: '',
+      roleType: 'CustomRole',
+      permissions: [{ actions: input.actions, notActions: [], dataActions: input.dataActions ?? [], notDataActions: [] }],
+      assignableScopes: [`/subscriptions/${input.subscriptionId}`],
+      subscriptionId: input.subscriptionId
+    }
+    this.customRoles.push(def)
+    return def
+  }
+
+  addRoleAssignment(input: AddRoleAssignmentInput): RoleAssignment {
+    const scope = normalizeScope(input.scope)
+    const def = this.findRole(input.role, subscriptionOf(scope))
+    if (!def) throw new Error(`twin: unknown role ${input.role}`)
+    const now = new Date().toISOString()
+    const ra: RoleAssignment = {
+      name: input.name ?? randomUUID(),
+      scope,
+      roleDefinitionGuid: def.guid,
+      principalId: input.principalId,
+      principalType: input.principalType ?? this.principal(input.principalId)?.principalType ?? 'ServicePrincipal',
+      condition: input.condition ?? null,
+      conditionVersion: input.conditionVersion ?? (input.condition ? '2.0' : null),
+      description: null,
+      createdOn: now,
+      updatedOn: now,
+      createdBy: input.createdBy ?? null,
+      updatedBy: input.createdBy ?? null
+    }
+    this.assignments.push(ra)
+    return ra
+  }
+
+  roleAssignments(filter: RoleAssignmentFilter = {}): RoleAssignment[] {
+    const roleGuid = filter.role ? this.findRole(filter.role, filter.scope ? subscriptionOf(filter.scope) : undefined)?.guid : undefined
+    return this.assignments.filter(
+      (a) =>
+        (!filter.scope || scopeKey(a.scope) === scopeKey(filter.scope)) &&
+        (!filter.principalId || lc(a.principalId) === lc(filter.principalId)) &&
+        (!filter.role || a.roleDefinitionGuid === roleGuid)
+    )
+  }
+
+  removeRoleAssignment(name: string): RoleAssignment | undefined {
+    const i = this.assignments.findIndex((a) => lc(a.name) === lc(name))
+    return i < 0 ? undefined : this.assignments.splice(i, 1)[0]
+  }
+
+  // ---- look-ups (case-insensitive, as ARM and Entra are) ----
+
+  tenant(id: string) { return this.tenants.find((t) => lc(t.id) === lc(id)) }
+  subscription(id: string) { return this.subscriptions.find((s) => lc(s.id) === lc(id)) }
+  resourceGroup(sub: string, name: string) {
+    return this.resourceGroups.find((r) => lc(r.subscriptionId) === lc(sub) && lc(r.name) === lc(name))
+  }
+  principal(objectId: string) { return this.principals.find((p) => lc(p.objectId) === lc(objectId)) }
+  principalByAppId(appId: string) { return this.principals.find((p) => p.appId && lc(p.appId) === lc(appId)) }
+  isVisible(p: Principal, now = Date.now()) { return p.visibleAfter === undefined || now >= p.visibleAfter }
+  app(tenantId: string, clientId: string) {
+    return this.apps.find((a) => lc(a.tenantId) === lc(tenantId) && lc(a.clientId) === lc(clientId))
+  }
+  cluster(sub: string, rg: string, name: string) {
+    return this.clusters.find((c) => lc(c.subscriptionId) === lc(sub) && lc(c.resourceGroup) === lc(rg) && lc(c.name) === lc(name))
+  }
+  registry(sub: string, rg: string, name: string) {
+    return this.registries.find((r) => lc(r.subscriptionId) === lc(sub) && lc(r.resourceGroup) === lc(rg) && lc(r.name) === lc(name))
+  }
+  registryByLoginServer(host: string) { return this.registries.find((r) => lc(r.loginServer) === lc(host)) }
+
+  /** By GUID, role definition id, or role name (built-in first, then the subscription's custom roles). */
+  findRole(role: string, subscriptionId?: string): RoleDefinition | undefined {
+    const guid = GUID_RE.exec(role)?.[0]
+    const custom = this.customRoles.filter((r) => !subscriptionId || !r.subscriptionId || lc(r.subscriptionId) === lc(subscriptionId))
+    const all = [...BUILT_IN_ROLES, ...custom]
+    if (guid && (role.length === guid.length || /roleDefinitions\//i.test(role))) {
+      return all.find((r) => lc(r.guid) === lc(guid))
+    }
+    return all.find((r) => lc(r.roleName) === lc(role))
+  }
+
+  /** Does `principalId` hold `action` at `scope`, through any assignment at or above it? */
+  can(principalId: string, action: string, scope: string, data = false): boolean {
+    return this.assignments.some((a) => {
+      if (lc(a.principalId) !== lc(principalId) || !covers(a.scope, scope)) return false
+      const def = this.findRole(a.roleDefinitionGuid)
+      return !!def && grants(def, action, data)
+    })
+  }
+
+  /** Any assignment for the principal inside (or above) the scope: used to filter list answers. */
+  hasAnyAssignmentWithin(principalId: string, scope: string): boolean {
+    return this.assignments.some((a) => lc(a.principalId) === lc(principalId) && (covers(a.scope, scope) || covers(scope, a.scope)))
+  }
+}
