@@ -1,20 +1,25 @@
 import * as core from '@actions/core'
+import { ActionError } from './azure/action-error.js'
 import { signIn } from './azure/sign-in.js'
+import { planImports } from './plan/import-plan.js'
 import { buildPlan } from './plan/plan.js'
 import { buildOutputs } from './report/outputs.js'
-import type { RunRecord } from './report/run-record.js'
+import { emptyRecord, type RunRecord } from './report/run-record.js'
 import { buildSummary } from './report/summary.js'
-import { readSettings } from './settings/settings.js'
+import { readSettings, type Settings } from './settings/settings.js'
 import { applyStep } from './steps/apply-plan.js'
-import { createSession } from './steps/azure-session.js'
-import { discover } from './steps/discover.js'
+import { createSession, type AzureSession } from './steps/azure-session.js'
+import { discoverAccess, discoverRegistry } from './steps/discover.js'
+import { discoverImports } from './steps/discover-imports.js'
+import { runImports } from './steps/run-imports.js'
 
 const STEP_TITLES = { attach: 'Attach the registry to the cluster', detach: 'Detach the registry from the cluster' } as const
 
 export async function run(): Promise<void> {
-  const record: RunRecord = { settings: undefined, discovery: {}, plan: undefined, steps: [], error: undefined }
+  const record = emptyRecord()
   try {
     const settings = readSettings((name) => core.getInput(name), process.env)
+    if (settings.imports.credentials) core.setSecret(settings.imports.credentials.password)
     record.settings = settings
 
     const signedIn = await core.group('Sign in to Azure with GitHub OIDC', async () => {
@@ -22,25 +27,51 @@ export async function run(): Promise<void> {
       core.info(`Signed in as client ${settings.signIn.clientId} (object ID ${result.callerObjectId ?? 'unknown'}) in ${settings.cloud.name}`)
       return result
     })
-    const session = createSession(signedIn.credential, settings.cloud, settings.cluster.subscriptionId, signedIn.callerObjectId)
-
-    const discovery = await core.group('Find the cluster and the registry', () => discover(settings, session, record.discovery))
-    const plan = buildPlan(settings, discovery)
-    record.plan = plan
-
-    for (const step of plan.steps) {
-      const result = await core.group(STEP_TITLES[step.mode], async () => {
-        for (const note of step.notes) core.info(`Note: ${note}`)
-        return applyStep(step, session)
-      })
-      record.steps.push(result)
-    }
+    const session = createSession(signedIn.credential, settings.cloud, settings.subscriptionId, signedIn.callerObjectId)
+    await core.group('Find the registry and what the modes need', () => discover(settings, session, record))
+    await carryOut(settings, session, record)
   } catch (error) {
     record.error = error instanceof Error ? error : new Error(String(error))
     if (record.error.cause instanceof Error) core.debug(`Cause: ${record.error.cause.stack ?? record.error.cause.message}`)
     core.setFailed(record.error.message)
   } finally {
     await report(record)
+  }
+}
+
+/** Reads everything the requested modes need, concurrently, and plans before anything changes. */
+async function discover(settings: Settings, session: AzureSession, record: RunRecord): Promise<void> {
+  const registry = discoverRegistry(settings, session, record.discovery)
+  const needsAccess = settings.modes.includes('attach') || settings.modes.includes('detach')
+  const access = needsAccess && settings.cluster ? discoverAccess(settings.cluster, session, registry, record.discovery) : undefined
+  const imports = settings.modes.includes('import')
+    ? registry.then((found) => discoverImports(settings, session, found)).then((found) => (record.imports.discovery = found))
+    : undefined
+  const [accessResult, , importResult] = await Promise.allSettled([access, registry, imports])
+  for (const result of [accessResult, importResult]) if (result.status === 'rejected') throw result.reason
+  await registry
+
+  if (accessResult.status === 'fulfilled' && accessResult.value) record.plan = buildPlan(settings, accessResult.value)
+  if (record.imports.discovery) record.imports.decisions = planImports(record.imports.discovery, settings.imports.mode)
+}
+
+async function carryOut(settings: Settings, session: AzureSession, record: RunRecord): Promise<void> {
+  for (const step of record.plan?.steps ?? []) {
+    const result = await core.group(STEP_TITLES[step.mode], async () => {
+      for (const note of step.notes) core.info(`Note: ${note}`)
+      return applyStep(step, session)
+    })
+    record.steps.push(result)
+  }
+  const decisions = record.imports.decisions
+  if (decisions) {
+    const registry = record.discovery.registry!
+    const results = await core.group(`Import ${decisions.length} image(s) into ${registry.loginServer}`, () => runImports(decisions, settings, session, registry))
+    record.imports.results = results
+    const failed = results.filter((result) => result.error)
+    if (failed.length > 0) {
+      throw new ActionError(`${failed.length} of ${results.length} import(s) failed`, { detail: failed.map((result) => result.error).join('; ') })
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { buildPlan } from '../../src/plan/plan.js'
 import { buildOutputs } from '../../src/report/outputs.js'
 import { buildSummary } from '../../src/report/summary.js'
-import type { RunRecord } from '../../src/report/run-record.js'
+import { emptyRecord, type RunRecord } from '../../src/report/run-record.js'
 import { assignment, discoveryWith, KUBELET, REGISTRY_ID, settingsFor } from './fixtures.js'
 
 function recordFor(mode: string): RunRecord {
@@ -17,7 +17,7 @@ function recordFor(mode: string): RunRecord {
       assignmentId: change.kind === 'create-assignment' ? `${REGISTRY_ID}/providers/Microsoft.Authorization/roleAssignments/${change.request.name}` : undefined
     }))
   }))
-  return { settings, discovery, plan, steps, error: undefined }
+  return { settings, discovery, plan, steps, imports: {}, error: undefined }
 }
 
 describe('outputs', () => {
@@ -30,12 +30,13 @@ describe('outputs', () => {
     expect(buildOutputs(recordFor('detach'))).toMatchObject({ 'role-assignment-id': '', role: '', changed: 'true' })
   })
   it('are empty but present when nothing was found', () => {
-    expect(buildOutputs({ settings: undefined, discovery: {}, plan: undefined, steps: [], error: new Error('x') })).toEqual({
+    expect(buildOutputs({ ...emptyRecord(), error: new Error('x') })).toEqual({
       'registry-id': '',
       'login-server': '',
       'kubelet-object-id': '',
       'role-assignment-id': '',
       role: '',
+      images: '[]',
       changed: 'false'
     })
   })

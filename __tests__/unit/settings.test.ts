@@ -44,7 +44,7 @@ describe('mode', () => {
   it('refuses attach with detach', () => {
     expect(failure({ mode: 'detach attach' }).message).toContain("'attach' and 'detach' undo each other")
   })
-  it.each(['check', 'import', 'deploy'])('refuses %s as not supported yet', (mode) => {
+  it.each(['check', 'deploy'])('refuses %s as not supported yet', (mode) => {
     const error = failure({ mode: `attach ${mode}` })
     expect(error.input).toBe('mode')
     expect(error.message).toContain(`'${mode}' is not supported yet`)
@@ -53,7 +53,7 @@ describe('mode', () => {
 
 describe('cluster', () => {
   it('builds the resource ID from name, group and subscription', () => {
-    expect(read().cluster.id).toBe(`/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerService/managedClusters/myAKSCluster`)
+    expect(read().cluster!.id).toBe(`/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerService/managedClusters/myAKSCluster`)
   })
   it('takes a resource ID with its own subscription, without resource-group', () => {
     const id = `/subscriptions/${OTHER}/resourceGroups/rg2/providers/Microsoft.ContainerService/managedClusters/c2`
@@ -78,7 +78,7 @@ describe('cluster', () => {
   })
   it('needs a subscription with a name, from the input or AZURE_SUBSCRIPTION_ID', () => {
     expect(failure({ 'subscription-id': '' }).input).toBe('subscription-id')
-    expect(read({ 'subscription-id': '' }, { ...env, AZURE_SUBSCRIPTION_ID: OTHER }).cluster.subscriptionId).toBe(OTHER)
+    expect(read({ 'subscription-id': '' }, { ...env, AZURE_SUBSCRIPTION_ID: OTHER }).cluster!.subscriptionId).toBe(OTHER)
   })
   it('refuses a resource-group that contradicts the resource ID', () => {
     const id = `/subscriptions/${OTHER}/resourceGroups/rg2/providers/Microsoft.ContainerService/managedClusters/c2`

@@ -1,4 +1,5 @@
 import type { ChangeResult } from '../steps/apply-plan.js'
+import { importedImages, type ImportedImage } from './import-outputs.js'
 import { portalLink } from './portal-links.js'
 import type { RunRecord } from './run-record.js'
 
@@ -22,7 +23,11 @@ export function buildSummary(record: RunRecord): string {
     lines.push('| | |', '|---|---|')
     const cluster = discovery.cluster
     lines.push(
-      `| Cluster | ${cluster ? `${link(cluster.id, cluster.name)} in ${escape(cluster.resourceGroup)} (${cluster.location})` : `${escape(settings.cluster.name)} (not read)`} |`
+      ...(cluster
+        ? [`| Cluster | ${link(cluster.id, cluster.name)} in ${escape(cluster.resourceGroup)} (${cluster.location}) |`]
+        : settings.cluster
+          ? [`| Cluster | ${escape(settings.cluster.name)} (not read) |`]
+          : [])
     )
     if (cluster) {
       const kind = cluster.kubelet.kind === 'managed-identity' ? 'managed identity' : `service principal ${cluster.kubelet.clientId}`
@@ -51,12 +56,31 @@ export function buildSummary(record: RunRecord): string {
       }
       lines.push('')
     }
+    lines.push(...importTable(record))
     const notes = plan?.steps.flatMap((step) => step.notes) ?? []
     if (notes.length > 0) lines.push('### Notes', '', ...notes.map((note) => `- ${escape(note)}`), '')
   }
 
   if (record.error) lines.push('### Error', '', '```text', record.error.message, '```', '')
   return lines.join('\n')
+}
+
+const IMPORT_RESULT: Record<ImportedImage['result'], string> = {
+  imported: '✅ imported',
+  'up-to-date': '➖ unchanged, same digest',
+  refused: '❌ refused',
+  failed: '❌ failed',
+  'not-run': '⏸️ not run'
+}
+
+function importTable(record: RunRecord): string[] {
+  const images = importedImages(record)
+  if (images.length === 0) return []
+  const rows = images.map(
+    (image) => `| \`${image.source}\` | \`${image.target}\` | ${image.digest ? `\`${image.digest.slice(0, 19)}…\`` : ''} | ${IMPORT_RESULT[image.result]} |`
+  )
+  const failures = (record.imports.results ?? []).filter((result) => result.error).map((result) => `- ${escape(result.error!)}`)
+  return ['### Images', '', '| Source | Target | Digest | Result |', '|---|---|---|---|', ...rows, '', ...(failures.length ? [...failures, ''] : [])]
 }
 
 function escape(text: string): string {

@@ -5,18 +5,28 @@ import { parseModes, type Mode } from './modes.js'
 import { parseRegistryRef, type RegistryRef } from './registry-ref.js'
 import { parseRepositories } from './repositories.js'
 import { isGuid, type ResourceId } from './resource-id.js'
+import { parseImportMode, parseImports, type ImportMode, type ImportSpec } from './imports.js'
 
 /** Everything a run needs to know, read and checked once before any request leaves the runner. */
 export interface Settings {
   modes: Mode[]
-  cluster: ResourceId
+  /** Absent when no requested mode touches the cluster (import alone). */
+  cluster: ResourceId | undefined
   registry: RegistryRef
+  imports: ImportSettings
   /** Repository names or prefixes (ending in `*`) that an ABAC-mode pull assignment is limited to. */
   repositories: string[]
   /** The subscription searched for a registry given by name or login server. */
   subscriptionId: string
   signIn: SignInSettings
   cloud: Cloud
+}
+
+export interface ImportSettings {
+  specs: ImportSpec[]
+  mode: ImportMode
+  /** For sources outside Azure that need a login; never printed (masked as soon as it is read). */
+  credentials: { username: string; password: string } | undefined
 }
 
 export interface SignInSettings {
@@ -38,7 +48,13 @@ export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Set
   if (subscriptionInput && !isGuid(subscriptionInput)) {
     throw new InputError('subscription-id', `'${subscriptionInput}' is not a subscription ID (a GUID)`)
   }
-  const cluster = parseClusterRef(getInput('cluster'), getInput('resource-group'), subscriptionInput.toLowerCase() || undefined)
+  const needsCluster = modes.some((mode) => mode !== 'import')
+  const cluster = needsCluster
+    ? parseClusterRef(getInput('cluster'), getInput('resource-group'), subscriptionInput.toLowerCase() || undefined)
+    : undefined
+  if (!cluster && !subscriptionInput && !registryIsResourceId(getInput('registry'))) {
+    throw new InputError('subscription-id', "is required to find the registry by name: set it, or AZURE_SUBSCRIPTION_ID, or give the registry's resource ID")
+  }
 
   const registryInput = getInput('registry').trim()
   if (registryInput.length === 0) {
@@ -46,16 +62,40 @@ export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Set
   }
   const registry = parseRegistryRef(registryInput, cloud.acrSuffix)
   const repositories = parseRepositories(getInput('repositories'))
+  const imports = readImports(getInput, modes)
+  const registrySubscription = registry.kind === 'id' ? registry.resource.subscriptionId : ''
 
   return {
     modes,
     cluster,
     registry,
+    imports,
     repositories,
-    subscriptionId: subscriptionInput.toLowerCase() || cluster.subscriptionId,
+    subscriptionId: subscriptionInput.toLowerCase() || cluster?.subscriptionId || registrySubscription,
     signIn: readSignIn(getInput, env),
     cloud
   }
+}
+
+function registryIsResourceId(raw: string): boolean {
+  return raw.trim().toLowerCase().startsWith('/subscriptions/')
+}
+
+function readImports(getInput: InputReader, modes: Mode[]): ImportSettings {
+  const raw = getInput('images')
+  const specs = parseImports(raw)
+  if (modes.includes('import') && specs.length === 0) {
+    throw new InputError('images', "is required for mode 'import': one image per line, 'SOURCE' or 'SOURCE => repo:tag'")
+  }
+  if (!modes.includes('import') && specs.length > 0) {
+    throw new InputError('images', "is set but 'mode' does not include import; add import to 'mode' or remove 'images'")
+  }
+  const username = getInput('source-username').trim()
+  const password = getInput('source-password')
+  if (Boolean(username) !== Boolean(password)) {
+    throw new InputError(username ? 'source-password' : 'source-username', "'source-username' and 'source-password' go together")
+  }
+  return { specs, mode: parseImportMode(getInput('import-mode')), credentials: username ? { username, password } : undefined }
 }
 
 function readSignIn(getInput: InputReader, env: NodeJS.ProcessEnv): SignInSettings {

@@ -1,31 +1,45 @@
 import * as core from '@actions/core'
 import { findCluster } from '../azure/clusters.js'
 import { servicePrincipalObjectId } from '../azure/graph.js'
-import { findRegistry } from '../azure/registries.js'
+import { findRegistry, type Registry } from '../azure/registries.js'
 import type { Discovery } from '../plan/discovery.js'
+import type { ResourceId } from '../settings/resource-id.js'
 import type { Settings } from '../settings/settings.js'
 import type { AzureSession } from './azure-session.js'
 
+/** Finds the registry every mode works on; logged as soon as it is known. */
+export async function discoverRegistry(settings: Settings, session: AzureSession, found: Partial<Discovery>): Promise<Registry> {
+  const registry = await findRegistry(session.credential, session.cloud, settings.registry, settings.subscriptionId)
+  found.registry = registry
+  core.info(`Registry ${registry.name}: ${registry.loginServer}, ${registry.permissionsMode}, in subscription ${registry.subscriptionId}`)
+  return registry
+}
+
 /**
- * Reads the cluster and the registry concurrently. The registry's role assignments are listed as
- * soon as its ID is known, without waiting for the cluster: they are filtered by principal later.
+ * What attach and detach need: the cluster's kubelet identity and the registry's role assignments.
+ * The assignments are listed as soon as the registry is known, without waiting for the cluster:
+ * they are filtered by principal later.
  */
-export async function discover(settings: Settings, session: AzureSession, found: Partial<Discovery>): Promise<Discovery> {
+export async function discoverAccess(
+  clusterRef: ResourceId,
+  session: AzureSession,
+  registryFound: Promise<Registry>,
+  found: Partial<Discovery>
+): Promise<Discovery> {
   const clusterSide = (async () => {
-    const cluster = await findCluster(session.credential, session.cloud, settings.cluster)
+    const cluster = await findCluster(session.credential, session.cloud, clusterRef)
     found.cluster = cluster
     const kubelet = cluster.kubelet
-    const objectId = kubelet.kind === 'managed-identity' ? kubelet.objectId : await servicePrincipalObjectId(session.credential, session.cloud, kubelet.clientId)
-    found.kubeletObjectId = objectId.toLowerCase()
-    core.info(
-      `Cluster ${cluster.name} (${cluster.location}): kubelet ${kubelet.kind === 'managed-identity' ? 'managed identity' : `service principal ${kubelet.clientId}`}, object ID ${found.kubeletObjectId}`
-    )
-    return { cluster, objectId: found.kubeletObjectId }
+    const objectId = (
+      kubelet.kind === 'managed-identity' ? kubelet.objectId : await servicePrincipalObjectId(session.credential, session.cloud, kubelet.clientId)
+    ).toLowerCase()
+    found.kubeletObjectId = objectId
+    const kind = kubelet.kind === 'managed-identity' ? 'managed identity' : `service principal ${kubelet.clientId}`
+    core.info(`Cluster ${cluster.name} (${cluster.location}): kubelet ${kind}, object ID ${objectId}`)
+    return { cluster, objectId }
   })()
   const registrySide = (async () => {
-    const registry = await findRegistry(session.credential, session.cloud, settings.registry, settings.subscriptionId)
-    found.registry = registry
-    core.info(`Registry ${registry.name}: ${registry.loginServer}, ${registry.permissionsMode}, in subscription ${registry.subscriptionId}`)
+    const registry = await registryFound
     const assignments = await session.roleAssignments.listAtScope(registry.id)
     found.assignments = assignments
     return { registry, assignments }

@@ -1,0 +1,91 @@
+import * as core from '@actions/core'
+import { defaultScope } from '../azure/clouds.js'
+import { importImage, type ImportRequest } from '../azure/import-image.js'
+import type { Registry } from '../azure/registries.js'
+import type { ImportDecision } from '../plan/import-plan.js'
+import { RegistrySession } from '../registry/registry-session.js'
+import type { Settings } from '../settings/settings.js'
+import type { AzureSession } from './azure-session.js'
+import { mapLimit } from './map-limit.js'
+
+/** ARM takes this many imports in flight per run; more would only queue behind its write throttling. */
+const IMPORT_CONCURRENCY = 20
+
+export type ImportOutcome = 'imported' | 'up-to-date' | 'refused' | 'failed'
+
+export interface ImportResult {
+  decision: ImportDecision
+  outcome: ImportOutcome
+  /** The digest the written (or already present) targets point at. */
+  digest: string | undefined
+  error: string | undefined
+  durationMs: number
+}
+
+export async function runImports(decisions: ImportDecision[], settings: Settings, session: AzureSession, target: Registry): Promise<ImportResult[]> {
+  let targetSession: RegistrySession | undefined
+  const readBack = async (decision: ImportDecision): Promise<string | undefined> => {
+    const tagged = decision.write.find((t) => t.tag !== undefined)
+    if (!tagged) return undefined
+    targetSession ??= new RegistrySession(target.loginServer, {
+      kind: 'entra',
+      tenantId: settings.signIn.tenantId,
+      armToken: async () => (await session.credential.getToken(defaultScope(session.cloud.armAudience)))!.token
+    })
+    try {
+      await targetSession.prepare([tagged.repository])
+      const lookup = await targetSession.manifestDigest(tagged.repository, tagged.tag!)
+      return lookup.found ? lookup.digest : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  return mapLimit(decisions, IMPORT_CONCURRENCY, async (decision) => {
+    const started = Date.now()
+    const { source } = decision
+    const result = (outcome: ImportOutcome, digest: string | undefined, error?: string): ImportResult => ({
+      decision,
+      outcome,
+      digest,
+      error,
+      durationMs: Date.now() - started
+    })
+    if (decision.refusal) {
+      core.error(`Not importing ${source.display}: ${decision.refusal}`)
+      return result('refused', source.digest, decision.refusal)
+    }
+    if (decision.write.length === 0) {
+      core.info(`Unchanged: ${describeTargets(decision.upToDate, target)} already ${source.digest}`)
+      return result('up-to-date', source.digest)
+    }
+    core.info(`Importing ${source.display} → ${describeTargets(decision.write, target)}${decision.force ? ' (force)' : ''}`)
+    const failure = await importImage(session.credential, session.cloud, target, toRequest(decision, settings))
+    if (failure) {
+      const error = `line ${source.spec.line}: importing ${source.display} failed: ${failure.code ? `${failure.code}: ` : ''}${failure.message}`
+      core.error(error)
+      return result('failed', source.digest, error)
+    }
+    const digest = source.digest ?? (await readBack(decision))
+    core.info(`Imported ${source.display} (${digest ?? 'digest unknown'}) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    return result('imported', digest)
+  })
+}
+
+function describeTargets(targets: ImportDecision['write'], target: Registry): string {
+  return targets.map((t) => `${target.loginServer}/${t.repository}${t.tag ? `:${t.tag}` : ' (untagged)'}`).join(', ')
+}
+
+function toRequest(decision: ImportDecision, settings: Settings): ImportRequest {
+  const { source } = decision
+  const { repository, tag, digest } = source.spec.source
+  return {
+    source: source.acr ? { resourceId: source.acr.id } : { registryUri: source.spec.source.registry },
+    sourceImage: digest ? `${repository}@${digest}` : `${repository}:${tag}`,
+    // Credentials are for registries outside Azure; an ACR source is read with the action's own identity.
+    credentials: source.acr ? undefined : settings.imports.credentials,
+    targetTags: decision.write.filter((t) => t.tag !== undefined).map((t) => `${t.repository}:${t.tag}`),
+    untaggedTargetRepositories: decision.write.filter((t) => t.tag === undefined).map((t) => t.repository),
+    force: decision.force
+  }
+}
