@@ -13,6 +13,8 @@ export interface TwinRequest {
   /** Decoded, duplicate slashes collapsed; case kept (handlers compare case-insensitively as ARM does). */
   path: string
   query: Record<string, string>
+  /** Every query parameter, repeats kept: token endpoints take several `scope` parameters. */
+  search: URLSearchParams
   headers: IncomingHttpHeaders
   body: Buffer
   via: Via
@@ -25,6 +27,11 @@ export interface TwinResponse {
   headers?: Record<string, string>
   /** Objects are sent as JSON, strings as text, undefined as an empty body. */
   body?: unknown
+  /**
+   * A long-lived answer (Kubernetes watch): headers go out at once, then the
+   * callback owns the response and ends it when it likes.
+   */
+  stream?: (res: ServerResponse) => void
 }
 
 export type Handler = (req: TwinRequest, m: RegExpExecArray) => TwinResponse | Promise<TwinResponse>
@@ -148,6 +155,7 @@ export class Dispatcher {
       baseUrl: `https://${hostHeader}`,
       path: decodePath(url.pathname),
       query: parseQuery(url.searchParams),
+      search: url.searchParams,
       headers: req.headers,
       body: Buffer.concat(chunks),
       via: this.viaOf(req.socket),
@@ -187,6 +195,13 @@ export class Dispatcher {
 
 function send(res: ServerResponse, out: TwinResponse) {
   const headers: Record<string, string> = { 'x-ms-request-id': randomUUID(), ...(out.headers ?? {}) }
+  if (out.stream) {
+    // Chunked, flushed now: watch clients wait for the headers before anything else.
+    res.writeHead(out.status, headers)
+    res.flushHeaders()
+    out.stream(res)
+    return
+  }
   let body: Buffer | undefined
   if (out.body !== undefined && out.body !== null) {
     if (typeof out.body === 'string' || Buffer.isBuffer(out.body)) {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { Dispatcher, Router } from './http.ts'
 import type { Fault, RequestRecord, TwinRequest, TwinResponse } from './http.ts'
 import { createTwinTls } from './tls.ts'
-import { createProxy, isRegistryHost } from './proxy.ts'
+import { createProxy, isKubeHost, isRegistryHost } from './proxy.ts'
 import type { ProxyLogEntry } from './proxy.ts'
 import { createGithubOidc } from './github-oidc.ts'
 import type { GithubClaims, TokenForgery } from './github-oidc.ts'
@@ -15,7 +15,10 @@ import { registerRegistries } from './arm/registries.ts'
 import { registerAuthorization } from './arm/authorization.ts'
 import { armError } from './arm/errors.ts'
 import { createRegistryRouter, registryNotFound } from './registry/index.ts'
+import { registerImport } from './arm/import.ts'
 import { TwinState } from './state.ts'
+import { createKubeRouter } from './kube/api.ts'
+import { registerCredentials } from './arm/credentials.ts'
 
 export { TwinState } from './state.ts'
 export type * from './state.ts'
@@ -25,6 +28,9 @@ export type { GithubClaims, TokenForgery } from './github-oidc.ts'
 export { GITHUB_ISSUER } from './github-oidc.ts'
 export { armError, throttled } from './arm/errors.ts'
 export { BUILT_IN_ROLES } from './roles.ts'
+export { KubeCluster, DEFAULT_KNOBS } from './kube/cluster.ts'
+export type { KubeKnobs, Grant } from './kube/cluster.ts'
+export type { DenyRule, KubeRole } from './kube/auth.ts'
 
 export interface TwinOptions {
   /** Items per ARM list page (default 100); small values exercise `nextLink`. */
@@ -62,6 +68,11 @@ export interface Twin {
   addRoleAssignment: TwinState['addRoleAssignment']
   addCustomRole: TwinState['addCustomRole']
   roleAssignments: TwinState['roleAssignments']
+  // Registry contents (twin/registry/).
+  addImage: TwinState['addImage']
+  addUpstreamImage: TwinState['addUpstreamImage']
+  imagesOf: TwinState['imagesOf']
+  tagDigest: TwinState['tagDigest']
 }
 
 const listen = (server: HttpServer | https.Server) =>
@@ -88,11 +99,15 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   registerClusters(main, armDeps)
   registerRegistries(main, armDeps)
   registerAuthorization(main, armDeps)
-  const registry = createRegistryRouter()
+  registerImport(main, armDeps)
+  const registry = createRegistryRouter({ state, entra })
+
+  registerCredentials(main, armDeps, tls)
+  const kube = createKubeRouter({ state, entra })
 
   let twin!: Twin
   const dispatcher = new Dispatcher({
-    routerFor: (host) => (!isOwnHost(host) && isRegistryHost(host) ? registry : main),
+    routerFor: (host) => (isKubeHost(host) ? kube : !isOwnHost(host) && isRegistryHost(host) ? registry : main),
     notFound: (req: TwinRequest): TwinResponse => {
       if (!isOwnHost(req.host) && isRegistryHost(req.host)) return registryNotFound()
       return /\/providers\//i.test(req.path)
@@ -142,6 +157,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       }
     },
     async close() {
+      for (const c of state.clusters) c.kube.stop()
       const closed = Promise.all([
         new Promise<void>((r) => proxy.close(() => r())),
         new Promise<void>((r) => server.close(() => r()))
@@ -161,7 +177,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     addRegistry: state.addRegistry.bind(state),
     addRoleAssignment: state.addRoleAssignment.bind(state),
     addCustomRole: state.addCustomRole.bind(state),
-    roleAssignments: state.roleAssignments.bind(state)
+    roleAssignments: state.roleAssignments.bind(state),
+    addImage: state.addImage.bind(state),
+    addUpstreamImage: state.addUpstreamImage.bind(state),
+    imagesOf: state.imagesOf.bind(state),
+    tagDigest: state.tagDigest.bind(state)
   }
   return twin
 }

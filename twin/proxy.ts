@@ -14,10 +14,14 @@ const REGISTRY_HOSTS = [
   /^docker\.io$/,
   /^index\.docker\.io$/,
   /^mcr\.microsoft\.com$/,
-  /^[a-z0-9-]+\.data\.mcr\.microsoft\.com$/
+  /^[a-z0-9-]+\.data\.mcr\.microsoft\.com$/,
+  /^quay\.io$/
 ]
 
 export const isRegistryHost = (host: string) => REGISTRY_HOSTS.some((re) => re.test(host.toLowerCase()))
+
+/** AKS API servers (`<dnsprefix>-<hash>.hcp.<region>.azmk8s.io`), served by the twin's kube API. */
+export const isKubeHost = (host: string) => /^[a-z0-9-]+\.hcp\.[a-z0-9]+\.azmk8s\.io$/.test(host.toLowerCase())
 
 export function parseTarget(target: string): { host: string; port: number } | undefined {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(target)
@@ -46,7 +50,7 @@ export function createProxy(deps: ProxyDeps): http.Server {
     const target = req.url ?? ''
     const t = parseTarget(target)
     const own = t && (t.host === '127.0.0.1' || t.host === 'localhost') && t.port === deps.twinPort()
-    const allowed = !!t && (own || (t.port === 443 && isRegistryHost(t.host)))
+    const allowed = !!t && (own || (t.port === 443 && (isRegistryHost(t.host) || isKubeHost(t.host))))
     deps.log.push({ time: new Date().toISOString(), target, allowed })
     socket.on('error', () => socket.destroy())
     if (!allowed) {

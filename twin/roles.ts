@@ -34,6 +34,9 @@ const builtIn = (guid: string, roleName: string, description: string, permission
 })
 
 const repo = 'Microsoft.ContainerRegistry/registries/repositories'
+const aks = 'Microsoft.ContainerService/managedClusters'
+const aksRbacReads = ['Microsoft.Authorization/*/read', 'Microsoft.Resources/subscriptions/operationresults/read',
+  'Microsoft.Resources/subscriptions/read', 'Microsoft.Resources/subscriptions/resourceGroups/read']
 
 export const BUILT_IN_ROLES: RoleDefinition[] = [
   builtIn('8e3af657-a8ff-443c-a75c-2fe8c4bcb635', 'Owner',
@@ -86,9 +89,44 @@ export const BUILT_IN_ROLES: RoleDefinition[] = [
       `${repo}/metadata/read`, `${repo}/content/read`, `${repo}/metadata/write`,
       `${repo}/content/write`, `${repo}/metadata/delete`, `${repo}/content/delete`
     ])),
+  // Permissions approximated from its published description (import, list, read, pull; no push).
+  builtIn('577a9874-89fd-4f24-9dbd-b5034d0ad23a', 'Container Registry Data Importer and Data Reader',
+    'Provides the ability to import images into a registry through the registry import operation. Provides the ability to list repositories, view images and tags, get manifests, and pull images.',
+    perm(
+      ['Microsoft.ContainerRegistry/registries/importImage/action', 'Microsoft.ContainerRegistry/registries/read', 'Microsoft.ContainerRegistry/registries/pull/read'],
+      ['Microsoft.ContainerRegistry/registries/catalog/read', `${repo}/metadata/read`, `${repo}/content/read`]
+    )),
   builtIn('bfdb9389-c9a5-478a-bb2f-ba9ca092c3c7', 'Container Registry Repository Catalog Lister',
     'Allows for listing all repositories in an Azure Container Registry.',
-    perm([], ['Microsoft.ContainerRegistry/registries/catalog/read']))
+    perm([], ['Microsoft.ContainerRegistry/registries/catalog/read'])),
+  // AKS: credentials (control plane) and, on Azure RBAC clusters, the Kubernetes API (data actions).
+  builtIn('4abbcc35-e782-43d8-92c5-2d3f1bd2253f', 'Azure Kubernetes Service Cluster User Role', 'List cluster user credential action.',
+    perm([`${aks}/listClusterUserCredential/action`, `${aks}/read`])),
+  builtIn('0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8', 'Azure Kubernetes Service Cluster Admin Role', 'List cluster admin credential action.',
+    perm([`${aks}/listClusterAdminCredential/action`, `${aks}/accessProfiles/listCredential/action`, `${aks}/read`, `${aks}/runcommand/action`])),
+  builtIn('b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b', 'Azure Kubernetes Service RBAC Cluster Admin',
+    'Lets you manage all resources in the cluster.',
+    perm([...aksRbacReads, `${aks}/listClusterUserCredential/action`], [`${aks}/*`])),
+  builtIn('3498e952-d568-435e-9b2c-8d77e338d7f7', 'Azure Kubernetes Service RBAC Admin',
+    'Lets you manage all resources under cluster/namespace, except update or delete resource quotas and namespaces.',
+    [{ actions: [...aksRbacReads, `${aks}/listClusterUserCredential/action`], notActions: [], dataActions: [`${aks}/*`],
+      notDataActions: [`${aks}/resourcequotas/write`, `${aks}/resourcequotas/delete`, `${aks}/namespaces/write`, `${aks}/namespaces/delete`] }]),
+  builtIn('a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb', 'Azure Kubernetes Service RBAC Writer',
+    'Allows read/write access to most objects in a namespace.',
+    perm(aksRbacReads, [
+      ...['apps/controllerrevisions/read', 'apps/daemonsets/*', 'apps/deployments/*', 'apps/replicasets/*', 'apps/statefulsets/*',
+        'autoscaling/horizontalpodautoscalers/*', 'batch/cronjobs/*', 'batch/jobs/*', 'configmaps/*', 'endpoints/*', 'events.k8s.io/events/read',
+        'events/*', 'namespaces/read', 'networking.k8s.io/ingresses/*', 'persistentvolumeclaims/*', 'pods/*', 'replicationcontrollers/*',
+        'secrets/*', 'serviceaccounts/*', 'services/*'].map((a) => `${aks}/${a}`)
+    ])),
+  builtIn('7f6c6a51-bcf8-42ba-9220-52d62157d7db', 'Azure Kubernetes Service RBAC Reader',
+    'Allows read-only access to see most objects in a namespace. It does not allow viewing roles or role bindings. This role does not allow viewing Secrets.',
+    perm(aksRbacReads, [
+      ...['apps/controllerrevisions/read', 'apps/daemonsets/read', 'apps/deployments/read', 'apps/replicasets/read', 'apps/statefulsets/read',
+        'autoscaling/horizontalpodautoscalers/read', 'batch/cronjobs/read', 'batch/jobs/read', 'configmaps/read', 'endpoints/read',
+        'events.k8s.io/events/read', 'events/read', 'namespaces/read', 'networking.k8s.io/ingresses/read', 'persistentvolumeclaims/read',
+        'pods/read', 'replicationcontrollers/read', 'serviceaccounts/read', 'services/read'].map((a) => `${aks}/${a}`)
+    ]))
 ]
 
 /** ARM's wildcard semantics: `*` spans segments, comparison ignores case. */

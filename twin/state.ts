@@ -2,6 +2,11 @@ import { randomUUID } from 'node:crypto'
 import { BUILT_IN_ROLES, grants } from './roles.ts'
 import type { RoleDefinition } from './roles.ts'
 import { covers, normalizeScope, scopeKey, subscriptionOf } from './scope.ts'
+import { KubeCluster } from './kube/cluster.ts'
+import { buildImage, closure, emptyContent, manifestFromBytes, putImage, resolve } from './registry/content.ts'
+import type { ImageShape, Manifest, RegistryContent } from './registry/content.ts'
+import { canonicalHost, parseImageRef, parseRepoRef } from './registry/reference.ts'
+import { UPSTREAM_CATALOG } from './registry/catalog.ts'
 
 export interface Tenant { id: string; displayName: string }
 export interface Subscription { id: string; tenantId: string; displayName: string }
@@ -54,6 +59,14 @@ export interface Cluster {
   servicePrincipal?: { appId: string; objectId: string }
   /** The principal a registry must trust for pulls. */
   pullPrincipalId: string
+  /** AKS-managed Entra ID integration (`aadProfile.managed`): user kubeconfigs use kubelogin. */
+  aad: boolean
+  /** No static credentials: admin kubeconfigs are refused, static tokens stop working. */
+  disableLocalAccounts: boolean
+  /** Kubernetes authorization by Azure role assignments (AKS RBAC roles' data actions). */
+  azureRbac: boolean
+  /** The cluster's Kubernetes API server (non-enumerable: the model stays plain JSON). */
+  kube: KubeCluster
 }
 
 export type RoleAssignmentMode = 'LegacyRegistryPermissions' | 'AbacRepositoryPermissions'
@@ -106,6 +119,9 @@ export interface AddClusterInput {
   /** Delay before the pull identity is visible to ARM role assignment (replication). */
   kubeletVisibleAfterMs?: number
   kubernetesVersion?: string
+  aad?: boolean
+  disableLocalAccounts?: boolean
+  azureRbac?: boolean
 }
 
 export interface AddRegistryInput {
@@ -140,6 +156,30 @@ export interface AddCustomRoleInput {
   guid?: string
 }
 
+export interface AddImageOptions {
+  /** Copy an upstream image (`docker.io/library/nginx:latest`): same bytes, same digest. */
+  from?: string
+  /** Seed for the generated manifest; defaults to `<loginServer>/<repo>:<tag>`. */
+  seed?: string
+  shape?: ImageShape
+  /** Your own manifest JSON (object or exact bytes); the digest is computed over the bytes. */
+  manifest?: string | Record<string, unknown>
+  mediaType?: string
+  /** Force this digest (the served bytes then do not hash to it: use only when a test needs a fixed value). */
+  digest?: string
+}
+
+export interface AddUpstreamImageOptions {
+  /** Basic credentials the repository requires (it becomes private). */
+  username?: string
+  password?: string
+  shape?: ImageShape
+  manifest?: string | Record<string, unknown>
+  mediaType?: string
+}
+
+export interface ImageListing { repository: string; tag: string; digest: string; mediaType: string }
+
 export interface RoleAssignmentFilter { scope?: string; principalId?: string; role?: string }
 
 const lc = (s: string) => s.toLowerCase()
@@ -165,6 +205,18 @@ export class TwinState {
    * (what template redeployments appear to get). Clients must handle both.
    */
   sameNamePut: 'conflict' | 'ok' = 'conflict'
+  /** Registry contents by host: ACR login servers and upstreams (`docker.io`, `mcr.microsoft.com`, `quay.io`). */
+  registryContent = new Map<string, RegistryContent>()
+  /** Private upstream repositories (`host/repo`) and the basic credentials they accept. */
+  upstreamCredentials = new Map<string, { username: string; password: string }>()
+  /** How long each importImage operation runs before its result is final. */
+  importDurationMs = 400
+  /** Retry-After on importImage 202s; unset by default, as ACR answered in 2026 (it sent 10 in 2022). */
+  importRetryAfterSeconds: number | undefined = undefined
+
+  constructor() {
+    for (const e of UPSTREAM_CATALOG) this.addUpstreamImage(e.ref, e)
+  }
 
   addTenant(input: { id?: string; displayName?: string } = {}): Tenant {
     const t = { id: input.id ?? randomUUID(), displayName: input.displayName ?? 'Default Directory' }
@@ -241,9 +293,12 @@ export class TwinState {
       nodeResourceGroup,
       dnsPrefix,
       fqdn: `${dnsPrefix}-${randomUUID().slice(0, 8)}.hcp.${location}.azmk8s.io`,
-      kubernetesVersion: input.kubernetesVersion ?? '1.32.7'
+      kubernetesVersion: input.kubernetesVersion ?? '1.32.7',
+      aad: input.aad ?? input.azureRbac ?? input.disableLocalAccounts ?? false,
+      disableLocalAccounts: input.disableLocalAccounts ?? false,
+      azureRbac: input.azureRbac ?? false
     }
-    let cluster: Cluster
+    let cluster: Omit<Cluster, 'kube'>
     if (input.identity === 'managedIdentity') {
       const system = this.addPrincipal({
         tenantId, servicePrincipalType: 'ManagedIdentity', appId: randomUUID(), displayName: input.name
@@ -268,9 +323,14 @@ export class TwinState {
       })
       cluster = { ...base, servicePrincipal: { appId: sp.appId!, objectId: sp.objectId }, pullPrincipalId: sp.objectId }
     }
-    this.clusters.push(cluster)
-    return cluster
+    const full = cluster as Cluster
+    Object.defineProperty(full, 'kube', { value: new KubeCluster(this, full), enumerable: false })
+    this.clusters.push(full)
+    return full
   }
+
+  /** The cluster whose API server answers at `host` (its fqdn). */
+  clusterByFqdn(host: string) { return this.clusters.find((c) => lc(c.fqdn) === lc(host)) }
 
   addRegistry(input: AddRegistryInput): Registry {
     const location = input.location ?? this.resourceGroup(input.subscriptionId, input.resourceGroup)?.location ?? 'eastus'
@@ -343,6 +403,65 @@ export class TwinState {
   removeRoleAssignment(name: string): RoleAssignment | undefined {
     const i = this.assignments.findIndex((a) => lc(a.name) === lc(name))
     return i < 0 ? undefined : this.assignments.splice(i, 1)[0]
+  }
+
+  // ---- registry contents ----
+
+  /** The content store of a host (created empty on first use). */
+  contentOf(host: string): RegistryContent {
+    const key = canonicalHost(host)
+    let c = this.registryContent.get(key)
+    if (!c) this.registryContent.set(key, (c = emptyContent()))
+    return c
+  }
+
+  /** Pushes an image into an ACR: `addImage(registry, 'app:1.0')`. Returns the tagged manifest. */
+  addImage(registry: Registry | string, repoTag: string, options: AddImageOptions = {}): Manifest {
+    const loginServer = (typeof registry === 'string' ? registry : registry.loginServer).toLowerCase()
+    const ref = parseRepoRef(repoTag)
+    if (!ref || ref.digest) throw new Error(`twin: addImage wants 'repo:tag', got '${repoTag}'`)
+    const tag = ref.tag ?? 'latest'
+    let manifests: Manifest[]
+    if (options.from) {
+      const src = parseImageRef(options.from)
+      const top = resolve(this.contentOf(src.host), src.repository, src.digest ?? src.tag!)
+      if (!top) throw new Error(`twin: no upstream image ${options.from}`)
+      manifests = closure(this.contentOf(src.host), top.digest)
+    } else {
+      manifests = this.makeManifests(options.seed ?? `${loginServer}/${ref.repository}:${tag}`, options)
+    }
+    return putImage(this.contentOf(loginServer), ref.repository, tag, manifests)
+  }
+
+  /** Adds an image to an upstream registry; with `username`/`password` its repository needs them. */
+  addUpstreamImage(ref: string, options: AddUpstreamImageOptions = {}): Manifest {
+    const r = parseImageRef(ref)
+    if (options.username !== undefined || options.password !== undefined) {
+      this.upstreamCredentials.set(`${r.host}/${r.repository}`, { username: options.username ?? '', password: options.password ?? '' })
+    }
+    return putImage(this.contentOf(r.host), r.repository, r.tag, this.makeManifests(`${r.host}/${r.repository}:${r.tag ?? ''}`, options))
+  }
+
+  private makeManifests(seed: string, o: { shape?: ImageShape; manifest?: string | Record<string, unknown>; mediaType?: string; digest?: string }): Manifest[] {
+    const made = o.manifest !== undefined
+      ? [manifestFromBytes(Buffer.from(typeof o.manifest === 'string' ? o.manifest : JSON.stringify(o.manifest)), o.mediaType)]
+      : buildImage(seed, o.shape)
+    if (o.digest) made[0] = { ...made[0], digest: o.digest }
+    return made
+  }
+
+  /** Every tag of a registry (ACR login server or upstream host), sorted. */
+  imagesOf(host: string): ImageListing[] {
+    const c = this.contentOf(host)
+    const out: ImageListing[] = []
+    for (const repo of c.repositories.values()) {
+      for (const [tag, t] of repo.tags) out.push({ repository: repo.name, tag, digest: t.digest, mediaType: c.manifests.get(t.digest)?.mediaType ?? '' })
+    }
+    return out.sort((a, b) => a.repository.localeCompare(b.repository) || a.tag.localeCompare(b.tag))
+  }
+
+  tagDigest(host: string, repository: string, tag: string): string | undefined {
+    return this.contentOf(host).repositories.get(repository)?.tags.get(tag)?.digest
   }
 
   // ---- look-ups (case-insensitive, as ARM and Entra are) ----

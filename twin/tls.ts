@@ -6,6 +6,15 @@ import { promisify } from 'node:util'
 
 const run = promisify(execFile)
 
+/** Regions whose cluster fqdns the certificate covers; a cluster elsewhere would fail TLS. */
+export const AKS_REGIONS = [
+  'eastus', 'eastus2', 'westus', 'westus2', 'westus3', 'centralus', 'northcentralus', 'southcentralus', 'westcentralus',
+  'canadacentral', 'brazilsouth', 'northeurope', 'westeurope', 'uksouth', 'ukwest', 'francecentral', 'germanywestcentral',
+  'swedencentral', 'switzerlandnorth', 'norwayeast', 'polandcentral', 'italynorth', 'southeastasia', 'eastasia', 'japaneast',
+  'japanwest', 'koreacentral', 'australiaeast', 'australiasoutheast', 'centralindia', 'southafricanorth', 'uaenorth',
+  'chinaeast2', 'chinanorth3', 'usgovvirginia', 'usgovarizona'
+]
+
 /** Names the twin answers for, directly or behind its CONNECT proxy. */
 export const CERT_NAMES = [
   'IP:127.0.0.1',
@@ -18,7 +27,10 @@ export const CERT_NAMES = [
   'DNS:docker.io',
   'DNS:index.docker.io',
   'DNS:mcr.microsoft.com',
-  'DNS:*.data.mcr.microsoft.com'
+  'DNS:*.data.mcr.microsoft.com',
+  'DNS:quay.io',
+  // AKS API servers: a wildcard per region (one label deep), so each region a cluster may use is listed.
+  ...AKS_REGIONS.map((r) => `DNS:*.hcp.${r}.azmk8s.io`)
 ]
 
 export interface TwinTls {
@@ -27,6 +39,9 @@ export interface TwinTls {
   caPem: string
   certPem: string
   keyPem: string
+  /** A client certificate for the local-account kubeconfigs (CN=masterclient, O=system:masters), as AKS issues. */
+  clientCertPem: string
+  clientKeyPem: string
   cleanup(): Promise<void>
 }
 
@@ -60,8 +75,14 @@ export async function createTwinTls(): Promise<TwinTls> {
     'x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'),
     '-CAcreateserial', '-out', p('server.pem'), '-days', '825', '-extfile', p('ext.cnf')
   ])
-  const [caPem, certPem, keyPem] = await Promise.all(
-    ['ca.pem', 'server.pem', 'server.key'].map((f) => readFile(p(f), 'utf8'))
+  await run('openssl', ['req', ...ec, '-keyout', p('client.key'), '-out', p('client.csr'), '-subj', '/O=system:masters/CN=masterclient'])
+  await writeFile(p('client.cnf'), 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n')
+  await run('openssl', [
+    'x509', '-req', '-in', p('client.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'),
+    '-CAcreateserial', '-out', p('client.pem'), '-days', '730', '-extfile', p('client.cnf')
+  ])
+  const [caPem, certPem, keyPem, clientCertPem, clientKeyPem] = await Promise.all(
+    ['ca.pem', 'server.pem', 'server.key', 'client.pem', 'client.key'].map((f) => readFile(p(f), 'utf8'))
   )
   return {
     dir,
@@ -69,6 +90,8 @@ export async function createTwinTls(): Promise<TwinTls> {
     caPem,
     certPem,
     keyPem,
+    clientCertPem,
+    clientKeyPem,
     cleanup: () => rm(dir, { recursive: true, force: true })
   }
 }

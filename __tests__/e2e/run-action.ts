@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const DIST = resolve(import.meta.dirname, '../../dist/index.js')
+/** The runner's node24, from the `node` dev dependency, whatever node started jest. */
+const NODE24 = resolve(import.meta.dirname, '../../node_modules/.bin/node')
 
 export interface ActionRun {
   exitCode: number
@@ -37,7 +39,7 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
   for (const [name, value] of Object.entries(inputs)) childEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
 
   const started = Date.now()
-  const child = spawn(process.execPath, [DIST], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(NODE24, [DIST], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   let log = ''
   child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()))
@@ -68,8 +70,8 @@ export function parseOutputs(text: string): Record<string, string> {
   return outputs
 }
 
-/** The failure annotation the runner shows (`::error::...`), decoded. */
+/** The run's failure (its last `::error::` annotation, which setFailed writes), decoded. */
 export function errorAnnotation(log: string): string {
-  const line = log.split('\n').find((l) => l.startsWith('::error::'))
+  const line = log.split('\n').findLast((l) => l.startsWith('::error::'))
   return (line ?? '').slice('::error::'.length).replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%')
 }

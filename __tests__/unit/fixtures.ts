@@ -52,6 +52,7 @@ export function assignment(role: keyof typeof ROLES, scope: string, overrides: P
     id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`,
     name,
     scope,
+    roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${ROLES[role]}`,
     roleGuid: ROLES[role],
     principalId: KUBELET,
     condition: undefined,

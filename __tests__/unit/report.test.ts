@@ -17,7 +17,7 @@ function recordFor(mode: string): RunRecord {
       assignmentId: change.kind === 'create-assignment' ? `${REGISTRY_ID}/providers/Microsoft.Authorization/roleAssignments/${change.request.name}` : undefined
     }))
   }))
-  return { settings, discovery, plan, steps, imports: {}, error: undefined }
+  return { settings, discovery, plan, steps, imports: {}, deploy: undefined, error: undefined }
 }
 
 describe('outputs', () => {
@@ -37,6 +37,9 @@ describe('outputs', () => {
       'role-assignment-id': '',
       role: '',
       images: '[]',
+      deployed: '[]',
+      ready: 'false',
+      kubeconfig: '',
       changed: 'false'
     })
   })

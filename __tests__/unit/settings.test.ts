@@ -44,7 +44,7 @@ describe('mode', () => {
   it('refuses attach with detach', () => {
     expect(failure({ mode: 'detach attach' }).message).toContain("'attach' and 'detach' undo each other")
   })
-  it.each(['check', 'deploy'])('refuses %s as not supported yet', (mode) => {
+  it.each(['check'])('refuses %s as not supported yet', (mode) => {
     const error = failure({ mode: `attach ${mode}` })
     expect(error.input).toBe('mode')
     expect(error.message).toContain(`'${mode}' is not supported yet`)

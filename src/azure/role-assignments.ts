@@ -4,12 +4,14 @@ import { ActionError, describeFailure } from './action-error.js'
 import type { Cloud } from './clouds.js'
 import { defaultScope } from './clouds.js'
 import { CONDITION_VERSION } from './repository-condition.js'
+import type { RolePermissions } from './pull-access.js'
 import { roleDefinitionId, roleGuidOf } from './roles.js'
 
 export interface Assignment {
   id: string
   name: string
   scope: string
+  roleDefinitionId: string
   roleGuid: string
   principalId: string
   condition: string | undefined
@@ -60,6 +62,7 @@ export class RoleAssignments {
           id: item.id!,
           name: item.name!,
           scope: item.scope!,
+          roleDefinitionId: item.roleDefinitionId!,
           roleGuid: roleGuidOf(item.roleDefinitionId),
           principalId: item.principalId!.toLowerCase(),
           condition: item.condition ?? undefined
@@ -104,6 +107,7 @@ export class RoleAssignments {
             id: created.id!,
             name: created.name!,
             scope: created.scope ?? request.scope,
+            roleDefinitionId: created.roleDefinitionId ?? roleDefinitionId(subscriptionId, request.roleGuid),
             roleGuid: request.roleGuid,
             principalId: request.principalId,
             condition: created.condition ?? undefined
@@ -119,6 +123,22 @@ export class RoleAssignments {
         }
         throw explainWriteFailure('create', request.roleName, request.scope, request.principalId, failure, callerObjectId, error)
       }
+    }
+  }
+
+  /** What a (custom) role definition allows, to judge roles that are not built in. */
+  async permissionsOf(roleDefinitionIdValue: string): Promise<RolePermissions | undefined> {
+    try {
+      const definition = await this.client.roleDefinitions.getById(relative(roleDefinitionIdValue))
+      const all = definition.permissions ?? []
+      return {
+        actions: all.flatMap((p) => p.actions ?? []),
+        notActions: all.flatMap((p) => p.notActions ?? []),
+        dataActions: all.flatMap((p) => p.dataActions ?? []),
+        notDataActions: all.flatMap((p) => p.notDataActions ?? [])
+      }
+    } catch {
+      return undefined
     }
   }
 

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { ActionError } from '../azure/action-error.js'
 import { parseChallenge } from './challenge.js'
 import { MANIFEST_ACCEPT, type ManifestLookup } from './manifest-digest.js'
+import { httpsRequest, type HttpsResponse } from '../net/https-request.js'
 
 /** How a session proves who it is to one registry host. */
 export type RegistryLogin =
@@ -13,7 +14,7 @@ export type RegistryLogin =
  * Reads manifests from one registry through the OCI distribution API. `prepare` signs in once for
  * every repository the run needs (one exchange and one token for ACR; one challenge and one token
  * elsewhere), so the lookups that follow run concurrently without each meeting a 401.
- * Requests use Node's fetch, which honours HTTPS_PROXY once index.ts enabled the environment proxy.
+ * Requests honour HTTPS_PROXY/NO_PROXY (see net/https-request.ts).
  */
 export class RegistrySession {
   readonly host: string
@@ -32,9 +33,8 @@ export class RegistrySession {
       return
     }
     const probe = await this.request(`https://${this.host}/v2/`, { method: 'GET' })
-    await probe.body?.cancel()
     if (probe.status !== 401) return
-    const challenge = parseChallenge(probe.headers.get('www-authenticate'))
+    const challenge = parseChallenge(probe.header('www-authenticate') ?? null)
     const basic = this.login.kind === 'basic' ? `Basic ${Buffer.from(`${this.login.username}:${this.login.password}`).toString('base64')}` : undefined
     if (challenge?.scheme === 'basic') {
       this.authorization = basic
@@ -45,11 +45,8 @@ export class RegistrySession {
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service)
     for (const scope of scopes) url.searchParams.append('scope', scope)
     const response = await this.request(url.toString(), { method: 'GET', headers: basic ? { authorization: basic } : {} })
-    if (!response.ok) {
-      await response.body?.cancel()
-      return
-    }
-    const body = (await response.json()) as { token?: string; access_token?: string }
+    if (response.status !== 200) return
+    const body = JSON.parse(response.text) as { token?: string; access_token?: string }
     const token = body.token ?? body.access_token
     if (token) {
       core.setSecret(token)
@@ -63,9 +60,10 @@ export class RegistrySession {
       method: 'HEAD',
       headers: { accept: MANIFEST_ACCEPT, ...(this.authorization ? { authorization: this.authorization } : {}) }
     })
-    const digest = response.headers.get('docker-content-digest')
-    if (response.ok && digest) return { found: true, digest }
-    if (response.ok && reference.startsWith('sha256:')) return { found: true, digest: reference }
+    const digest = response.header('docker-content-digest')
+    const ok = response.status === 200
+    if (ok && digest) return { found: true, digest }
+    if (ok && reference.startsWith('sha256:')) return { found: true, digest: reference }
     // HEAD has no body; the registry's error code is only worth a GET when the answer is not a plain 404.
     let code: string | undefined
     let message = `HTTP ${response.status}`
@@ -74,11 +72,22 @@ export class RegistrySession {
         method: 'GET',
         headers: { accept: MANIFEST_ACCEPT, ...(this.authorization ? { authorization: this.authorization } : {}) }
       })
-      const body = (await detail.json().catch(() => undefined)) as { errors?: Array<{ code?: string; message?: string }> } | undefined
+      const body = parseJson(detail.text) as { errors?: Array<{ code?: string; message?: string }> } | undefined
       code = body?.errors?.[0]?.code
       message = body?.errors?.[0]?.message ?? message
     }
     return { found: false, status: response.status, code, message }
+  }
+
+  /** The repository's tags, or undefined when the registry will not list them. */
+  async tags(repository: string): Promise<string[] | undefined> {
+    const response = await this.request(`https://${this.host}/v2/${repository}/tags/list?n=100`, {
+      method: 'GET',
+      headers: this.authorization ? { authorization: this.authorization } : {}
+    })
+    if (response.status !== 200) return response.status === 404 ? [] : undefined
+    const body = JSON.parse(response.text) as { tags?: string[] | null }
+    return body.tags ?? []
   }
 
   private async acrAccessToken(scopes: string[], login: Extract<RegistryLogin, { kind: 'entra' }>): Promise<string> {
@@ -105,8 +114,8 @@ export class RegistrySession {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(fields).toString()
     })
-    const text = await response.text()
-    if (!response.ok) {
+    const text = response.text
+    if (response.status !== 200) {
       throw new ActionError(`Registry ${this.host} refused to sign in the action (${path})`, {
         code: `HTTP ${response.status}`,
         detail: text.slice(0, 300),
@@ -116,9 +125,9 @@ export class RegistrySession {
     return JSON.parse(text) as unknown
   }
 
-  private async request(url: string, init: RequestInit): Promise<Response> {
+  private async request(url: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<HttpsResponse> {
     try {
-      return await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) })
+      return await httpsRequest(url, init)
     } catch (error) {
       const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : ''
       throw new ActionError(`Could not reach registry ${this.host}`, {
@@ -127,5 +136,13 @@ export class RegistrySession {
         cause: error
       })
     }
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
   }
 }

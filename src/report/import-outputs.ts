@@ -30,3 +30,13 @@ export function importedImages(record: RunRecord): ImportedImage[] {
     })
   })
 }
+
+/** `repo:tag` → digest for every target this run imported or found up to date, for pinning deploys. */
+export function importedDigests(record: RunRecord): Map<string, string> {
+  const digests = new Map<string, string>()
+  for (const result of record.imports.results ?? []) {
+    if (!result.digest || (result.outcome !== 'imported' && result.outcome !== 'up-to-date')) continue
+    for (const target of result.decision.source.spec.targets) if (target.tag) digests.set(`${target.repository}:${target.tag}`, result.digest)
+  }
+  return digests
+}

@@ -5,6 +5,7 @@ import type { Plan } from '../plan/plan.js'
 import type { Settings } from '../settings/settings.js'
 import type { StepResult } from '../steps/apply-plan.js'
 import type { ImportResult } from '../steps/run-imports.js'
+import type { DeployRecord } from '../steps/deploy.js'
 
 /** Everything a run learned and did, complete or not: the report is built from this alone. */
 export interface RunRecord {
@@ -14,9 +15,14 @@ export interface RunRecord {
   plan: Plan | undefined
   steps: StepResult[]
   imports: { discovery?: ImportDiscovery; decisions?: ImportDecision[]; results?: ImportResult[] }
+  deploy: DeployRecord | undefined
   error: Error | undefined
 }
 
+export function emptyDeployRecord(): DeployRecord {
+  return { applied: [], rewrites: [], workloads: [], verdict: undefined, diagnosis: undefined, rollbacks: [], kubeconfigPath: undefined }
+}
+
 export function emptyRecord(): RunRecord {
-  return { settings: undefined, discovery: {}, plan: undefined, steps: [], imports: {}, error: undefined }
+  return { settings: undefined, discovery: {}, plan: undefined, steps: [], imports: {}, deploy: undefined, error: undefined }
 }

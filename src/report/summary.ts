@@ -1,4 +1,5 @@
 import type { ChangeResult } from '../steps/apply-plan.js'
+import { deployedWorkloads } from './deploy-outputs.js'
 import { importedImages, type ImportedImage } from './import-outputs.js'
 import { portalLink } from './portal-links.js'
 import type { RunRecord } from './run-record.js'
@@ -57,6 +58,7 @@ export function buildSummary(record: RunRecord): string {
       lines.push('')
     }
     lines.push(...importTable(record))
+    lines.push(...deploySection(record))
     const notes = plan?.steps.flatMap((step) => step.notes) ?? []
     if (notes.length > 0) lines.push('### Notes', '', ...notes.map((note) => `- ${escape(note)}`), '')
   }
@@ -81,6 +83,38 @@ function importTable(record: RunRecord): string[] {
   )
   const failures = (record.imports.results ?? []).filter((result) => result.error).map((result) => `- ${escape(result.error!)}`)
   return ['### Images', '', '| Source | Target | Digest | Result |', '|---|---|---|---|', ...rows, '', ...(failures.length ? [...failures, ''] : [])]
+}
+
+function deploySection(record: RunRecord): string[] {
+  const deploy = record.deploy
+  if (!deploy) return []
+  const dryRun = record.settings?.dryRun
+  const lines = [`### Deploy${dryRun ? ' (server dry run: nothing stored)' : ''}`, '']
+  if (deploy.applied.length > 0) {
+    const objects = deploy.applied.map((a) => `\`${a.object.kind}/${a.object.metadata.name}\`${a.namespace ? ` in \`${a.namespace}\`` : ''} ${a.result}`)
+    lines.push(`Applied with server-side apply: ${objects.join(', ')}`, '')
+  }
+  const workloads = deployedWorkloads(record)
+  if (workloads.length > 0) {
+    lines.push('| Workload | Namespace | Ready | Pods | Status |', '|---|---|---|---|---|')
+    for (const state of deploy.workloads) {
+      const pods = [...state.pods.entries()].map(([name, phase]) => `${escape(name)}: ${escape(phase)}`).join('<br>')
+      const icon = state.readiness?.state === 'ready' ? '✅' : state.readiness?.state === 'failed' ? '❌' : '⏳'
+      lines.push(
+        `| ${state.workload.kind}/${escape(state.workload.name)} | ${escape(state.workload.namespace)} | ${icon} ${state.readiness?.ready ?? 0}/${state.readiness?.desired ?? '?'} | ${pods} | ${escape(state.readiness?.message ?? 'not observed')} |`
+      )
+    }
+    lines.push('')
+  }
+  if (deploy.rewrites.length > 0) {
+    lines.push('<details><summary>Images pointed at the registry</summary>', '', ...deploy.rewrites.map((r) => `- ${escape(r.object)} (${escape(r.container)}): \`${r.from}\` → \`${r.to}\``), '', '</details>', '')
+  }
+  if (deploy.diagnosis) {
+    lines.push('#### Diagnosis', '', escape(deploy.diagnosis.cause), '')
+    if (deploy.diagnosis.events.length) lines.push('```text', ...deploy.diagnosis.events, '```', '')
+  }
+  if (deploy.rollbacks.length > 0) lines.push('#### Rollback', '', ...deploy.rollbacks.map((line) => `- ${escape(line)}`), '')
+  return lines
 }
 
 function escape(text: string): string {

@@ -5,7 +5,7 @@ export const MODE_ORDER = ['check', 'attach', 'detach', 'import', 'deploy'] as c
 export type Mode = (typeof MODE_ORDER)[number]
 
 /** Modes whose issues have landed; the rest are refused until they do, rather than half-run. */
-export const SUPPORTED_MODES: ReadonlySet<Mode> = new Set<Mode>(['attach', 'detach', 'import'])
+export const SUPPORTED_MODES: ReadonlySet<Mode> = new Set<Mode>(['attach', 'detach', 'import', 'deploy'])
 
 export function parseModes(raw: string): Mode[] {
   const words = raw

@@ -5,6 +5,7 @@ import { parseModes, type Mode } from './modes.js'
 import { parseRegistryRef, type RegistryRef } from './registry-ref.js'
 import { parseRepositories } from './repositories.js'
 import { isGuid, type ResourceId } from './resource-id.js'
+import { readBoolean, readDeploySettings, type DeploySettings } from './deploy-settings.js'
 import { parseImportMode, parseImports, type ImportMode, type ImportSpec } from './imports.js'
 
 /** Everything a run needs to know, read and checked once before any request leaves the runner. */
@@ -14,6 +15,9 @@ export interface Settings {
   cluster: ResourceId | undefined
   registry: RegistryRef
   imports: ImportSettings
+  deploy: DeploySettings
+  /** Read and plan only: print what would change and change nothing (deploy: the server's dry run). */
+  dryRun: boolean
   /** Repository names or prefixes (ending in `*`) that an ABAC-mode pull assignment is limited to. */
   repositories: string[]
   /** The subscription searched for a registry given by name or login server. */
@@ -70,6 +74,8 @@ export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Set
     cluster,
     registry,
     imports,
+    deploy: readDeploySettings(getInput, modes.includes('deploy')),
+    dryRun: readBoolean(getInput, 'dry-run', false),
     repositories,
     subscriptionId: subscriptionInput.toLowerCase() || cluster?.subscriptionId || registrySubscription,
     signIn: readSignIn(getInput, env),

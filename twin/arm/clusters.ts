@@ -72,7 +72,8 @@ export function clusterJson(c: Cluster, state: TwinState): Record<string, unknow
       },
       maxAgentPools: 100,
       ...(mi ? { identityProfile: { kubeletidentity: { ...c.kubelet } } } : {}),
-      disableLocalAccounts: false,
+      ...(c.aad ? { aadProfile: { managed: true, adminGroupObjectIDs: [], enableAzureRBAC: c.azureRbac, tenantID: tenantId } } : {}),
+      disableLocalAccounts: c.disableLocalAccounts,
       oidcIssuerProfile: { enabled: false }
     }
   }

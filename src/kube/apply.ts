@@ -1,0 +1,69 @@
+import { ActionError } from '../azure/action-error.js'
+import type { KubeClient, KubeStatus } from './kube-client.js'
+import { describeObject, type KubeObject } from './kube-object.js'
+import { objectPath, type ResourceMap, type ResourceType } from './resources.js'
+
+/** The field manager this action applies as; stable so re-runs own the same fields. */
+export const FIELD_MANAGER = 'aks-acr-action'
+
+export interface Applied {
+  object: KubeObject
+  type: ResourceType
+  namespace: string | undefined
+  result: 'created' | 'configured'
+  /** The object as the server stored it (or would have, in a dry run). */
+  live: Record<string, any>
+}
+
+export interface ApplyOptions {
+  forceConflicts: boolean
+  dryRun: boolean
+  defaultNamespace: string
+}
+
+/** Server-side apply of one object, sent as written (JSON is valid YAML for apply-patch+yaml). */
+export async function applyObject(client: KubeClient, resources: ResourceMap, original: KubeObject, options: ApplyOptions): Promise<Applied> {
+  let type: ResourceType
+  try {
+    type = await resources.typeOf(original)
+  } catch (error) {
+    throw new ActionError(`Cannot apply ${describeObject(original)}`, { detail: (error as Error).message })
+  }
+  const namespace = type.namespaced ? (original.metadata.namespace ?? options.defaultNamespace) : undefined
+  const object: KubeObject = type.namespaced ? { ...original, metadata: { ...original.metadata, namespace } } : original
+  const response = await client.request<Record<string, any>>('PATCH', objectPath(type, object.metadata.name, namespace), {
+    body: object,
+    contentType: 'application/apply-patch+yaml',
+    query: { fieldManager: FIELD_MANAGER, force: options.forceConflicts ? 'true' : undefined, dryRun: options.dryRun ? 'All' : undefined }
+  })
+  if (response.status === 200 || response.status === 201) {
+    return { object, type, namespace, result: response.status === 201 ? 'created' : 'configured', live: response.body }
+  }
+  throw applyFailure(object, response.status, response.body as KubeStatus)
+}
+
+function applyFailure(object: KubeObject, status: number, body: KubeStatus): ActionError {
+  const what = `Server-side apply of ${describeObject(object)} failed`
+  const detail = typeof body === 'object' && body ? (body.message ?? JSON.stringify(body)) : String(body)
+  const code = typeof body === 'object' && body?.reason ? body.reason : `HTTP ${status}`
+  if (status === 409) {
+    const owners = (body.details?.causes ?? []).map((cause) => `${cause.field ?? ''} (${cause.message ?? ''})`.trim())
+    return new ActionError(what, {
+      code: 'Conflict',
+      detail: owners.length ? `fields owned by other managers: ${owners.join('; ')}` : detail,
+      hint: "Set 'force-conflicts: true' to take those fields over, or remove them from the manifest"
+    })
+  }
+  if (status === 403) {
+    return new ActionError(what, {
+      code,
+      detail,
+      hint: "The signed-in identity lacks that Kubernetes permission: bind it to a role that allows it (for Azure RBAC clusters, 'Azure Kubernetes Service RBAC Writer' on the namespace), or use 'admin: true' where local accounts are enabled"
+    })
+  }
+  if (status === 404 && /namespaces? "[^"]+" not found/.test(detail)) {
+    return new ActionError(what, { code, detail, hint: "Add the Namespace to the manifests, or set 'namespace' so the action creates it" })
+  }
+  if (status === 401) return new ActionError(what, { code, detail, hint: 'The cluster rejected the credentials from ARM; check the cluster has finished provisioning' })
+  return new ActionError(what, { code, detail })
+}

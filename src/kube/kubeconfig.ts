@@ -1,0 +1,39 @@
+import { load } from 'js-yaml'
+
+/** How to reach and authenticate to one cluster's API server, from the kubeconfig AKS returns. */
+export interface ClusterAccess {
+  server: string
+  caPem: string | undefined
+  token: string | undefined
+  clientCertPem: string | undefined
+  clientKeyPem: string | undefined
+  /** The kubeconfig wants `kubelogin` (Entra ID integration): a token for the AKS server application is needed. */
+  needsEntraToken: boolean
+}
+
+interface KubeconfigFile {
+  'current-context'?: string
+  clusters?: Array<{ name: string; cluster: { server: string; 'certificate-authority-data'?: string } }>
+  users?: Array<{ name: string; user: { token?: string; 'client-certificate-data'?: string; 'client-key-data'?: string; exec?: { command?: string; args?: string[] } } }>
+  contexts?: Array<{ name: string; context: { cluster: string; user: string } }>
+}
+
+const decode = (base64: string | undefined) => (base64 ? Buffer.from(base64, 'base64').toString('utf8') : undefined)
+
+/** Reads the current context of a kubeconfig held in memory; it never touches disk here. */
+export function parseKubeconfig(yaml: string): ClusterAccess {
+  const config = load(yaml) as KubeconfigFile
+  const contextName = config['current-context'] ?? config.contexts?.[0]?.name
+  const context = config.contexts?.find((c) => c.name === contextName)?.context
+  const cluster = config.clusters?.find((c) => c.name === context?.cluster)?.cluster ?? config.clusters?.[0]?.cluster
+  const user = config.users?.find((u) => u.name === context?.user)?.user ?? config.users?.[0]?.user
+  if (!cluster?.server) throw new Error('the kubeconfig names no cluster server')
+  return {
+    server: cluster.server.replace(/\/+$/, ''),
+    caPem: decode(cluster['certificate-authority-data']),
+    token: user?.token,
+    clientCertPem: decode(user?.['client-certificate-data']),
+    clientKeyPem: decode(user?.['client-key-data']),
+    needsEntraToken: Boolean(user?.exec && /kubelogin/.test(user.exec.command ?? ''))
+  }
+}

@@ -1,0 +1,98 @@
+import { glob, readFile, realpath, stat, readdir } from 'node:fs/promises'
+import { extname, isAbsolute, join, relative, resolve } from 'node:path'
+import { loadAll } from 'js-yaml'
+import { InputError } from '../settings/input-error.js'
+import type { KubeObject, Manifest } from './kube-object.js'
+
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json'])
+
+/**
+ * Reads every manifest the `manifests` input names (files, directories, globs), refusing anything
+ * outside the workspace, and splits multi-document YAML. Empty documents, comments and a trailing
+ * `---` are fine; objects are kept exactly as parsed.
+ */
+export async function loadManifests(patterns: string[], workspace: string): Promise<Manifest[]> {
+  const root = await realpath(workspace)
+  const files: string[] = []
+  for (const pattern of patterns) {
+    const matched = await expand(pattern, root)
+    if (matched.length === 0) throw new InputError('manifests', `'${pattern}' matches no file in the workspace`)
+    for (const file of matched) if (!files.includes(file)) files.push(file)
+  }
+  const manifests: Manifest[] = []
+  for (const file of files) manifests.push(...(await parseFile(file, root)))
+  if (manifests.length === 0) throw new InputError('manifests', 'the files hold no Kubernetes objects')
+  return manifests
+}
+
+async function expand(pattern: string, root: string): Promise<string[]> {
+  const absolute = isAbsolute(pattern) ? pattern : resolve(root, pattern)
+  if (/[*?[{]/.test(pattern)) {
+    const found: string[] = []
+    for await (const entry of glob(pattern, { cwd: root })) found.push(resolve(root, entry))
+    const inside = await Promise.all(found.sort().map((file) => insideWorkspace(file, root, pattern)))
+    return (await Promise.all(inside.map(async (file) => ((await stat(file)).isFile() ? file : undefined)))).filter((f): f is string => f !== undefined)
+  }
+  const real = await insideWorkspace(absolute, root, pattern)
+  let info
+  try {
+    info = await stat(real)
+  } catch {
+    throw new InputError('manifests', `'${pattern}' does not exist in the workspace`)
+  }
+  if (info.isFile()) return [real]
+  return (await readdir(real, { recursive: true }))
+    .map((entry) => join(real, entry))
+    .filter((file) => MANIFEST_EXTENSIONS.has(extname(file).toLowerCase()))
+    .sort()
+}
+
+/** Resolves links before checking, so a symlink cannot lead a deploy out of the checkout. */
+async function insideWorkspace(path: string, root: string, pattern: string): Promise<string> {
+  let real = path
+  try {
+    real = await realpath(path)
+  } catch {
+    real = resolve(path)
+  }
+  const rel = relative(root, real)
+  if (rel.startsWith('..') || isAbsolute(rel)) {
+    throw new InputError('manifests', `'${pattern}' is outside the workspace (${root}); manifests must come from the repository`)
+  }
+  return real
+}
+
+async function parseFile(file: string, root: string): Promise<Manifest[]> {
+  const name = relative(root, file)
+  let documents: unknown[]
+  try {
+    documents = loadAll(await readFile(file, 'utf8'))
+  } catch (error) {
+    throw new InputError('manifests', `${name} is not valid YAML: ${(error as Error).message.split('\n')[0]}`)
+  }
+  const manifests: Manifest[] = []
+  documents.forEach((document, index) => {
+    if (document === null || document === undefined) return
+    const origin = `${name}#${index + 1}`
+    const items = isList(document) ? (document.items as unknown[]) : [document]
+    for (const item of items) manifests.push({ origin, object: checkObject(item, origin) })
+  })
+  return manifests
+}
+
+function isList(document: unknown): document is { kind: string; items: unknown[] } {
+  const candidate = document as { kind?: unknown; items?: unknown }
+  return typeof candidate.kind === 'string' && candidate.kind.endsWith('List') && Array.isArray(candidate.items)
+}
+
+function checkObject(document: unknown, origin: string): KubeObject {
+  const object = document as Partial<KubeObject>
+  if (typeof object !== 'object' || Array.isArray(object)) throw new InputError('manifests', `${origin} is not a Kubernetes object`)
+  if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
+    throw new InputError('manifests', `${origin} has no apiVersion or kind`)
+  }
+  if (typeof object.metadata?.name !== 'string' || object.metadata.name.length === 0) {
+    throw new InputError('manifests', `${origin} (${object.kind}) has no metadata.name`)
+  }
+  return object as KubeObject
+}

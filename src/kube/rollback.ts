@@ -1,0 +1,32 @@
+import type { KubeClient } from './kube-client.js'
+
+/**
+ * Puts a Deployment back on its previous revision, as `kubectl rollout undo` does: the template of
+ * the ReplicaSet one revision older replaces the Deployment's template (a JSON patch, so nothing of
+ * the failed template survives). Returns what happened, in words for the log.
+ */
+export async function rollBackDeployment(client: KubeClient, namespace: string, name: string): Promise<string> {
+  const base = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}`
+  const deployment = await client.request<Record<string, any>>('GET', `${base}/deployments/${encodeURIComponent(name)}`)
+  if (deployment.status !== 200) return `deployment/${name}: could not read it to roll back (HTTP ${deployment.status})`
+  const current = Number(deployment.body.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0)
+  const selector = Object.entries((deployment.body.spec?.selector?.matchLabels ?? {}) as Record<string, string>)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',')
+  const sets = await client.request<{ items?: Array<Record<string, any>> }>('GET', `${base}/replicasets`, { query: { labelSelector: selector || undefined } })
+  const uid = deployment.body.metadata?.uid
+  const previous = (sets.body.items ?? [])
+    .filter((set) => (set.metadata?.ownerReferences ?? []).some((owner: { uid?: string }) => owner.uid === uid))
+    .map((set) => ({ set, revision: Number(set.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0) }))
+    .filter(({ revision }) => revision > 0 && revision < current)
+    .sort((a, b) => b.revision - a.revision)[0]
+  if (!previous) return `deployment/${name}: no previous revision to roll back to (this was its first rollout)`
+  const template = structuredClone(previous.set.spec.template) as { metadata?: { labels?: Record<string, string> } }
+  delete template.metadata?.labels?.['pod-template-hash']
+  const patched = await client.request('PATCH', `${base}/deployments/${encodeURIComponent(name)}`, {
+    body: [{ op: 'replace', path: '/spec/template', value: template }],
+    contentType: 'application/json-patch+json'
+  })
+  if (patched.status !== 200) return `deployment/${name}: rollback to revision ${previous.revision} failed (HTTP ${patched.status})`
+  return `deployment/${name}: rolled back to revision ${previous.revision}`
+}

@@ -1,0 +1,45 @@
+import type { KubeClient, KubeStatus, WatchEvent } from './kube-client.js'
+
+type Listed = { metadata?: { resourceVersion?: string }; items?: Array<Record<string, any>> }
+
+/**
+ * Keeps `onObject` fed with every change to a collection: list, then watch from the list's
+ * resourceVersion; a 410 (the version expired) means list again; a closed stream means watch again
+ * from the last version seen. Ends when `signal` aborts.
+ */
+export async function listAndWatch(
+  client: KubeClient,
+  collection: string,
+  query: Record<string, string | undefined>,
+  onObject: (type: WatchEvent['type'], object: Record<string, any>) => void,
+  signal: AbortSignal
+): Promise<void> {
+  let resourceVersion: string | undefined
+  while (!signal.aborted) {
+    if (resourceVersion === undefined) {
+      const listed = await client.request<Listed>('GET', collection, { query })
+      if (listed.status !== 200) throw new Error(`listing ${collection} failed: HTTP ${listed.status} ${(listed.body as KubeStatus)?.message ?? ''}`)
+      for (const item of listed.body.items ?? []) onObject('ADDED', item)
+      resourceVersion = listed.body.metadata?.resourceVersion
+    }
+    let expired = false
+    const ended = await client.watch(
+      collection,
+      { ...query, resourceVersion },
+      (event) => {
+        if (event.type === 'ERROR') {
+          const status = event.object as KubeStatus
+          if (status.code === 410) expired = true
+          else throw new Error(`watching ${collection} failed: ${status.message ?? JSON.stringify(status)}`)
+          return
+        }
+        const version = (event.object.metadata as { resourceVersion?: string } | undefined)?.resourceVersion
+        if (version) resourceVersion = version
+        if (event.type !== 'BOOKMARK') onObject(event.type, event.object)
+      },
+      signal
+    )
+    if (ended === 'aborted') return
+    if (expired) resourceVersion = undefined
+  }
+}

@@ -1,0 +1,69 @@
+import type { KubeObject } from '../kube/kube-object.js'
+import { parseImageReference } from '../settings/image-reference.js'
+
+export interface ImageRewrite {
+  object: string
+  container: string
+  from: string
+  to: string
+}
+
+/** The seed's manifest writes the registry as a placeholder: `image: <acr-name>.azurecr.io/nginx:v1`. */
+const PLACEHOLDER = '<acr-name>'
+
+type PodSpec = { containers?: Container[]; initContainers?: Container[]; ephemeralContainers?: Container[] }
+type Container = { name?: string; image?: string }
+
+function podSpecOf(object: KubeObject): PodSpec | undefined {
+  const spec = object.spec as Record<string, any> | undefined
+  if (!spec) return undefined
+  if (object.kind === 'Pod') return spec as PodSpec
+  if (object.kind === 'CronJob') return spec.jobTemplate?.spec?.template?.spec
+  return spec.template?.spec
+}
+
+/**
+ * Pure: points every container image that names the registry (its `<name>.<acr suffix>` host, or
+ * the `<acr-name>` placeholder) at the registry's real login server, and pins tags imported in
+ * this run to their digest (`repo:tag@sha256:...`). Returns rewritten copies; the input is untouched.
+ */
+export function rewriteImages(
+  objects: KubeObject[],
+  registry: { name: string; loginServer: string },
+  acrSuffix: string,
+  importedDigests: Map<string, string>
+): { objects: KubeObject[]; rewrites: ImageRewrite[] } {
+  const rewrites: ImageRewrite[] = []
+  const ourHosts = new Set([`${registry.name}.${acrSuffix}`.toLowerCase(), registry.loginServer.toLowerCase()])
+  const rewritten = objects.map((original) => {
+    const object = structuredClone(original)
+    const spec = podSpecOf(object)
+    for (const container of [...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...(spec?.ephemeralContainers ?? [])]) {
+      if (typeof container.image !== 'string') continue
+      const image = rewriteOne(container.image, ourHosts, registry.loginServer, acrSuffix, importedDigests)
+      if (image !== container.image) {
+        rewrites.push({ object: `${object.kind}/${object.metadata.name}`, container: container.name ?? '', from: container.image, to: image })
+        container.image = image
+      }
+    }
+    return object
+  })
+  return { objects: rewritten, rewrites }
+}
+
+function rewriteOne(image: string, ourHosts: Set<string>, loginServer: string, acrSuffix: string, importedDigests: Map<string, string>): string {
+  let candidate = image
+  if (candidate.startsWith(PLACEHOLDER)) {
+    const rest = candidate.slice(PLACEHOLDER.length).replace(new RegExp(`^\\.${acrSuffix.replace(/\./g, '\\.')}`, 'i'), '')
+    candidate = `${loginServer}${rest}`
+  }
+  const slash = candidate.indexOf('/')
+  if (slash < 0 || !ourHosts.has(candidate.slice(0, slash).toLowerCase())) return image
+  candidate = `${loginServer}${candidate.slice(slash)}`
+  const reference = parseImageReference(candidate)
+  if (typeof reference !== 'string' && reference.tag && !reference.digest) {
+    const digest = importedDigests.get(`${reference.repository}:${reference.tag}`)
+    if (digest) candidate = `${candidate}@${digest}`
+  }
+  return candidate
+}
