@@ -9,6 +9,8 @@ const NODE24 = resolve(import.meta.dirname, '../../node_modules/.bin/node')
 
 export interface ActionRun {
   exitCode: number
+  /** What the step saved for its post step (GITHUB_STATE), as the runner passes it on. */
+  state: Record<string, string>
   /** What the runner log would show: stdout and stderr interleaved as they arrived. */
   log: string
   outputs: Record<string, string>
@@ -25,6 +27,8 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
   const dir = mkdtempSync(join(tmpdir(), 'aks-acr-run-'))
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')
+  const stateFile = join(dir, 'state')
+  writeFileSync(stateFile, '')
   writeFileSync(outputFile, '')
   writeFileSync(summaryFile, '')
   const childEnv: Record<string, string> = {
@@ -34,6 +38,7 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
     GITHUB_ACTIONS: 'true',
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_STATE: stateFile,
     ...env
   }
   for (const [name, value] of Object.entries(inputs)) childEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
@@ -48,11 +53,18 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
     exitCode,
     log,
     outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
+    state: parseOutputs(readFileSync(stateFile, 'utf8')),
     summary: readFileSync(summaryFile, 'utf8'),
     durationMs: Date.now() - started
   }
   rmSync(dir, { recursive: true, force: true })
   return run
+}
+
+/** Runs the post step as the runner does: the main step's saved state arrives as STATE_<name>. */
+export function runPost(state: Record<string, string>, env: Record<string, string>): Promise<ActionRun> {
+  const stateEnv = Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]))
+  return runAction({}, { ...env, ...stateEnv })
 }
 
 /** The runner's GITHUB_OUTPUT format: `name<<DELIMITER\nvalue\nDELIMITER`. */

@@ -26,8 +26,9 @@ export class RegistrySession {
     this.login = login
   }
 
-  async prepare(repositories: string[]): Promise<void> {
-    const scopes = [...new Set(repositories)].map((repository) => `repository:${repository}:pull`)
+  /** `actions` are per repository: `pull` reads manifests; listing tags also needs `metadata_read` on ACR. */
+  async prepare(repositories: string[], actions = 'pull'): Promise<void> {
+    const scopes = [...new Set(repositories)].map((repository) => `repository:${repository}:${actions}`)
     if (this.login.kind === 'entra') {
       this.authorization = `Bearer ${await this.acrAccessToken(scopes, this.login)}`
       return

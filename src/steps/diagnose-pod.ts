@@ -79,7 +79,7 @@ async function tagState(
     armToken: async () => (await context.session.credential.getToken(defaultScope(context.session.cloud.armAudience)))!.token
   })
   try {
-    await session.prepare([repository])
+    await session.prepare([repository], 'pull,metadata_read')
     const lookup = await session.manifestDigest(repository, digest ?? tag ?? 'latest')
     if (lookup.found || lookup.status !== 404) return { missing: false, tags: undefined }
     return { missing: true, tags: await session.tags(repository) }
