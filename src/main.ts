@@ -1,51 +1,59 @@
 import * as core from '@actions/core'
 import { ActionError } from './azure/action-error.js'
+import { clusterKubeconfig } from './azure/cluster-credentials.js'
 import { signIn } from './azure/sign-in.js'
-import { planImports } from './plan/import-plan.js'
+import type { Manifest } from './kube/kube-object.js'
+import { closeSharedAgent } from './net/https-request.js'
 import { buildPlan } from './plan/plan.js'
+import { importedDigests } from './report/import-outputs.js'
 import { buildOutputs } from './report/outputs.js'
-import { emptyRecord, type RunRecord } from './report/run-record.js'
+import { emptyDeployRecord, emptyRecord, type RunRecord } from './report/run-record.js'
 import { buildSummary } from './report/summary.js'
 import { readSettings, type Settings } from './settings/settings.js'
 import { applyStep } from './steps/apply-plan.js'
 import { createSession, type AzureSession } from './steps/azure-session.js'
 import { discoverAccess, discoverRegistry } from './steps/discover.js'
-import { discoverImports } from './steps/discover-imports.js'
-import { runImports } from './steps/run-imports.js'
-import { clusterKubeconfig } from './azure/cluster-credentials.js'
-import { loadManifests } from './kube/manifests.js'
-import type { Manifest } from './kube/kube-object.js'
-import { emptyDeployRecord } from './report/run-record.js'
-import { deploy } from './steps/deploy.js'
-import { closeSharedAgent } from './net/https-request.js'
-import { importedDigests } from './report/import-outputs.js'
 
 const STEP_TITLES = { attach: 'Attach the registry to the cluster', detach: 'Detach the registry from the cluster' } as const
 
+/**
+ * One run: settings (refused before any request), sign-in, discovery of what the modes need, the
+ * plan, then the modes in their fixed order (check, attach, detach, import, deploy), and always a
+ * report. Mode-specific code is loaded only when its mode is asked for.
+ */
 export async function run(): Promise<void> {
   const record = emptyRecord()
   try {
     const settings = readSettings((name) => core.getInput(name), process.env)
     if (settings.imports.credentials) core.setSecret(settings.imports.credentials.password)
     record.settings = settings
-    // Manifests are inputs too: a missing file or bad YAML fails before any request.
-    const manifests = settings.modes.includes('deploy') ? await loadManifests(settings.deploy.manifests, process.env.GITHUB_WORKSPACE ?? process.cwd()) : []
+    const manifests = await readManifests(settings)
 
     const signedIn = await core.group('Sign in to Azure with GitHub OIDC', async () => {
       const result = await signIn(settings.signIn, settings.cloud)
       core.info(`Signed in as client ${settings.signIn.clientId} (object ID ${result.callerObjectId ?? 'unknown'}) in ${settings.cloud.name}`)
       return result
     })
-    const session = createSession(signedIn.credential, settings.cloud, settings.subscriptionId, signedIn.callerObjectId)
-    // The kubeconfig depends only on the cluster's name: fetch it alongside discovery.
-    const kubeconfig =
-      settings.modes.includes('deploy') && settings.cluster
-        ? clusterKubeconfig(session.credential, session.cloud, settings.cluster, settings.deploy.admin)
-        : undefined
+    const session = createSession(signedIn.credential, settings.cloud, settings.subscriptionId, signedIn.callerObjectId, settings.dryRun)
+    if (settings.dryRun) core.notice('Dry run: reading and planning only; nothing in Azure or the cluster will change')
+
+    // The kubeconfig needs only the cluster's name, so it is fetched alongside discovery.
+    const needsKubeconfig = settings.modes.includes('deploy') || settings.check.pull
+    const kubeconfig = needsKubeconfig && settings.cluster ? clusterKubeconfig(session.credential, session.cloud, settings.cluster, settings.deploy.admin) : undefined
     kubeconfig?.catch(() => undefined)
+
     await core.group('Find the registry and what the modes need', () => discover(settings, session, record))
-    await carryOut(settings, session, record)
-    if (kubeconfig) await deployManifests(settings, session, record, manifests, kubeconfig)
+    if (settings.modes.includes('check')) await core.group('Check that the cluster can pull from the registry', () => check(settings, session, record))
+    for (const step of record.plan?.steps ?? []) {
+      const result = await core.group(STEP_TITLES[step.mode], async () => {
+        for (const note of step.notes) core.info(`Note: ${note}`)
+        return applyStep(step, session)
+      })
+      record.steps.push(result)
+    }
+    if (record.imports.decisions) await importImages(settings, session, record)
+    if (settings.check.pull && kubeconfig) await core.group('Probe a pull from the cluster', () => probe(settings, session, record, kubeconfig))
+    if (settings.modes.includes('deploy') && kubeconfig) await deployManifests(settings, session, record, manifests, kubeconfig)
   } catch (error) {
     record.error = error instanceof Error ? error : new Error(String(error))
     if (record.error.cause instanceof Error) core.debug(`Cause: ${record.error.cause.stack ?? record.error.cause.message}`)
@@ -56,61 +64,90 @@ export async function run(): Promise<void> {
   }
 }
 
+/** Manifests are inputs too: a missing file or bad YAML fails before any request. */
+async function readManifests(settings: Settings): Promise<Manifest[]> {
+  if (!settings.modes.includes('deploy')) return []
+  const { loadManifests } = await import('./kube/manifests.js')
+  return loadManifests(settings.deploy.manifests, process.env.GITHUB_WORKSPACE ?? process.cwd())
+}
+
 /** Reads everything the requested modes need, concurrently, and plans before anything changes. */
 async function discover(settings: Settings, session: AzureSession, record: RunRecord): Promise<void> {
   const registry = discoverRegistry(settings, session, record.discovery)
-  const needsAccess = settings.modes.some((mode) => mode === 'attach' || mode === 'detach' || mode === 'deploy')
-  const access = needsAccess && settings.cluster ? discoverAccess(settings.cluster, session, registry, record.discovery) : undefined
+  const needsCluster = settings.modes.some((mode) => mode !== 'import')
+  const access = needsCluster && settings.cluster ? discoverAccess(settings.cluster, session, registry, record.discovery) : undefined
   const imports = settings.modes.includes('import')
-    ? registry.then((found) => discoverImports(settings, session, found)).then((found) => (record.imports.discovery = found))
+    ? Promise.all([registry, import('./steps/discover-imports.js')]).then(async ([found, { discoverImports }]) => {
+        record.imports.discovery = await discoverImports(settings, session, found)
+      })
     : undefined
-  const [accessResult, , importResult] = await Promise.allSettled([access, registry, imports])
-  for (const result of [accessResult, importResult]) if (result.status === 'rejected') throw result.reason
-  await registry
+  const [accessResult, registryResult, importResult] = await Promise.allSettled([access, registry, imports])
+  for (const result of [accessResult, registryResult, importResult]) if (result.status === 'rejected') throw result.reason
 
   if (accessResult.status === 'fulfilled' && accessResult.value) record.plan = buildPlan(settings, accessResult.value)
-  if (record.imports.discovery) record.imports.decisions = planImports(record.imports.discovery, settings.imports.mode)
+  if (record.imports.discovery) {
+    const { planImports } = await import('./plan/import-plan.js')
+    record.imports.decisions = planImports(record.imports.discovery, settings.imports.mode)
+  }
 }
 
-async function carryOut(settings: Settings, session: AzureSession, record: RunRecord): Promise<void> {
-  for (const step of record.plan?.steps ?? []) {
-    const result = await core.group(STEP_TITLES[step.mode], async () => {
-      for (const note of step.notes) core.info(`Note: ${note}`)
-      return applyStep(step, session)
-    })
-    record.steps.push(result)
-  }
-  const decisions = record.imports.decisions
-  if (decisions) {
-    const registry = record.discovery.registry!
-    const results = await core.group(`Import ${decisions.length} image(s) into ${registry.loginServer}`, () => runImports(decisions, settings, session, registry))
-    record.imports.results = results
-    const failed = results.filter((result) => result.error)
-    if (failed.length > 0) {
-      throw new ActionError(`${failed.length} of ${results.length} import(s) failed`, { detail: failed.map((result) => result.error).join('; ') })
-    }
+async function check(settings: Settings, session: AzureSession, record: RunRecord): Promise<void> {
+  const { assessPull } = await import('./steps/check.js')
+  const discovery = record.discovery as Required<RunRecord['discovery']>
+  record.check.verdict = await assessPull(settings, session, discovery)
+  // With a probe still to come, the verdict is final only after it.
+  if (!settings.check.pull) failOnCheck(settings, record)
+}
+
+async function probe(settings: Settings, session: AzureSession, record: RunRecord, kubeconfig: Promise<string>): Promise<void> {
+  const { checkImage, pullProbe } = await import('./steps/check.js')
+  const registry = record.discovery.registry!
+  const image = checkImage(settings, registry)
+  if (!image) throw new ActionError("Input 'check-image': is required with check-pull unless this run imports an image")
+  record.check.probe = await pullProbe(settings, session, kubeconfig, image.reference)
+  const verdict = record.check.verdict!
+  const reasons = [...verdict.reasons.filter((reason) => reason.check !== 'pull'), record.check.probe]
+  record.check.verdict = { canPull: reasons.every((reason) => reason.ok === true), reasons }
+  core.info(`${record.check.probe.ok === true ? '✓' : '✗'} pull: ${record.check.probe.detail}`)
+  failOnCheck(settings, record)
+}
+
+function failOnCheck(settings: Settings, record: RunRecord): void {
+  const verdict = record.check.verdict
+  if (!verdict || verdict.canPull) return
+  const failed = verdict.reasons.filter((reason) => reason.ok !== true).map((reason) => `${reason.check}: ${reason.detail}`)
+  if (settings.check.failOnCheck) throw new ActionError('The cluster cannot pull from the registry', { detail: failed.join('; ') })
+  core.warning(`The cluster cannot pull from the registry: ${failed.join('; ')}`)
+}
+
+async function importImages(settings: Settings, session: AzureSession, record: RunRecord): Promise<void> {
+  const { runImports } = await import('./steps/run-imports.js')
+  const decisions = record.imports.decisions!
+  const registry = record.discovery.registry!
+  const results = await core.group(`Import ${decisions.length} image(s) into ${registry.loginServer}`, () => runImports(decisions, settings, session, registry))
+  record.imports.results = results
+  const failed = results.filter((result) => result.error)
+  if (failed.length > 0) {
+    throw new ActionError(`${failed.length} of ${results.length} import(s) failed`, { detail: failed.map((result) => result.error).join('; ') })
   }
 }
 
 async function deployManifests(settings: Settings, session: AzureSession, record: RunRecord, manifests: Manifest[], kubeconfig: Promise<string>): Promise<void> {
+  const { deploy } = await import('./steps/deploy.js')
   record.deploy = emptyDeployRecord()
   const deployRecord = record.deploy
   const title = `Deploy ${manifests.length} object(s) to ${settings.cluster!.name}${settings.dryRun ? ' (server dry run)' : ''}`
-  await core.group(title, () =>
-    deploy(
-      {
-        settings,
-        session,
-        manifests,
-        kubeconfig,
-        registry: record.discovery.registry,
-        kubeletObjectId: record.discovery.kubeletObjectId,
-        clusterName: settings.cluster!.name,
-        importedDigests: importedDigests(record)
-      },
-      deployRecord
-    )
-  )
+  const context = {
+    settings,
+    session,
+    manifests,
+    kubeconfig,
+    registry: record.discovery.registry,
+    kubeletObjectId: record.discovery.kubeletObjectId,
+    clusterName: settings.cluster!.name,
+    importedDigests: importedDigests(record)
+  }
+  await core.group(title, () => deploy(context, deployRecord))
 }
 
 async function report(record: RunRecord): Promise<void> {
@@ -123,3 +160,4 @@ async function report(record: RunRecord): Promise<void> {
     core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`)
   }
 }
+

@@ -18,7 +18,8 @@ afterAll(async () => {
 describe('inputs are refused before any request', () => {
   const cases: Array<[string, (inputs: Record<string, string>) => Record<string, string>, string]> = [
     ['an unknown mode', (i) => ({ ...i, mode: 'attach, promote' }), "Input 'mode'"],
-    ['a mode that is not supported yet', (i) => ({ ...i, mode: 'check' }), "Input 'mode'"],
+    ['an input of a mode not asked for', (i) => ({ ...i, 'check-pull': 'true' }), "Input 'check-pull'"],
+    ['a timeout that is not a duration', (i) => ({ ...i, mode: 'deploy', manifests: 'k8s', timeout: 'a while' }), "Input 'timeout'"],
     ['attach with detach', (i) => ({ ...i, mode: 'attach detach' }), "Input 'mode'"],
     ['a malformed cluster resource ID', (i) => ({ ...i, cluster: '/subscriptions/123/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c' }), "Input 'cluster'"],
     ['a malformed registry resource ID', (i) => ({ ...i, registry: '/subscriptions/x/providers/Microsoft.ContainerRegistry/registries/acr' }), "Input 'registry'"],

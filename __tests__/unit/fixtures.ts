@@ -38,7 +38,10 @@ export function discoveryWith(assignments: Assignment[], mode: 'LegacyRegistryPe
       subscriptionId: SUB,
       loginServer: 'myacr01.azurecr.io',
       permissionsMode: mode,
-      publicNetworkAccess: 'Enabled'
+      publicNetworkAccess: 'Enabled',
+      privateEndpoints: 0,
+      networkDefaultAction: 'Allow',
+      armTokensAccepted: true
     },
     assignments
   }

@@ -17,7 +17,7 @@ function recordFor(mode: string): RunRecord {
       assignmentId: change.kind === 'create-assignment' ? `${REGISTRY_ID}/providers/Microsoft.Authorization/roleAssignments/${change.request.name}` : undefined
     }))
   }))
-  return { settings, discovery, plan, steps, imports: {}, deploy: undefined, error: undefined }
+  return { settings, discovery, plan, steps, imports: {}, deploy: undefined, check: {}, error: undefined }
 }
 
 describe('outputs', () => {
@@ -40,6 +40,8 @@ describe('outputs', () => {
       deployed: '[]',
       ready: 'false',
       kubeconfig: '',
+      'can-pull': '',
+      reasons: '[]',
       changed: 'false'
     })
   })

@@ -44,10 +44,22 @@ describe('mode', () => {
   it('refuses attach with detach', () => {
     expect(failure({ mode: 'detach attach' }).message).toContain("'attach' and 'detach' undo each other")
   })
-  it.each(['check'])('refuses %s as not supported yet', (mode) => {
-    const error = failure({ mode: `attach ${mode}` })
-    expect(error.input).toBe('mode')
-    expect(error.message).toContain(`'${mode}' is not supported yet`)
+  it('orders modes as check, attach, detach, import, deploy whatever the input order', () => {
+    expect(read({ mode: 'deploy import attach check', images: 'nginx', manifests: 'k8s' }).modes).toEqual(['check', 'attach', 'import', 'deploy'])
+  })
+  it.each([
+    ['check-pull', { 'check-pull': 'true' }],
+    ['manifests', { manifests: 'k8s' }],
+    ['images', { images: 'nginx' }]
+  ])('refuses %s when its mode is not asked for', (input, extra) => {
+    expect(failure(extra).input).toBe(input)
+  })
+  it('refuses a timeout it cannot read', () => {
+    expect(failure({ mode: 'deploy', manifests: 'k8s', timeout: 'soon' }).input).toBe('timeout')
+  })
+  it('reads durations as kubectl does', () => {
+    expect(read({ mode: 'deploy', manifests: 'k8s', timeout: '1h30m' }).deploy.timeoutMs).toBe(5_400_000)
+    expect(read({ mode: 'deploy', manifests: 'k8s', timeout: '90' }).deploy.timeoutMs).toBe(90_000)
   })
 })
 

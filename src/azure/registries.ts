@@ -17,6 +17,11 @@ export interface Registry {
   loginServer: string
   permissionsMode: PermissionsMode
   publicNetworkAccess: string | undefined
+  privateEndpoints: number
+  /** `Deny` when a firewall limits which networks may reach the registry (Premium). */
+  networkDefaultAction: string | undefined
+  /** Whether the registry accepts Entra tokens issued for ARM, which is what a kubelet presents. */
+  armTokensAccepted: boolean
 }
 
 type ArmRegistry = Awaited<ReturnType<typeof getRegistry>>
@@ -90,6 +95,9 @@ function toRegistry(registry: ArmRegistry): Registry {
     loginServer: (registry.loginServer ?? '').toLowerCase(),
     // Registries read with an api-version that predates the setting are legacy by definition.
     permissionsMode: registry.roleAssignmentMode === 'AbacRepositoryPermissions' ? 'AbacRepositoryPermissions' : 'LegacyRegistryPermissions',
-    publicNetworkAccess: registry.publicNetworkAccess
+    publicNetworkAccess: registry.publicNetworkAccess,
+    privateEndpoints: registry.privateEndpointConnections?.length ?? 0,
+    networkDefaultAction: registry.networkRuleSet?.defaultAction,
+    armTokensAccepted: registry.policies?.azureADAuthenticationAsArmPolicy?.status !== 'disabled'
   }
 }

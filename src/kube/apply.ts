@@ -2,6 +2,8 @@ import { ActionError } from '../azure/action-error.js'
 import type { KubeClient, KubeStatus } from './kube-client.js'
 import { describeObject, type KubeObject } from './kube-object.js'
 import { objectPath, type ResourceMap, type ResourceType } from './resources.js'
+import type { Mutations } from '../steps/mutations.js'
+import { diffObjects, type FieldChange } from '../plan/object-diff.js'
 
 /** The field manager this action applies as; stable so re-runs own the same fields. */
 export const FIELD_MANAGER = 'aks-acr-action'
@@ -13,11 +15,13 @@ export interface Applied {
   result: 'created' | 'configured'
   /** The object as the server stored it (or would have, in a dry run). */
   live: Record<string, any>
+  /** Dry runs only: the fields the apply would change on the live object (empty: unchanged). */
+  changes: FieldChange[] | undefined
 }
 
 export interface ApplyOptions {
   forceConflicts: boolean
-  dryRun: boolean
+  mutations: Mutations
   defaultNamespace: string
 }
 
@@ -31,13 +35,18 @@ export async function applyObject(client: KubeClient, resources: ResourceMap, or
   }
   const namespace = type.namespaced ? (original.metadata.namespace ?? options.defaultNamespace) : undefined
   const object: KubeObject = type.namespaced ? { ...original, metadata: { ...original.metadata, namespace } } : original
-  const response = await client.request<Record<string, any>>('PATCH', objectPath(type, object.metadata.name, namespace), {
+  const path = objectPath(type, object.metadata.name, namespace)
+  // A dry run shows what would change, so it reads the live object to compare with the server's answer.
+  const before = options.mutations.dryRun ? await client.request<Record<string, any>>('GET', path) : undefined
+  const response = await options.mutations.kube<Record<string, any>>(client, 'PATCH', path, {
     body: object,
     contentType: 'application/apply-patch+yaml',
-    query: { fieldManager: FIELD_MANAGER, force: options.forceConflicts ? 'true' : undefined, dryRun: options.dryRun ? 'All' : undefined }
+    query: { fieldManager: FIELD_MANAGER, force: options.forceConflicts ? 'true' : undefined }
   })
   if (response.status === 200 || response.status === 201) {
-    return { object, type, namespace, result: response.status === 201 ? 'created' : 'configured', live: response.body }
+    const existed = before?.status === 200
+    const changes = before ? (existed ? diffObjects(before.body, response.body) : []) : undefined
+    return { object, type, namespace, result: response.status === 201 || (before && !existed) ? 'created' : 'configured', live: response.body, changes }
   }
   throw applyFailure(object, response.status, response.body as KubeStatus)
 }

@@ -1,11 +1,12 @@
 import type { KubeClient } from './kube-client.js'
+import type { Mutations } from '../steps/mutations.js'
 
 /**
  * Puts a Deployment back on its previous revision, as `kubectl rollout undo` does: the template of
  * the ReplicaSet one revision older replaces the Deployment's template (a JSON patch, so nothing of
  * the failed template survives). Returns what happened, in words for the log.
  */
-export async function rollBackDeployment(client: KubeClient, namespace: string, name: string): Promise<string> {
+export async function rollBackDeployment(client: KubeClient, mutations: Mutations, namespace: string, name: string): Promise<string> {
   const base = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}`
   const deployment = await client.request<Record<string, any>>('GET', `${base}/deployments/${encodeURIComponent(name)}`)
   if (deployment.status !== 200) return `deployment/${name}: could not read it to roll back (HTTP ${deployment.status})`
@@ -23,7 +24,7 @@ export async function rollBackDeployment(client: KubeClient, namespace: string, 
   if (!previous) return `deployment/${name}: no previous revision to roll back to (this was its first rollout)`
   const template = structuredClone(previous.set.spec.template) as { metadata?: { labels?: Record<string, string> } }
   delete template.metadata?.labels?.['pod-template-hash']
-  const patched = await client.request('PATCH', `${base}/deployments/${encodeURIComponent(name)}`, {
+  const patched = await mutations.kube(client, 'PATCH', `${base}/deployments/${encodeURIComponent(name)}`, {
     body: [{ op: 'replace', path: '/spec/template', value: template }],
     contentType: 'application/json-patch+json'
   })

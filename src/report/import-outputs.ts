@@ -6,7 +6,7 @@ export interface ImportedImage {
   target: string
   digest: string | null
   changed: boolean
-  result: 'imported' | 'up-to-date' | 'refused' | 'failed' | 'not-run'
+  result: 'imported' | 'up-to-date' | 'refused' | 'failed' | 'planned' | 'not-run'
 }
 
 /** Pure: every target of every import line, in input order, whether or not the run got to it. */

@@ -4,7 +4,18 @@ import { importedImages } from './import-outputs.js'
 import type { RunRecord } from './run-record.js'
 
 export type Outputs = Record<
-  'registry-id' | 'login-server' | 'kubelet-object-id' | 'role-assignment-id' | 'role' | 'images' | 'deployed' | 'ready' | 'kubeconfig' | 'changed',
+  | 'registry-id'
+  | 'login-server'
+  | 'kubelet-object-id'
+  | 'role-assignment-id'
+  | 'role'
+  | 'images'
+  | 'deployed'
+  | 'ready'
+  | 'kubeconfig'
+  | 'can-pull'
+  | 'reasons'
+  | 'changed',
   string
 >
 
@@ -23,6 +34,8 @@ export function buildOutputs(record: RunRecord): Outputs {
     deployed: JSON.stringify(deployedWorkloads(record)),
     ready: String(deployReady(record)),
     kubeconfig: record.deploy?.kubeconfigPath ?? '',
+    'can-pull': record.check.verdict ? String(record.check.verdict.canPull) : '',
+    reasons: JSON.stringify(record.check.verdict?.reasons ?? []),
     images: JSON.stringify(images.map(({ source, target, digest, changed: imported }) => ({ source, target, digest, changed: imported }))),
     changed: String(assignmentsChanged || images.some((image) => image.changed) || deployChanged(record))
   }

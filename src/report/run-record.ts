@@ -6,6 +6,7 @@ import type { Settings } from '../settings/settings.js'
 import type { StepResult } from '../steps/apply-plan.js'
 import type { ImportResult } from '../steps/run-imports.js'
 import type { DeployRecord } from '../steps/deploy.js'
+import type { CheckReason, CheckVerdict } from '../plan/check-verdict.js'
 
 /** Everything a run learned and did, complete or not: the report is built from this alone. */
 export interface RunRecord {
@@ -16,6 +17,7 @@ export interface RunRecord {
   steps: StepResult[]
   imports: { discovery?: ImportDiscovery; decisions?: ImportDecision[]; results?: ImportResult[] }
   deploy: DeployRecord | undefined
+  check: { verdict?: CheckVerdict; probe?: CheckReason }
   error: Error | undefined
 }
 
@@ -24,5 +26,5 @@ export function emptyDeployRecord(): DeployRecord {
 }
 
 export function emptyRecord(): RunRecord {
-  return { settings: undefined, discovery: {}, plan: undefined, steps: [], imports: {}, deploy: undefined, error: undefined }
+  return { settings: undefined, discovery: {}, plan: undefined, steps: [], imports: {}, deploy: undefined, check: {}, error: undefined }
 }

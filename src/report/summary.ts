@@ -1,5 +1,6 @@
 import type { ChangeResult } from '../steps/apply-plan.js'
 import { deployedWorkloads } from './deploy-outputs.js'
+import { describeChange } from '../plan/object-diff.js'
 import { importedImages, type ImportedImage } from './import-outputs.js'
 import { portalLink } from './portal-links.js'
 import type { RunRecord } from './run-record.js'
@@ -9,7 +10,9 @@ const OUTCOME_TEXT: Record<ChangeResult['outcome'], string> = {
   'already-exists': '➖ already existed (created concurrently)',
   kept: '➖ unchanged, already existed',
   deleted: '🗑️ deleted',
-  'already-gone': '➖ already gone'
+  'already-gone': '➖ already gone',
+  'would-create': '🔍 would create (dry run)',
+  'would-delete': '🔍 would delete (dry run)'
 }
 
 /** Pure: the job summary in Markdown. Names and IDs only; no token ever reaches the record. */
@@ -57,6 +60,7 @@ export function buildSummary(record: RunRecord): string {
       }
       lines.push('')
     }
+    lines.push(...checkSection(record))
     lines.push(...importTable(record))
     lines.push(...deploySection(record))
     const notes = plan?.steps.flatMap((step) => step.notes) ?? []
@@ -69,6 +73,7 @@ export function buildSummary(record: RunRecord): string {
 
 const IMPORT_RESULT: Record<ImportedImage['result'], string> = {
   imported: '✅ imported',
+  planned: '🔍 would import (dry run)',
   'up-to-date': '➖ unchanged, same digest',
   refused: '❌ refused',
   failed: '❌ failed',
@@ -85,12 +90,33 @@ function importTable(record: RunRecord): string[] {
   return ['### Images', '', '| Source | Target | Digest | Result |', '|---|---|---|---|', ...rows, '', ...(failures.length ? [...failures, ''] : [])]
 }
 
+function checkSection(record: RunRecord): string[] {
+  const verdict = record.check.verdict
+  if (!verdict) return []
+  const mark = (ok: boolean | 'unknown') => (ok === true ? '✅' : ok === false ? '❌' : '❔')
+  return [
+    `### Can the cluster pull? ${verdict.canPull ? '✅ yes' : '❌ no'}`,
+    '',
+    '| Check | | Finding |',
+    '|---|---|---|',
+    ...verdict.reasons.map((reason) => `| ${reason.check} | ${mark(reason.ok)} | ${escape(reason.detail)} |`),
+    ''
+  ]
+}
+
 function deploySection(record: RunRecord): string[] {
   const deploy = record.deploy
   if (!deploy) return []
   const dryRun = record.settings?.dryRun
   const lines = [`### Deploy${dryRun ? ' (server dry run: nothing stored)' : ''}`, '']
-  if (deploy.applied.length > 0) {
+  if (deploy.applied.length > 0 && dryRun) {
+    lines.push('| Object | Would |', '|---|---|')
+    for (const a of deploy.applied) {
+      const would = a.result === 'created' ? 'be created' : a.changes?.length ? `change ${a.changes.map((c) => `\`${escape(describeChange(c))}\``).join('<br>')}` : 'stay unchanged'
+      lines.push(`| \`${a.object.kind}/${a.object.metadata.name}\`${a.namespace ? ` in \`${a.namespace}\`` : ''} | ${would} |`)
+    }
+    lines.push('')
+  } else if (deploy.applied.length > 0) {
     const objects = deploy.applied.map((a) => `\`${a.object.kind}/${a.object.metadata.name}\`${a.namespace ? ` in \`${a.namespace}\`` : ''} ${a.result}`)
     lines.push(`Applied with server-side apply: ${objects.join(', ')}`, '')
   }

@@ -4,8 +4,8 @@ import { InputError } from './input-error.js'
 export const MODE_ORDER = ['check', 'attach', 'detach', 'import', 'deploy'] as const
 export type Mode = (typeof MODE_ORDER)[number]
 
-/** Modes whose issues have landed; the rest are refused until they do, rather than half-run. */
-export const SUPPORTED_MODES: ReadonlySet<Mode> = new Set<Mode>(['attach', 'detach', 'import', 'deploy'])
+/** Modes this version carries out; anything else is refused rather than half-run. */
+export const SUPPORTED_MODES: ReadonlySet<Mode> = new Set<Mode>(MODE_ORDER)
 
 export function parseModes(raw: string): Mode[] {
   const words = raw

@@ -6,6 +6,7 @@ import { parseRegistryRef, type RegistryRef } from './registry-ref.js'
 import { parseRepositories } from './repositories.js'
 import { isGuid, type ResourceId } from './resource-id.js'
 import { readBoolean, readDeploySettings, type DeploySettings } from './deploy-settings.js'
+import { readCheckSettings, type CheckSettings } from './check-settings.js'
 import { parseImportMode, parseImports, type ImportMode, type ImportSpec } from './imports.js'
 
 /** Everything a run needs to know, read and checked once before any request leaves the runner. */
@@ -16,6 +17,7 @@ export interface Settings {
   registry: RegistryRef
   imports: ImportSettings
   deploy: DeploySettings
+  check: CheckSettings
   /** Read and plan only: print what would change and change nothing (deploy: the server's dry run). */
   dryRun: boolean
   /** Repository names or prefixes (ending in `*`) that an ABAC-mode pull assignment is limited to. */
@@ -75,6 +77,7 @@ export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Set
     registry,
     imports,
     deploy: readDeploySettings(getInput, modes.includes('deploy')),
+    check: readCheckSettings(getInput, modes.includes('check')),
     dryRun: readBoolean(getInput, 'dry-run', false),
     repositories,
     subscriptionId: subscriptionInput.toLowerCase() || cluster?.subscriptionId || registrySubscription,

@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import type { Change, StepPlan } from '../plan/plan.js'
 import type { AzureSession } from './azure-session.js'
 
-export type Outcome = 'created' | 'already-exists' | 'kept' | 'deleted' | 'already-gone'
+export type Outcome = 'created' | 'already-exists' | 'kept' | 'deleted' | 'already-gone' | 'would-create' | 'would-delete'
 
 export interface ChangeResult {
   change: Change
@@ -33,8 +33,12 @@ async function applyChange(change: Change, session: AzureSession): Promise<Chang
       return { change, outcome: 'kept', assignmentId: change.assignment.id }
     case 'create-assignment': {
       const { request } = change
-      core.info(`Creating ${request.roleName} for principal ${request.principalId} on ${request.scope} (assignment ${request.name})`)
-      const outcome = await session.roleAssignments.create(request, session.callerObjectId)
+      const description = `create ${request.roleName} for principal ${request.principalId} on ${request.scope} (assignment ${request.name})`
+      const outcome = await session.mutations.azure(description, () => {
+        core.info(`Creating ${request.roleName} for principal ${request.principalId} on ${request.scope} (assignment ${request.name})`)
+        return session.roleAssignments.create(request, session.callerObjectId)
+      })
+      if (!outcome) return { change, outcome: 'would-create', assignmentId: undefined }
       if (outcome.created) {
         core.info(`Created ${outcome.assignment.id}`)
         return { change, outcome: 'created', assignmentId: outcome.assignment.id }
@@ -47,8 +51,12 @@ async function applyChange(change: Change, session: AzureSession): Promise<Chang
       return { change, outcome: 'already-exists', assignmentId: existing?.id }
     }
     case 'delete-assignment': {
-      core.info(`Deleting ${change.roleName} for the kubelet identity on ${change.assignment.scope} (${change.assignment.name})`)
-      const deleted = await session.roleAssignments.delete(change.assignment, change.roleName, session.callerObjectId)
+      const description = `delete ${change.roleName} of the kubelet identity on ${change.assignment.scope} (${change.assignment.name})`
+      const deleted = await session.mutations.azure(description, () => {
+        core.info(`Deleting ${change.roleName} for the kubelet identity on ${change.assignment.scope} (${change.assignment.name})`)
+        return session.roleAssignments.delete(change.assignment, change.roleName, session.callerObjectId)
+      })
+      if (deleted === undefined) return { change, outcome: 'would-delete', assignmentId: undefined }
       return { change, outcome: deleted ? 'deleted' : 'already-gone', assignmentId: undefined }
     }
   }

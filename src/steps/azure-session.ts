@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity'
 import type { Cloud } from '../azure/clouds.js'
 import { RoleAssignments } from '../azure/role-assignments.js'
+import { Mutations } from './mutations.js'
 
 /** The signed-in identity and the clients built on it, shared by the steps of one run. */
 export interface AzureSession {
@@ -9,8 +10,9 @@ export interface AzureSession {
   callerObjectId: string | undefined
   /** Role assignments are addressed by scope, so one client serves every subscription. */
   roleAssignments: RoleAssignments
+  mutations: Mutations
 }
 
-export function createSession(credential: TokenCredential, cloud: Cloud, subscriptionId: string, callerObjectId: string | undefined): AzureSession {
-  return { credential, cloud, callerObjectId, roleAssignments: new RoleAssignments(credential, cloud, subscriptionId) }
+export function createSession(credential: TokenCredential, cloud: Cloud, subscriptionId: string, callerObjectId: string | undefined, dryRun: boolean): AzureSession {
+  return { credential, cloud, callerObjectId, roleAssignments: new RoleAssignments(credential, cloud, subscriptionId), mutations: new Mutations(dryRun) }
 }

@@ -12,6 +12,7 @@ import { ResourceMap } from '../kube/resources.js'
 import { rollBackDeployment } from '../kube/rollback.js'
 import { verifyRollouts, type Verdict, type Workload, type WorkloadState } from '../kube/verify-rollouts.js'
 import { rewriteImages, type ImageRewrite } from '../plan/image-rewrite.js'
+import { describeChange } from '../plan/object-diff.js'
 import type { Settings } from '../settings/settings.js'
 import type { AzureSession } from './azure-session.js'
 import { diagnosePod, type Diagnosis } from './diagnose-pod.js'
@@ -64,7 +65,7 @@ export async function deploy(context: DeployContext, record: DeployRecord): Prom
     for (const rewrite of rewrites) core.info(`Image of ${rewrite.object} (${rewrite.container}): ${rewrite.from} → ${rewrite.to}`)
 
     const resources = new ResourceMap(client)
-    const options = { forceConflicts: settings.deploy.forceConflicts, dryRun: settings.dryRun, defaultNamespace: settings.deploy.namespace ?? 'default' }
+    const options = { forceConflicts: settings.deploy.forceConflicts, mutations: session.mutations, defaultNamespace: settings.deploy.namespace ?? 'default' }
     const foundation = objects.filter(isFoundation)
     if (settings.deploy.namespace && !foundation.some((o) => o.kind === 'Namespace' && o.metadata.name === settings.deploy.namespace)) {
       foundation.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: settings.deploy.namespace } })
@@ -101,7 +102,7 @@ export async function deploy(context: DeployContext, record: DeployRecord): Prom
           record.rollbacks.push(`${state.workload.kind.toLowerCase()}/${state.workload.name}: not rolled back (only Deployments keep previous revisions this action can restore)`)
           continue
         }
-        record.rollbacks.push(await rollBackDeployment(client, state.workload.namespace, state.workload.name))
+        record.rollbacks.push(await rollBackDeployment(client, session.mutations, state.workload.namespace, state.workload.name))
       }
       for (const line of record.rollbacks) core.warning(`Rollback: ${line}`)
     }
@@ -117,7 +118,11 @@ async function applyAll(client: KubeClient, resources: ResourceMap, objects: Kub
     try {
       const applied = await applyObject(client, resources, object, options)
       record.applied.push(applied)
-      core.info(`${describeObject({ kind: object.kind, metadata: { ...object.metadata, namespace: applied.namespace } })} ${applied.result}${options.dryRun ? ' (server dry run)' : ''}`)
+      const name = describeObject({ kind: object.kind, metadata: { ...object.metadata, namespace: applied.namespace } })
+      if (!options.mutations.dryRun) core.info(`${name} ${applied.result}`)
+      else if (applied.result === 'created') core.info(`${name} would be created (server dry run)`)
+      else if (applied.changes?.length) core.info(`${name} would change (server dry run):\n  ${applied.changes.map(describeChange).join('\n  ')}`)
+      else core.info(`${name} unchanged (server dry run)`)
     } catch (error) {
       failures.push(error as Error)
     }

@@ -11,7 +11,7 @@ import { mapLimit } from './map-limit.js'
 /** ARM takes this many imports in flight per run; more would only queue behind its write throttling. */
 const IMPORT_CONCURRENCY = 20
 
-export type ImportOutcome = 'imported' | 'up-to-date' | 'refused' | 'failed'
+export type ImportOutcome = 'imported' | 'up-to-date' | 'refused' | 'failed' | 'planned'
 
 export interface ImportResult {
   decision: ImportDecision
@@ -59,8 +59,13 @@ export async function runImports(decisions: ImportDecision[], settings: Settings
       core.info(`Unchanged: ${describeTargets(decision.upToDate, target)} already ${source.digest}`)
       return result('up-to-date', source.digest)
     }
-    core.info(`Importing ${source.display} → ${describeTargets(decision.write, target)}${decision.force ? ' (force)' : ''}`)
-    const failure = await importImage(session.credential, session.cloud, target, toRequest(decision, settings))
+    const description = `import ${source.display} → ${describeTargets(decision.write, target)}${decision.force ? ' (force)' : ''}`
+    const imported = await session.mutations.azure(description, async () => {
+      core.info(`Importing ${source.display} → ${describeTargets(decision.write, target)}${decision.force ? ' (force)' : ''}`)
+      return { failure: await importImage(session.credential, session.cloud, target, toRequest(decision, settings)) }
+    })
+    if (!imported) return result('planned', source.digest)
+    const failure = imported.failure
     if (failure) {
       const error = `line ${source.spec.line}: importing ${source.display} failed: ${failure.code ? `${failure.code}: ` : ''}${failure.message}`
       core.error(error)

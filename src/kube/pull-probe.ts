@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto'
+import type { Mutations } from '../steps/mutations.js'
+import type { KubeClient } from './kube-client.js'
+import { podProblem } from './pod-problems.js'
+import { listAndWatch } from './rollout-watch.js'
+
+export type ProbeOutcome = { pulled: true; node: string | undefined } | { pulled: false; reason: string; message: string } | { pulled: 'unknown'; message: string }
+
+/**
+ * `az aks check-acr` without a privileged pod: a short-lived, unprivileged pod that only needs its
+ * image pulled. The kubelet's own verdict (a container that started or ran, or a pull error) is
+ * the answer; the pod is deleted either way.
+ */
+export async function probePull(client: KubeClient, mutations: Mutations, namespace: string, image: string, timeoutMs = 60_000): Promise<ProbeOutcome> {
+  const name = `aks-acr-check-${randomBytes(4).toString('hex')}`
+  const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'aks-acr-action', 'aks-acr-action/probe': name } },
+    spec: {
+      restartPolicy: 'Never',
+      activeDeadlineSeconds: Math.ceil(timeoutMs / 1000) + 30,
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: 'pull',
+          image,
+          imagePullPolicy: 'Always',
+          command: ['true'],
+          resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '50m', memory: '32Mi' } },
+          securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, runAsUser: 65532 }
+        }
+      ]
+    }
+  }
+  const created = await mutations.kube(client, 'POST', base, { body: pod })
+  if (created.status !== 201 && created.status !== 200) {
+    return { pulled: 'unknown', message: `could not start a probe pod in ${namespace}: HTTP ${created.status} ${(created.body as { message?: string })?.message ?? ''}` }
+  }
+  if (mutations.dryRun) return { pulled: 'unknown', message: 'dry run: the probe pod was validated by the server, not started' }
+
+  const abort = new AbortController()
+  let settle!: (outcome: ProbeOutcome) => void
+  const outcome = new Promise<ProbeOutcome>((resolve) => (settle = resolve))
+  const timer = setTimeout(() => settle({ pulled: 'unknown', message: `no pull verdict within ${timeoutMs / 1000} s` }), timeoutMs)
+  const watching = listAndWatch(
+    client,
+    base,
+    { fieldSelector: `metadata.name=${name}` },
+    (_type, object) => {
+      const problem = podProblem(object)
+      if (problem && problem.reason !== 'CrashLoopBackOff') return settle({ pulled: false, reason: problem.reason, message: problem.message })
+      // Past the pull, any container state means the image is on the node: whether `true` exists
+      // in the image (a distroless one has no shell tools) does not matter to the verdict.
+      const statuses = (object.status?.containerStatuses ?? []) as Array<{ imageID?: string; state?: { running?: unknown; terminated?: unknown; waiting?: { reason?: string } } }>
+      const pastPull = (s: (typeof statuses)[number]) =>
+        s.state?.running || s.state?.terminated || s.imageID || /^(CreateContainerError|CreateContainerConfigError|RunContainerError|StartError|CrashLoopBackOff)$/.test(s.state?.waiting?.reason ?? '')
+      if (statuses.some(pastPull)) settle({ pulled: true, node: object.spec?.nodeName })
+    },
+    abort.signal
+  ).catch((error: unknown) => settle({ pulled: 'unknown', message: `could not watch the probe pod: ${error instanceof Error ? error.message : String(error)}` }))
+  try {
+    return await outcome
+  } finally {
+    clearTimeout(timer)
+    abort.abort()
+    await watching
+    await mutations.kube(client, 'DELETE', `${base}/${name}`, { query: { gracePeriodSeconds: '0' } }).catch(() => undefined)
+  }
+}

@@ -1,0 +1,55 @@
+import type { KubeletAccess } from '../steps/kubelet-access.js'
+import type { Registry } from '../azure/registries.js'
+
+export interface CheckReason {
+  check: 'registry' | 'network' | 'authentication' | 'role' | 'pull'
+  ok: boolean | 'unknown'
+  detail: string
+}
+
+export interface CheckVerdict {
+  canPull: boolean
+  reasons: CheckReason[]
+}
+
+/**
+ * Pure: can the cluster's nodes pull from the registry? Every check must pass; one that cannot be
+ * decided ('unknown', a condition this action cannot read) does not count as a yes.
+ */
+export function checkVerdict(registry: Registry, access: KubeletAccess, kubeletObjectId: string, repository: string | undefined, probe: CheckReason | undefined): CheckVerdict {
+  const mode = registry.permissionsMode === 'AbacRepositoryPermissions' ? 'ABAC repository permissions' : 'legacy registry permissions'
+  const reasons: CheckReason[] = [{ check: 'registry', ok: true, detail: `${registry.loginServer} exists (${mode})` }]
+
+  if (registry.publicNetworkAccess === 'Disabled') {
+    reasons.push(
+      registry.privateEndpoints > 0
+        ? { check: 'network', ok: 'unknown', detail: 'public network access is disabled; nodes must reach the registry through its private endpoint (the cluster VNet must resolve privatelink.azurecr.io)' }
+        : { check: 'network', ok: false, detail: 'public network access is disabled and the registry has no private endpoint: nodes cannot reach it' }
+    )
+  } else if (registry.networkDefaultAction === 'Deny') {
+    reasons.push({ check: 'network', ok: 'unknown', detail: "the registry firewall denies by default; the cluster's outbound IPs or subnet must be allowed" })
+  } else {
+    reasons.push({ check: 'network', ok: true, detail: 'public network access is enabled' })
+  }
+
+  reasons.push(
+    registry.armTokensAccepted
+      ? { check: 'authentication', ok: true, detail: 'the registry accepts Entra ID tokens, which the kubelet presents' }
+      : { check: 'authentication', ok: false, detail: 'the registry refuses Entra tokens with the ARM audience (azureADAuthenticationAsArmPolicy disabled), which the kubelet presents' }
+  )
+
+  const scope = repository ? ` for repository ${repository}` : ''
+  const held = access.findings.length ? access.findings.join('; ') : 'no role assignment covers the registry'
+  reasons.push({
+    check: 'role',
+    ok: access.canPull,
+    detail:
+      access.canPull === true
+        ? `the kubelet identity ${kubeletObjectId} may pull${scope}: ${held}`
+        : access.canPull === 'unknown'
+          ? `cannot tell whether the kubelet identity ${kubeletObjectId} may pull${scope}: ${held}`
+          : `the kubelet identity ${kubeletObjectId} may not pull${scope}: ${held}; run with mode: attach`
+  })
+  if (probe) reasons.push(probe)
+  return { canPull: reasons.every((reason) => reason.ok === true), reasons }
+}

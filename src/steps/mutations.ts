@@ -1,0 +1,37 @@
+import * as core from '@actions/core'
+import type { KubeClient, KubeResponse } from '../kube/kube-client.js'
+
+/**
+ * The one door every change goes through. In a dry run Azure changes are described and skipped,
+ * and Kubernetes writes carry `dryRun=All`, so the API server validates them and stores nothing;
+ * the twin's request log proves that no other write leaves the runner.
+ */
+export class Mutations {
+  readonly dryRun: boolean
+  /** What a dry run would have done, in order, for the log and the summary. */
+  readonly skipped: string[] = []
+
+  constructor(dryRun: boolean) {
+    this.dryRun = dryRun
+  }
+
+  /** An Azure change (role assignment, import): run it, or in a dry run say what it would be. */
+  async azure<T>(description: string, change: () => Promise<T>): Promise<T | undefined> {
+    if (this.dryRun) {
+      this.skipped.push(description)
+      core.info(`Dry run: would ${description}`)
+      return undefined
+    }
+    return change()
+  }
+
+  /** A Kubernetes write (apply, create, patch, delete): a dry run asks the server to validate it only. */
+  kube<T = unknown>(
+    client: KubeClient,
+    method: 'PATCH' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    options: { body?: unknown; contentType?: string; query?: Record<string, string | undefined> } = {}
+  ): Promise<KubeResponse<T>> {
+    return client.request<T>(method, path, { ...options, query: { ...options.query, dryRun: this.dryRun ? 'All' : undefined } })
+  }
+}
