@@ -13,6 +13,7 @@ import { readSettings, type Settings } from './settings/settings.js'
 import { applyStep } from './steps/apply-plan.js'
 import { createSession, type AzureSession } from './steps/azure-session.js'
 import { discoverAccess, discoverRegistry } from './steps/discover.js'
+import { count } from './report/words.js'
 
 const STEP_TITLES = { attach: 'Attach the registry to the cluster', detach: 'Detach the registry from the cluster' } as const
 
@@ -124,11 +125,11 @@ async function importImages(settings: Settings, session: AzureSession, record: R
   const { runImports } = await import('./steps/run-imports.js')
   const decisions = record.imports.decisions!
   const registry = record.discovery.registry!
-  const results = await core.group(`Import ${decisions.length} image(s) into ${registry.loginServer}`, () => runImports(decisions, settings, session, registry))
+  const results = await core.group(`Import ${count(decisions.length, 'image')} into ${registry.loginServer}`, () => runImports(decisions, settings, session, registry))
   record.imports.results = results
   const failed = results.filter((result) => result.error)
   if (failed.length > 0) {
-    throw new ActionError(`${failed.length} of ${results.length} import(s) failed`, { detail: failed.map((result) => result.error).join('; ') })
+    throw new ActionError(`${failed.length} of ${count(results.length, 'import')} failed`, { detail: failed.map((result) => result.error).join('\n') })
   }
 }
 
@@ -136,7 +137,7 @@ async function deployManifests(settings: Settings, session: AzureSession, record
   const { deploy } = await import('./steps/deploy.js')
   record.deploy = emptyDeployRecord()
   const deployRecord = record.deploy
-  const title = `Deploy ${manifests.length} object(s) to ${settings.cluster!.name}${settings.dryRun ? ' (server dry run)' : ''}`
+  const title = `Deploy ${count(manifests.length, 'object')} to ${settings.cluster!.name}${settings.dryRun ? ' (server dry run)' : ''}`
   const context = {
     settings,
     session,

@@ -80,6 +80,18 @@ describe('dry-run: true changes nothing, in every mode', () => {
     expect((cluster.kube.get('Deployment', 'default', 'web') as any).spec.replicas).toBe(2)
   })
 
+  it('deploy into a namespace the run would create: says what it cannot validate yet', async () => {
+    const { cluster, registry } = freshPair(world)
+    const workspace = workspaceWith({ 'k8s/app.yaml': deployment('web', `${registry.loginServer}/web:1`) })
+    const since = twin.requests.length
+    const result = await run(world, { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s', namespace: 'fresh', 'dry-run': 'true' }, { GITHUB_WORKSPACE: workspace })
+    expect(result.exitCode).toBe(0)
+    expect(mutating(since)).toEqual([])
+    expect(result.log).toContain('namespace/fresh would be created (server dry run)')
+    expect(result.log).toContain('not validated by the server: namespace fresh does not exist yet')
+    expect(cluster.kube.get('Namespace', undefined, 'fresh')).toBeUndefined()
+  })
+
   it('check with check-pull: the probe pod is only validated', async () => {
     const { cluster, registry } = freshPair(world)
     const since = twin.requests.length

@@ -124,7 +124,7 @@ describe('import', () => {
     const result = await run(world, importInputs(registry.name, 'busybox:latest => busybox:1\nnginx:v99 => nginx:v99'))
     expect(result.exitCode).toBe(1)
     const message = errorAnnotation(result.log)
-    expect(message).toContain('1 of 2 import(s) failed')
+    expect(message).toContain('1 of 2 imports failed')
     expect(message).toContain('line 2: source docker.io/library/nginx:v99 does not exist')
     expect(twin.tagDigest(registry.loginServer, 'busybox', '1')).toBeDefined()
     expect(images(result.outputs).map((i) => i.changed)).toEqual([true, false])

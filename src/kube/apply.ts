@@ -17,12 +17,15 @@ export interface Applied {
   live: Record<string, any>
   /** Dry runs only: the fields the apply would change on the live object (empty: unchanged). */
   changes: FieldChange[] | undefined
+  note?: string
 }
 
 export interface ApplyOptions {
   forceConflicts: boolean
   mutations: Mutations
   defaultNamespace: string
+  /** Dry runs: namespaces this run would create, where the server cannot validate anything yet. */
+  namespacesToCreate: Set<string>
 }
 
 /** Server-side apply of one object, sent as written (JSON is valid YAML for apply-patch+yaml). */
@@ -35,6 +38,9 @@ export async function applyObject(client: KubeClient, resources: ResourceMap, or
   }
   const namespace = type.namespaced ? (original.metadata.namespace ?? options.defaultNamespace) : undefined
   const object: KubeObject = type.namespaced ? { ...original, metadata: { ...original.metadata, namespace } } : original
+  if (options.mutations.dryRun && namespace && options.namespacesToCreate.has(namespace)) {
+    return { object, type, namespace, result: 'created', live: object, changes: [], note: `not validated by the server: namespace ${namespace} does not exist yet` }
+  }
   const path = objectPath(type, object.metadata.name, namespace)
   // A dry run shows what would change, so it reads the live object to compare with the server's answer.
   const before = options.mutations.dryRun ? await client.request<Record<string, any>>('GET', path) : undefined

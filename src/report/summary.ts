@@ -3,6 +3,7 @@ import { deployedWorkloads } from './deploy-outputs.js'
 import { describeChange } from '../plan/object-diff.js'
 import { importedImages, type ImportedImage } from './import-outputs.js'
 import { portalLink } from './portal-links.js'
+import { permissionsModeName } from './words.js'
 import type { RunRecord } from './run-record.js'
 
 const OUTCOME_TEXT: Record<ChangeResult['outcome'], string> = {
@@ -39,9 +40,9 @@ export function buildSummary(record: RunRecord): string {
     }
     const registry = discovery.registry
     if (registry) {
-      const mode = registry.permissionsMode === 'AbacRepositoryPermissions' ? 'RBAC registry + ABAC repository permissions' : 'RBAC registry permissions'
-      lines.push(`| Registry | ${link(registry.id, registry.name)} \`${registry.loginServer}\`, ${mode} |`)
-      if (plan) lines.push(`| Pull role | ${plan.role.name}${settings.repositories.length ? `, limited to ${settings.repositories.map((r) => `\`${r}\``).join(', ')}` : ''} |`)
+      lines.push(`| Registry | ${link(registry.id, registry.name)} \`${registry.loginServer}\`, ${permissionsModeName(registry.permissionsMode)} |`)
+      // The pull role is news only where attach or check looked at it.
+      if (plan && settings.modes.some((mode) => mode === 'attach' || mode === 'check')) lines.push(`| Pull role | ${plan.role.name}${settings.repositories.length ? `, limited to ${settings.repositories.map((r) => `\`${r}\``).join(', ')}` : ''} |`)
     }
     lines.push(`| Signed in as | client \`${settings.signIn.clientId}\` in tenant \`${settings.signIn.tenantId}\` (${settings.cloud.name}) |`, '')
 
@@ -67,7 +68,11 @@ export function buildSummary(record: RunRecord): string {
     if (notes.length > 0) lines.push('### Notes', '', ...notes.map((note) => `- ${escape(note)}`), '')
   }
 
-  if (record.error) lines.push('### Error', '', '```text', record.error.message, '```', '')
+  // A diagnosis above already explains a failed rollout; the error block then only names what failed.
+  if (record.error) {
+    const message = record.deploy?.diagnosis ? record.error.message.split('\n')[0]! : record.error.message
+    lines.push('### Error', '', '```text', message, '```', '')
+  }
   return lines.join('\n')
 }
 

@@ -57,6 +57,7 @@ async function applyChange(change: Change, session: AzureSession): Promise<Chang
         return session.roleAssignments.delete(change.assignment, change.roleName, session.callerObjectId)
       })
       if (deleted === undefined) return { change, outcome: 'would-delete', assignmentId: undefined }
+      core.info(deleted ? `Deleted ${change.assignment.id}` : `Already gone: ${change.assignment.id}`)
       return { change, outcome: deleted ? 'deleted' : 'already-gone', assignmentId: undefined }
     }
   }

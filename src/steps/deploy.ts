@@ -17,6 +17,7 @@ import type { Settings } from '../settings/settings.js'
 import type { AzureSession } from './azure-session.js'
 import { diagnosePod, type Diagnosis } from './diagnose-pod.js'
 import { mapLimit } from './map-limit.js'
+import { count, duration } from '../report/words.js'
 
 export interface DeployRecord {
   applied: Applied[]
@@ -65,12 +66,18 @@ export async function deploy(context: DeployContext, record: DeployRecord): Prom
     for (const rewrite of rewrites) core.info(`Image of ${rewrite.object} (${rewrite.container}): ${rewrite.from} → ${rewrite.to}`)
 
     const resources = new ResourceMap(client)
-    const options = { forceConflicts: settings.deploy.forceConflicts, mutations: session.mutations, defaultNamespace: settings.deploy.namespace ?? 'default' }
+    const options = {
+      forceConflicts: settings.deploy.forceConflicts,
+      mutations: session.mutations,
+      defaultNamespace: settings.deploy.namespace ?? 'default',
+      namespacesToCreate: new Set<string>()
+    }
     const foundation = objects.filter(isFoundation)
     if (settings.deploy.namespace && !foundation.some((o) => o.kind === 'Namespace' && o.metadata.name === settings.deploy.namespace)) {
       foundation.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: settings.deploy.namespace } })
     }
     await applyAll(client, resources, foundation, options, record)
+    for (const applied of record.applied) if (applied.object.kind === 'Namespace' && applied.result === 'created') options.namespacesToCreate.add(applied.object.metadata.name)
     if (foundation.some((o) => o.kind === 'CustomResourceDefinition')) {
       if (!settings.dryRun) await waitForCrds(client, foundation.filter((o) => o.kind === 'CustomResourceDefinition'))
       resources.refresh()
@@ -85,7 +92,7 @@ export async function deploy(context: DeployContext, record: DeployRecord): Prom
       .filter((a) => isWorkload(a.object.kind))
       .map((a) => ({ kind: a.object.kind as Workload['kind'], namespace: a.namespace ?? 'default', name: a.object.metadata.name, type: a.type }))
     if (workloads.length === 0) return
-    core.info(`Waiting up to ${Math.round(settings.deploy.timeoutMs / 1000)} s for ${workloads.length} workload(s) to roll out`)
+    core.info(`Waiting up to ${duration(settings.deploy.timeoutMs)} for ${count(workloads.length, 'workload')} to roll out`)
     const states = new Map<string, WorkloadState>()
     const verdict = await verifyRollouts(client, workloads, Date.now() + settings.deploy.timeoutMs, states)
     record.workloads = [...states.values()]
@@ -120,7 +127,7 @@ async function applyAll(client: KubeClient, resources: ResourceMap, objects: Kub
       record.applied.push(applied)
       const name = describeObject({ kind: object.kind, metadata: { ...object.metadata, namespace: applied.namespace } })
       if (!options.mutations.dryRun) core.info(`${name} ${applied.result}`)
-      else if (applied.result === 'created') core.info(`${name} would be created (server dry run)`)
+      else if (applied.result === 'created') core.info(`${name} would be created (${applied.note ?? 'server dry run'})`)
       else if (applied.changes?.length) core.info(`${name} would change (server dry run):\n  ${applied.changes.map(describeChange).join('\n  ')}`)
       else core.info(`${name} unchanged (server dry run)`)
     } catch (error) {
@@ -149,7 +156,7 @@ function rolloutFailure(verdict: Verdict, diagnosis: Diagnosis | undefined): Act
     case 'pod-problem':
       return new ActionError(`Rollout of ${verdict.workload.workload.kind.toLowerCase()}/${verdict.workload.workload.name} failed fast`, {
         code: verdict.problem.reason,
-        detail: `${diagnosis?.cause ?? verdict.problem.message}${diagnosis?.events.length ? `. Events: ${diagnosis.events.join(' | ')}` : ''}`
+        detail: `${diagnosis?.cause ?? verdict.problem.message}${diagnosis?.events.length ? `\nEvents of pod ${verdict.problem.pod}:\n  ${diagnosis.events.join('\n  ')}` : ''}`
       })
     case 'failed':
       return new ActionError(`Rollout of ${verdict.workload.workload.kind.toLowerCase()}/${verdict.workload.workload.name} failed`, { detail: verdict.message })

@@ -44,13 +44,13 @@ export async function diagnosePod(
       const role = registry.permissionsMode === 'AbacRepositoryPermissions' ? 'Container Registry Repository Reader' : 'AcrPull'
       const held = access.findings.length ? ` (it holds: ${access.findings.join('; ')})` : ''
       reasons.push(
-        `the kubelet identity ${kubeletObjectId} of cluster ${context.clusterName} has no ${role} on ${registry.name}${held}: run with \`mode: attach\``
+        `the kubelet identity ${kubeletObjectId} of cluster ${context.clusterName} has no ${role} on ${registry.name}${held}: run the action with mode: attach`
       )
     }
     if (tag.missing) {
       const wanted = reference.digest ?? reference.tag
       const listed = tag.tags === undefined ? '' : tag.tags.length ? `; tags in ${reference.repository}: ${tag.tags.slice(0, 20).join(', ')}` : `; the repository ${reference.repository} has no tags`
-      reasons.push(`${reference.digest ? 'manifest' : 'tag'} ${reference.repository}:${wanted} does not exist in ${registry.name}${listed}: import it with \`mode: import\``)
+      reasons.push(`${reference.digest ? 'manifest' : 'tag'} ${reference.repository}:${wanted} does not exist in ${registry.name}${listed}: import it with mode: import`)
     }
     if (reasons.length === 0) {
       reasons.push(

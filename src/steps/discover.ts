@@ -5,13 +5,14 @@ import { findRegistry, type Registry } from '../azure/registries.js'
 import type { Discovery } from '../plan/discovery.js'
 import type { ResourceId } from '../settings/resource-id.js'
 import type { Settings } from '../settings/settings.js'
+import { permissionsModeName } from '../report/words.js'
 import type { AzureSession } from './azure-session.js'
 
 /** Finds the registry every mode works on; logged as soon as it is known. */
 export async function discoverRegistry(settings: Settings, session: AzureSession, found: Partial<Discovery>): Promise<Registry> {
   const registry = await findRegistry(session.credential, session.cloud, settings.registry, settings.subscriptionId)
   found.registry = registry
-  core.info(`Registry ${registry.name}: ${registry.loginServer}, ${registry.permissionsMode}, in subscription ${registry.subscriptionId}`)
+  core.info(`Registry ${registry.name}: ${registry.loginServer}, ${permissionsModeName(registry.permissionsMode)}, in subscription ${registry.subscriptionId}`)
   return registry
 }
 
