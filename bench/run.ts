@@ -6,8 +6,9 @@
 // then post step; times are the main step's wall time. Prints a table, writes bench/results.json.
 // Exits non-zero only on errors (a run that did not do what it had to); a missed goal is reported.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, arch, platform, totalmem } from 'node:os'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { join, resolve } from 'node:path'
 import { startTwin, type RequestRecord, type Twin } from '../twin/index.ts'
 import type { Cluster } from '../twin/state.ts'
@@ -47,6 +48,15 @@ interface Sample {
   postMs: number
   requests: number
   timeline: Timeline
+  /** The twin's share: CPU it used during the main step (it runs in this process), and how late its event loop ran. */
+  twinCpuMs: number
+  twinLoopDelayP99Ms: number
+  /** CPU of the action's own processes (main and post step), from this process's reaped-children times. */
+  actionCpuMs: number | undefined
+  /** Deploy runs: every Deployment available in the cluster's store, ms after the spawn. */
+  readyAtMs?: number
+  /** The raw request log (ms after the spawn), kept for the median run only. */
+  log?: Array<[number, number, string, string, string, number]>
 }
 
 interface Timed {
@@ -54,20 +64,47 @@ interface Timed {
   spawnedAt: number
   exitedAt: number
   records: RequestRecord[]
+  twinCpuMs: number
+  twinLoopDelayP99Ms: number
+  actionCpuMs: number | undefined
+}
+
+/**
+ * CPU time of the child processes this process has waited for (Linux: cutime + cstime of
+ * /proc/self/stat, in clock ticks of 10 ms), so the action's own CPU can be told from the twin's.
+ */
+function childrenCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[13]) + Number(fields[14])) * 10
+  } catch {
+    return undefined
+  }
 }
 
 /** One action run; the requests the twin answered while its main step ran. */
 async function timedRun(twin: Twin, inputs: Record<string, string>, workspace: string, env: Record<string, string> = {}): Promise<Timed> {
   const since = twin.requests.length
+  const loop = monitorEventLoopDelay({ resolution: 10 })
+  loop.enable()
+  const cpu = process.cpuUsage()
+  const children = childrenCpuMs()
   const spawnedAt = Date.now()
   const run = await runAction({ inputs: resolveInputs(inputs).values, env: { ...twin.env(), ...env }, workspace, timeoutMs: RUN_TIMEOUT_MS })
   // runAction spawns the main step synchronously after creating its temp files: its wall time
   // from here is the step's own, within a millisecond.
   const exitedAt = spawnedAt + run.main.durationMs
+  // Includes the post step's few hundred ms, in which the twin answers nothing.
+  const used = process.cpuUsage(cpu)
+  const childrenAfter = childrenCpuMs()
+  loop.disable()
   const records = twin.requests.slice(since).filter((r) => Date.parse(r.time) <= exitedAt)
   if (run.main.timedOut) throw new BenchError(`a run hung and was killed after ${seconds(run.main.durationMs)}:\n${tail(run.main.log)}`)
   if (run.post.exitCode !== 0) throw new BenchError(`the post step exited ${run.post.exitCode}:\n${tail(run.post.log)}`)
-  return { run, spawnedAt, exitedAt, records }
+  return { run, spawnedAt, exitedAt, records, twinCpuMs: (used.user + used.system) / 1000, twinLoopDelayP99Ms: loop.percentile(99) / 1e6,
+    actionCpuMs: children === undefined || childrenAfter === undefined ? undefined : childrenAfter - children
+  }
 }
 
 const tail = (log: string) =>
@@ -81,7 +118,11 @@ const sampleOf = (t: Timed): Sample => ({
   ms: t.run.main.durationMs,
   postMs: t.run.post.durationMs,
   requests: t.records.length,
-  timeline: timelineOf(t.records, t.spawnedAt, t.exitedAt)
+  timeline: timelineOf(t.records, t.spawnedAt, t.exitedAt),
+  twinCpuMs: t.twinCpuMs,
+  twinLoopDelayP99Ms: t.twinLoopDelayP99Ms,
+  actionCpuMs: t.actionCpuMs,
+  log: t.records.map((r) => [Date.parse(r.time) - t.spawnedAt, r.durationMs, r.method, r.host, `${r.path}${r.query.watch ? '?watch' : ''}`, r.status])
 })
 
 interface Series {
@@ -95,6 +136,7 @@ interface Series {
 function series(label: string, samples: Sample[]): Series {
   const medianMs = median(samples.map((s) => s.ms))
   const representative = [...samples].sort((a, b) => Math.abs(a.ms - medianMs) - Math.abs(b.ms - medianMs))[0]!
+  for (const s of samples) if (s !== representative) delete s.log
   return { label, samples, medianMs, representative }
 }
 
@@ -130,24 +172,25 @@ async function imports(world: World) {
 
 // ---- 2. fail fast -----------------------------------------------------------------------------
 
-/** Epoch ms of the first pod in `namespace` with a container waiting in ErrImagePull (store polled every 20 ms). */
-function watchErrImagePull(cluster: Cluster, namespace: string) {
+/** Epoch ms when `condition` first held, polling the cluster's store every 20 ms. */
+function watchStore(condition: () => boolean) {
   let first: number | undefined
   const timer = setInterval(() => {
-    if (first !== undefined) return
-    for (const pod of cluster.kube.list('Pod', namespace) as Array<Record<string, any>>) {
-      const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]
-      if (statuses.some((s: any) => s.state?.waiting?.reason === 'ErrImagePull')) {
-        first = Date.now()
-        return
-      }
-    }
+    if (first === undefined && condition()) first = Date.now()
   }, POLL_MS)
   return {
     stop: () => clearInterval(timer),
     first: () => first
   }
 }
+
+/** The first pod in `namespace` with a container waiting in ErrImagePull. */
+const watchErrImagePull = (cluster: Cluster, namespace: string) =>
+  watchStore(() =>
+    (cluster.kube.list('Pod', namespace) as Array<Record<string, any>>).some((pod) =>
+      [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].some((s: any) => s.state?.waiting?.reason === 'ErrImagePull')
+    )
+  )
 
 const FAILING = { name: 'web', replicas: 2, deadline: 30 }
 
@@ -197,7 +240,8 @@ async function failFast(world: World) {
   const manifest = join(tempDir('manifest'), 'app.yaml')
   writeFileSync(manifest, deployment(FAILING.name, `${b.registry.loginServer}/web:1`, FAILING))
   const watchB = watchErrImagePull(b.cluster, 'default')
-  let applied, status
+  let applied: Awaited<ReturnType<typeof kubectl>>
+  let status: Awaited<ReturnType<typeof kubectl>>
   try {
     applied = await kubectl(twin, kubeconfig, ['apply', '-f', manifest], 60_000)
     if (applied.code !== 0) throw new BenchError(`kubectl apply failed (${applied.code}): ${applied.out}`)
@@ -219,7 +263,8 @@ async function failFast(world: World) {
       spawnToErrImagePullMs: firstA - action.spawnedAt,
       totalMs: action.run.main.durationMs,
       exitCode: action.run.main.exitCode,
-      timeline: timelineOf(action.records, action.spawnedAt, action.exitedAt)
+      timeline: timelineOf(action.records, action.spawnedAt, action.exitedAt),
+      log: sampleOf(action).log
     },
     kubectl: {
       errImagePullToExitMs: status.exitedAt - firstB,
@@ -239,14 +284,22 @@ async function deployOnce(world: World, count: number): Promise<Sample> {
   twin.addRoleAssignment({ scope: registry.id, role: 'AcrPull', principalId: cluster.pullPrincipalId })
   twin.addImage(registry, 'app:1', { from: 'docker.io/library/nginx:1.27' })
   const manifest = Array.from({ length: count }, (_, i) => deployment(`app-${i}`, `${registry.loginServer}/app:1`, { replicas: 1 })).join('---\n')
+  const ready = watchStore(() => {
+    const all = cluster.kube.list('Deployment', 'default') as Array<Record<string, any>>
+    return all.length === count && all.every((d) => (d.status?.availableReplicas ?? 0) >= (d.spec?.replicas ?? 1) && (d.status?.updatedReplicas ?? 0) >= (d.spec?.replicas ?? 1))
+  })
   try {
     const timed = await timedRun(twin, { ...baseInputs(world, registry.name, cluster), mode: 'deploy', manifests: 'k8s/apps.yaml' }, workspaceWith({ 'k8s/apps.yaml': manifest }))
+    ready.stop()
     const deployed = JSON.parse(timed.run.main.outputs.deployed || '[]') as unknown[]
     if (timed.run.main.exitCode !== 0 || timed.run.main.outputs.ready !== 'true' || deployed.length !== count) {
       throw new BenchError(`deploying ${count} Deployment(s) failed (exit ${timed.run.main.exitCode}, ready=${timed.run.main.outputs.ready}, ${deployed.length} deployed):\n${tail(timed.run.main.log)}`)
     }
-    return sampleOf(timed)
+    const readyAt = ready.first()
+    if (readyAt === undefined) throw new BenchError(`the action said ready, but the cluster's store never had ${count} available Deployment(s)`)
+    return { ...sampleOf(timed), readyAtMs: readyAt - timed.spawnedAt }
   } finally {
+    ready.stop()
     cluster.kube.stop()
   }
 }
@@ -274,9 +327,9 @@ function machine() {
     cpuModel: list[0]?.model ?? 'unknown',
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     platform: `${platform()} ${arch()}`,
-    node: spawnSync(join(ROOT, 'node_modules', '.bin', 'node'), ['--version'], { encoding: 'utf8' }).stdout.trim(),
+    node: spawnSync(join(ROOT, 'node_modules', '.bin', 'node'), ['--version'], { encoding: 'utf8', timeout: 30_000 }).stdout.trim(),
     benchNode: process.version,
-    kubectl: (spawnSync('/usr/bin/kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' }).stdout.match(/"gitVersion":\s*"([^"]+)"/) ?? [])[1] ?? 'unknown'
+    kubectl: (spawnSync('/usr/bin/kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8', timeout: 30_000 }).stdout.match(/"gitVersion":\s*"([^"]+)"/) ?? [])[1] ?? 'unknown'
   }
 }
 
@@ -299,6 +352,7 @@ function table(m: ReturnType<typeof machine>, im: Imports, ff: FailFast, dp: Dep
   ]
   const w = [1, Math.max(...rows.map((r) => r[1].length)), Math.max(...rows.map((r) => r[2].length)), 0]
   const lines = [
+    `aks-acr-action bench, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, dist/index.js of ${new Date(statSync(DIST).mtimeMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     `Machine: ${m.cpus} CPU(s) (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.platform}; action on node ${m.node}; kubectl ${m.kubectl}`,
     `Twin: latency ${LATENCY_MS} ms per request in every section; importDurationMs ${IMPORT_DURATION_MS}; times are the main step's wall time`,
     '',
@@ -309,18 +363,55 @@ function table(m: ReturnType<typeof machine>, im: Imports, ff: FailFast, dp: Dep
   return lines
 }
 
-function whereTimeGoes(im: Imports, ff: FailFast, dp: Deploys): string[] {
+function whereTimeGoes(im: Imports, ff: FailFast, dp: Deploys, base: Baseline): string[] {
   const block = (title: string, t: Timeline) => [``, `${title}: ${describeTimeline(t)[0]}`, ...describeTimeline(t).slice(1)]
+  const all = [...im.one.samples, ...im.twenty.samples, ...dp.one.samples, ...dp.fifty.samples]
+  const signIn = all.map((x) => x.timeline.spans.find((sp) => sp.kind === 'sign-in')).filter((sp) => sp !== undefined)
+  const ms = (n: number) => `${Math.round(n)} ms`
+  const twinShare = (label: string, xs: Sample[]) => {
+    const cpu = median(xs.map((x) => x.twinCpuMs))
+    const actionCpu = xs.every((x) => x.actionCpuMs !== undefined) ? median(xs.map((x) => x.actionCpuMs!)) : undefined
+    const wall = median(xs.map((x) => x.ms + x.postMs))
+    const ready = xs.filter((x) => x.readyAtMs !== undefined).map((x) => x.ms - x.readyAtMs!)
+    return `  ${label.padEnd(22)} over ${seconds(wall).padStart(6)}: twin CPU ${seconds(cpu)}, action CPU ${actionCpu === undefined ? 'n/a' : seconds(actionCpu)}; twin event-loop delay p99 ${ms(median(xs.map((x) => x.twinLoopDelayP99Ms)))}` +
+      (ready.length ? `; all Deployments available → exit ${ms(median(ready))}` : '')
+  }
   return [
+    `Per-run fixed costs (medians over the ${all.length} measured import and deploy runs)`,
+    `  node start alone (node -e 0)                           ${ms(base.nodeStartMs)}`,
+    `  post step (node start + bundle load, no request)       ${ms(median(all.map((x) => x.postMs)))}`,
+    `  main step: spawn → first request                       ${ms(median(all.map((x) => x.timeline.startupMs)))}`,
+    `  sign-in: OIDC token → Entra token (3 requests in a row) ${ms(median(signIn.map((sp) => sp.lastEnd - sp.firstStart)))}`,
+    '',
+    `CPU (main + post step wall time; the twin runs in this process, on the same ${base.cpus} CPUs as the action)`,
+    twinShare('import 1 image', im.one.samples),
+    twinShare('import 20 images', im.twenty.samples),
+    twinShare('deploy 1 Deployment', dp.one.samples),
+    twinShare('deploy 50 Deployments', dp.fifty.samples),
+    '',
     'Where the time goes (twin request log of the median run; ms after the step was spawned)',
     ...block('import 1 image', im.one.representative.timeline),
     ...block('import 20 images', im.twenty.representative.timeline),
     ...block(`fail fast (action; first ErrImagePull at +${Math.round(ff.action.spawnToErrImagePullMs)})`, ff.action.timeline),
-    ...block('deploy 1 Deployment', dp.one.representative.timeline),
-    ...block('deploy 50 Deployments', dp.fifty.representative.timeline),
-    '',
-    `Post step (node start + state read, no requests): median ${Math.round(median([...im.one.samples, ...im.twenty.samples, ...dp.one.samples, ...dp.fifty.samples].map((s) => s.postMs)))} ms per run, not counted above.`
+    ...block(`deploy 1 Deployment (all available at +${Math.round(dp.one.representative.readyAtMs ?? NaN)})`, dp.one.representative.timeline),
+    ...block(`deploy 50 Deployments (all available at +${Math.round(dp.fifty.representative.readyAtMs ?? NaN)})`, dp.fifty.representative.timeline)
   ]
+}
+
+interface Baseline {
+  nodeStartMs: number
+  cpus: number
+}
+
+/** What any node24 action pays before its first line runs. */
+function baseline(): Baseline {
+  const node = join(ROOT, 'node_modules', '.bin', 'node')
+  const times = Array.from({ length: 3 }, () => {
+    const started = performance.now()
+    spawnSync(node, ['-e', '0'], { stdio: 'ignore', timeout: 30_000 })
+    return performance.now() - started
+  })
+  return { nodeStartMs: median(times), cpus: cpus().length }
 }
 
 const strip = (s: Series) => ({
@@ -328,7 +419,13 @@ const strip = (s: Series) => ({
   runsMs: s.samples.map((x) => x.ms),
   postStepMs: s.samples.map((x) => x.postMs),
   requests: s.samples.map((x) => x.requests),
-  timeline: s.representative.timeline
+  twinCpuMs: s.samples.map((x) => Math.round(x.twinCpuMs)),
+  twinLoopDelayP99Ms: s.samples.map((x) => Math.round(x.twinLoopDelayP99Ms)),
+  actionCpuMs: s.samples.map((x) => x.actionCpuMs),
+  ...(s.samples.some((x) => x.readyAtMs !== undefined) ? { allAvailableAtMs: s.samples.map((x) => x.readyAtMs) } : {}),
+  timeline: s.representative.timeline,
+  /** [ms after spawn, duration ms, method, host, path, status] of every request of the median run */
+  requestLog: s.representative.log
 })
 
 // ---- main -------------------------------------------------------------------------------------
@@ -338,13 +435,15 @@ function ensureBundle(): void {
     Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
   if (existsSync(DIST) && statSync(DIST).mtimeMs >= newest(join(ROOT, 'src'))) return
   progress('dist/index.js is missing or older than src/: npm run build')
-  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] })
+  // Its output goes to stderr, with the progress lines: stdout is the table.
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 2, 2], timeout: 300_000 })
   if (build.status !== 0 || !existsSync(DIST)) throw new BenchError('npm run build failed')
 }
 
 async function main(): Promise<void> {
   ensureBundle()
   const m = machine()
+  const base = baseline()
   const twin = await startTwin()
   twin.latencyMs = LATENCY_MS
   const cleanup = async () => {
@@ -374,10 +473,11 @@ async function main(): Promise<void> {
     print()
     for (const line of table(m, im, ff, dp)) print(line)
     print()
-    for (const line of whereTimeGoes(im, ff, dp)) print(line)
+    for (const line of whereTimeGoes(im, ff, dp, base)) print(line)
     const results = {
       date: new Date().toISOString(),
       machine: m,
+      baseline: base,
       settings: { latencyMs: LATENCY_MS, importDurationMs: IMPORT_DURATION_MS, repeats: REPEATS, kubeKnobs: twin.state.clusters[0]?.kube.knobs },
       imports: { one: strip(im.one), twenty: strip(im.twenty), ratio: im.ratio, goal: IMPORT_GOAL, pass: im.pass },
       failFast: ff,

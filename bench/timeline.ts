@@ -12,13 +12,17 @@ export interface Span {
   lastEnd: number
   /** Most requests of this kind in flight at one moment. */
   maxInFlight: number
+  /** Median time the twin took to answer one (its injected latency included). */
+  medianMs: number
 }
 
 export interface Timeline {
   requests: number
+  /** Watch streams the step opened (logged when their headers went out; open until the step ended). */
+  watches: number
   /** Spawn of `node dist/index.js` to the first request the twin saw: node start, bundle load, settings. */
   startupMs: number
-  /** The last response to the exit of the process: report, summary, agent shutdown. */
+  /** The last response (watch streams aside) to the exit of the process. */
   tailMs: number
   spans: Span[]
   /** The same method + host + path more than twice (e.g. one source manifest read per target). */
@@ -27,11 +31,14 @@ export interface Timeline {
   idle: Array<{ from: number; ms: number }>
 }
 
+export const isWatch = (r: Pick<RequestRecord, 'query'>) => r.query?.watch === '1' || r.query?.watch === 'true'
+
 /** Groups a request into the kind of work it is part of. */
-export function kindOf(r: Pick<RequestRecord, 'method' | 'host' | 'path'>): string {
+export function kindOf(r: Pick<RequestRecord, 'method' | 'host' | 'path' | 'query'>): string {
   const { host, path, method } = r
   if (host.endsWith('.azmk8s.io')) {
-    if (/\/pods$/.test(path) || /\/events$/.test(path)) return 'kube: pods/events'
+    if (isWatch(r)) return 'kube: watches'
+    if (method === 'GET' && /\/(pods|events|deployments|replicasets|statefulsets|daemonsets|jobs)$/.test(path)) return 'kube: lists'
     if (method === 'PATCH') return 'kube: apply'
     return 'kube: other'
   }
@@ -46,6 +53,12 @@ export function kindOf(r: Pick<RequestRecord, 'method' | 'host' | 'path'>): stri
 }
 
 const endOf = (r: RequestRecord) => Date.parse(r.time) + r.durationMs
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
 
 function maxOverlap(records: RequestRecord[]): number {
   const edges: Array<[number, number]> = []
@@ -74,7 +87,8 @@ export function timelineOf(records: RequestRecord[], spawnedAt: number, exitedAt
     count: rs.length,
     firstStart: Date.parse(rs[0]!.time) - spawnedAt,
     lastEnd: Math.max(...rs.map(endOf)) - spawnedAt,
-    maxInFlight: maxOverlap(rs)
+    maxInFlight: maxOverlap(rs),
+    medianMs: median(rs.map((r) => r.durationMs))
   }))
   spans.sort((a, b) => a.firstStart - b.firstStart)
 
@@ -84,26 +98,29 @@ export function timelineOf(records: RequestRecord[], spawnedAt: number, exitedAt
     counts.set(key, (counts.get(key) ?? 0) + 1)
   }
   const repeated = [...counts.entries()]
-    .filter(([key, times]) => times > 2 && !/operationResults/.test(key) && !/\?watch|\/(pods|deployments)$/.test(key))
+    .filter(([key, times]) => times > 2 && !/operationResults|\/importImage$/.test(key))
     .map(([request, times]) => ({ request, times }))
     .sort((a, b) => b.times - a.times)
     .slice(0, 5)
 
-  // Idle stretches between the spawn and the exit: nothing in flight at the twin.
+  // Idle stretches between the spawn and the exit: nothing in flight at the twin. An open watch
+  // counts as in flight (the step is waiting on the cluster, not on itself).
   const idle: Array<{ from: number; ms: number }> = []
   let busyUntil = spawnedAt
   for (const r of sorted) {
     const start = Date.parse(r.time)
     if (start > busyUntil) idle.push({ from: busyUntil - spawnedAt, ms: start - busyUntil })
-    busyUntil = Math.max(busyUntil, endOf(r))
+    busyUntil = Math.max(busyUntil, isWatch(r) ? exitedAt : endOf(r))
   }
   if (exitedAt > busyUntil) idle.push({ from: busyUntil - spawnedAt, ms: exitedAt - busyUntil })
   idle.sort((a, b) => b.ms - a.ms)
 
   const first = sorted[0] ? Date.parse(sorted[0].time) : exitedAt
-  const lastEnd = sorted.length ? Math.max(...sorted.map(endOf)) : spawnedAt
+  const plain = sorted.filter((r) => !isWatch(r))
+  const lastEnd = plain.length ? Math.max(...plain.map(endOf)) : spawnedAt
   return {
     requests: sorted.length,
+    watches: sorted.length - plain.length,
     startupMs: first - spawnedAt,
     tailMs: Math.max(0, exitedAt - lastEnd),
     spans,
@@ -115,10 +132,12 @@ export function timelineOf(records: RequestRecord[], spawnedAt: number, exitedAt
 export function describeTimeline(t: Timeline): string[] {
   const ms = (n: number) => `${Math.round(n)}`.padStart(5)
   const lines = [
-    `${t.requests} requests; spawn → first request ${Math.round(t.startupMs)} ms; last response → exit ${Math.round(t.tailMs)} ms`,
-    `  ${'kind'.padEnd(24)} ${'count'.padStart(5)} ${'from'.padStart(5)} ${'to'.padStart(5)} ms  in flight (max)`
+    `${t.requests} requests${t.watches ? ` (${t.watches} watches)` : ''}; spawn → first request ${Math.round(t.startupMs)} ms; last response${t.watches ? ' (watches aside)' : ''} → exit ${Math.round(t.tailMs)} ms`,
+    `  ${'kind'.padEnd(24)} ${'count'.padStart(5)} ${'from'.padStart(5)} ${'to'.padStart(5)} ms  ${'each (median)'.padStart(13)}  in flight (max)`
   ]
-  for (const s of t.spans) lines.push(`  ${s.kind.padEnd(24)} ${String(s.count).padStart(5)} ${ms(s.firstStart)} ${ms(s.lastEnd)}     ${s.maxInFlight}`)
+  for (const s of t.spans) {
+    lines.push(`  ${s.kind.padEnd(24)} ${String(s.count).padStart(5)} ${ms(s.firstStart)} ${ms(s.lastEnd)}     ${`${Math.round(s.medianMs)} ms`.padStart(13)}  ${s.maxInFlight}`)
+  }
   if (t.idle.length) lines.push(`  longest idle stretches: ${t.idle.map((i) => `${Math.round(i.ms)} ms at +${Math.round(i.from)}`).join(', ')}`)
   for (const r of t.repeated) lines.push(`  repeated: ${r.times}× ${r.request}`)
   return lines

@@ -76,7 +76,8 @@ async function readManifests(settings: Settings): Promise<Manifest[]> {
 async function discover(settings: Settings, session: AzureSession, record: RunRecord): Promise<void> {
   const registry = discoverRegistry(settings, session, record.discovery)
   const needsCluster = settings.modes.some((mode) => mode !== 'import')
-  const access = needsCluster && settings.cluster ? discoverAccess(settings.cluster, session, registry, record.discovery) : undefined
+  const listAssignments = settings.modes.some((mode) => mode === 'attach' || mode === 'detach')
+  const access = needsCluster && settings.cluster ? discoverAccess(settings.cluster, session, registry, record.discovery, listAssignments) : undefined
   const imports = settings.modes.includes('import')
     ? Promise.all([registry, import('./steps/discover-imports.js')]).then(async ([found, { discoverImports }]) => {
         record.imports.discovery = await discoverImports(settings, session, found)

@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startTwin, type Twin } from '../../twin/index.ts'
+import { describe, expect, it } from '@jest/globals'
+import type { Twin } from '../../twin/index.ts'
 import { errorAnnotation } from './run-action.js'
-import { baseInputs, buildWorld, expectNoSecrets, freshPair, requestsSince, run, type World } from './world.js'
+import { baseInputs, expectNoSecrets, freshPair, requestsSince, run, withTwin, type World } from './world.js'
 
 const ACR_PULL = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 const REPOSITORY_READER = 'b93aa761-3e63-49ed-ac28-beffa264f7ac'
 
 let twin: Twin
 let world: World
-
-beforeAll(async () => {
-  twin = await startTwin()
-  world = buildWorld(twin)
-})
-afterAll(async () => {
-  await twin.close()
-})
+withTwin((started) => ({ twin, world } = started))
 
 const puts = (since: number) => requestsSince(world, since).filter((r) => r.method === 'PUT' && /roleAssignments/i.test(r.path))
 

@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startTwin, type Twin } from '../../twin/index.ts'
+import { describe, expect, it } from '@jest/globals'
+import type { Twin } from '../../twin/index.ts'
 import { errorAnnotation } from './run-action.js'
-import { baseInputs, buildWorld, freshPair, requestsSince, run, type World } from './world.js'
+import { baseInputs, freshPair, requestsSince, run, withTwin, type World } from './world.js'
 
 let twin: Twin
 let world: World
-
-beforeAll(async () => {
-  twin = await startTwin()
-  world = buildWorld(twin)
-})
-afterAll(async () => {
-  await twin.close()
-})
+withTwin((started) => ({ twin, world } = started))
 
 type Pair = ReturnType<typeof freshPair>
 interface Reason {

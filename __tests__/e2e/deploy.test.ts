@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startTwin, type Twin } from '../../twin/index.ts'
+import type { Twin } from '../../twin/index.ts'
 import { errorAnnotation } from './run-action.js'
-import { baseInputs, buildWorld, expectNoSecrets, freshPair, requestsSince, run, type World } from './world.js'
+import { baseInputs, expectNoSecrets, freshPair, requestsSince, run, withTwin, type World } from './world.js'
 import { deployment, workspaceWith } from './workspace.js'
 import { kubeRequest } from '../twin/kube-helpers.ts'
 
 let twin: Twin
 let world: World
-
-beforeAll(async () => {
-  twin = await startTwin()
-  world = buildWorld(twin)
-})
-afterAll(async () => {
-  await twin.close()
-})
+withTwin((started) => ({ twin, world } = started))
 
 const SEED = readFileSync(join(import.meta.dirname, 'fixtures/acr-nginx.yaml'), 'utf8')
 
@@ -215,5 +208,46 @@ describe('deploy', () => {
     expect(errorAnnotation(result.log)).toContain("Input 'manifests'")
     expect(errorAnnotation(result.log)).toContain('outside the workspace')
     expect(requestsSince(world, since)).toEqual([])
+  })
+})
+
+describe('deploy verifies every workload kind', () => {
+  it('waits for a StatefulSet, a DaemonSet and a Job together with a Deployment', async () => {
+    const { cluster, registry } = freshPair(world)
+    twin.addRoleAssignment({ scope: registry.id, role: 'AcrPull', principalId: cluster.pullPrincipalId })
+    twin.addImage(registry, 'web:1', { from: 'docker.io/library/nginx:1.27' })
+    const image = `${registry.loginServer}/web:1`
+    const pod = (app: string) => `    metadata:\n      labels:\n        app: ${app}\n    spec:\n      containers:\n      - name: main\n        image: ${image}\n`
+    const manifests = [
+      deployment('front', image, { replicas: 2 }),
+      `apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  replicas: 2\n  selector:\n    matchLabels:\n      app: db\n  template:\n${pod('db')}`,
+      `apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  selector:\n    matchLabels:\n      app: agent\n  template:\n${pod('agent')}`,
+      `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: main\n        image: ${image}\n`
+    ].join('---\n')
+    const workspace = workspaceWith({ 'k8s/all.yaml': manifests })
+    const result = await run(world, deployInputs(cluster, registry.name), { GITHUB_WORKSPACE: workspace })
+    expect(result.exitCode).toBe(0)
+    const kinds = deployed(result.outputs).map((d) => `${d.kind}/${d.name}:${d.ready}`)
+    expect(kinds.sort()).toEqual(['DaemonSet/agent:true', 'Deployment/front:true', 'Job/migrate:true', 'StatefulSet/db:true'])
+    expect(result.log).toContain('job/migrate: job "migrate" completed')
+  })
+
+  it('fails fast on an image name that cannot be parsed and on a crashing container', async () => {
+    const { cluster, registry } = freshPair(world)
+    twin.addRoleAssignment({ scope: registry.id, role: 'AcrPull', principalId: cluster.pullPrincipalId })
+    twin.addImage(registry, 'web:1', { from: 'docker.io/library/nginx:1.27' })
+    const invalid = await run(world, deployInputs(cluster, registry.name), { GITHUB_WORKSPACE: workspaceWith({ 'k8s/a.yaml': deployment('bad-name', 'nginx:1.27:extra') }) })
+    expect(invalid.exitCode).toBe(1)
+    expect(errorAnnotation(invalid.log)).toContain('InvalidImageName')
+    expect(errorAnnotation(invalid.log)).toContain('is not a valid image reference')
+
+    // Without a readiness probe a container is ready the moment it starts, so, as with kubectl, a
+    // crash can only fail the rollout when availability needs the pod to stay up (minReadySeconds).
+    const crashing = await run(world, deployInputs(cluster, registry.name), {
+      GITHUB_WORKSPACE: workspaceWith({ 'k8s/a.yaml': deployment('crasher', `${registry.loginServer}/web:1`, { replicas: 1, command: ['sh', '-c', 'exit 1'], minReadySeconds: 10 }) })
+    })
+    expect(crashing.exitCode).toBe(1)
+    expect(errorAnnotation(crashing.log)).toContain('CrashLoopBackOff')
+    expect(errorAnnotation(crashing.log)).toContain('keeps crashing')
   })
 })

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startTwin, type Twin } from '../../twin/index.ts'
-import { baseInputs, buildWorld, expectNoSecrets, freshPair, requestsSince, run, type World } from './world.js'
+import { describe, expect, it } from '@jest/globals'
+import type { Twin } from '../../twin/index.ts'
+import { baseInputs, expectNoSecrets, freshPair, requestsSince, run, withTwin, type World } from './world.js'
 
 let twin: Twin
 let world: World
-
-beforeAll(async () => {
-  twin = await startTwin()
-  world = buildWorld(twin)
-})
-afterAll(async () => {
-  await twin.close()
-})
+withTwin((started) => ({ twin, world } = started))
 
 describe('detach', () => {
   it('removes only the assignment attach made and leaves every other one alone', async () => {

@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startTwin, type Twin } from '../../twin/index.ts'
-import { baseInputs, buildWorld, freshPair, requestsSince, run, type World } from './world.js'
+import { describe, expect, it } from '@jest/globals'
+import type { Twin } from '../../twin/index.ts'
+import { baseInputs, freshPair, requestsSince, run, withTwin, type World } from './world.js'
 import { deployment, workspaceWith } from './workspace.js'
 
 let twin: Twin
 let world: World
-
-beforeAll(async () => {
-  twin = await startTwin()
-  world = buildWorld(twin)
-})
-afterAll(async () => {
-  await twin.close()
-})
+withTwin((started) => ({ twin, world } = started))
 
 /**
  * What would change anything, as the twin saw it: ARM writes (credential listings are reads),

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { randomUUID } from 'node:crypto'
-import { startTwin, type Twin } from '../../twin/index.ts'
+import type { Twin } from '../../twin/index.ts'
 import { errorAnnotation } from './run-action.js'
-import { AUDIENCE, baseInputs, buildWorld, expectNoSecrets, freshPair, ISSUER, requestsSince, run, type World } from './world.js'
+import { AUDIENCE, baseInputs, expectNoSecrets, freshPair, ISSUER, requestsSince, run, withTwin, type World } from './world.js'
 
 let twin: Twin
 let world: World
-
-beforeAll(async () => {
-  twin = await startTwin()
-  world = buildWorld(twin)
-})
-afterAll(async () => {
-  await twin.close()
-})
+withTwin((started) => ({ twin, world } = started))
 
 describe('inputs are refused before any request', () => {
   const cases: Array<[string, (inputs: Record<string, string>) => Record<string, string>, string]> = [

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { startTwin, type Twin } from '../../twin/index.ts'
+import { describe, expect, it } from '@jest/globals'
+import type { Twin } from '../../twin/index.ts'
 import { QUAY_PRIVATE } from '../../twin/registry/catalog.ts'
 import { errorAnnotation } from './run-action.js'
-import { buildWorld, expectNoSecrets, freshPair, requestsSince, run, type World } from './world.js'
+import { expectNoSecrets, freshPair, requestsSince, run, withTwin, type World } from './world.js'
 
 let twin: Twin
 let world: World
-
-beforeAll(async () => {
-  twin = await startTwin()
-  world = buildWorld(twin)
-})
-afterAll(async () => {
-  await twin.close()
-})
+withTwin((started) => ({ twin, world } = started))
 
 interface ImageOutput {
   source: string

@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startTwin, type Twin } from '../../twin/index.ts'
+import type { Twin } from '../../twin/index.ts'
 import { runPost } from './run-action.js'
-import { baseInputs, buildWorld, freshPair, run, type World } from './world.js'
+import { baseInputs, freshPair, run, withTwin, type World } from './world.js'
 import { deployment, workspaceWith } from './workspace.js'
 
 const KUBECTL = '/usr/bin/kubectl'
 let twin: Twin
 let world: World
-
-beforeAll(async () => {
-  twin = await startTwin()
-  world = buildWorld(twin)
-})
-afterAll(async () => {
-  await twin.close()
-})
+withTwin((started) => ({ twin, world } = started))
 
 function kubectl(kubeconfig: string, args: string[], timeoutMs = 60_000): Promise<{ code: number; out: string }> {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'kubectl-home-')), HTTPS_PROXY: twin.proxyUrl, NO_PROXY: '127.0.0.1,localhost' }

@@ -12,14 +12,14 @@ export function workspaceWith(files: Record<string, string>): string {
   return root
 }
 
-export function deployment(name: string, image: string, options: { replicas?: number; deadline?: number; namespace?: string; command?: string[] } = {}): string {
+export function deployment(name: string, image: string, options: { replicas?: number; deadline?: number; namespace?: string; command?: string[]; minReadySeconds?: number } = {}): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: ${name}
 ${options.namespace ? `  namespace: ${options.namespace}\n` : ''}spec:
   replicas: ${options.replicas ?? 2}
-${options.deadline ? `  progressDeadlineSeconds: ${options.deadline}\n` : ''}  selector:
+${options.deadline ? `  progressDeadlineSeconds: ${options.deadline}\n` : ''}${options.minReadySeconds ? `  minReadySeconds: ${options.minReadySeconds}\n` : ''}  selector:
     matchLabels:
       app: ${name}
   template:

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import type { Twin } from '../../twin/index.ts'
+import { afterAll, beforeAll } from '@jest/globals'
+import { startTwin, type Twin } from '../../twin/index.ts'
 import { runAction, type ActionRun } from './run-action.js'
 
 export const ISSUER = 'https://token.actions.githubusercontent.com'
@@ -33,6 +34,18 @@ export function buildWorld(twin: Twin): World {
     twin.addRoleAssignment({ scope: `/subscriptions/${sub}`, role: 'Owner', principalId: app.objectId })
   }
   return { twin, tenantId, subscriptionId, otherSubscriptionId, clientId: app.clientId, callerObjectId: app.objectId }
+}
+
+/** One twin and world for the tests of a file, started before them and closed after. */
+export function withTwin(use: (started: { twin: Twin; world: World }) => void): void {
+  let twin: Twin | undefined
+  beforeAll(async () => {
+    twin = await startTwin()
+    use({ twin, world: buildWorld(twin) })
+  })
+  afterAll(async () => {
+    await twin?.close()
+  })
 }
 
 let counter = 0

@@ -18,10 +18,6 @@ const ABAC_PULL_ROLES = new Set<string>([
 const PULL_ACTION = 'Microsoft.ContainerRegistry/registries/pull/read'
 const CONTENT_READ = 'Microsoft.ContainerRegistry/registries/repositories/content/read'
 
-export function isBuiltInPullCandidate(roleGuid: string): boolean {
-  return LEGACY_PULL_ROLES.has(roleGuid) || ABAC_PULL_ROLES.has(roleGuid) || Object.values(ROLES).includes(roleGuid as never)
-}
-
 /** Azure's operation matching: case-insensitive, `*` matching any run of characters. */
 function matches(pattern: string, operation: string): boolean {
   const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i')

@@ -20,6 +20,8 @@ export class RegistrySession {
   readonly host: string
   private readonly login: RegistryLogin
   private authorization: string | undefined
+  /** Several import lines often share a source: one HEAD per reference is enough. */
+  private readonly lookups = new Map<string, Promise<ManifestLookup>>()
 
   constructor(host: string, login: RegistryLogin) {
     this.host = host
@@ -56,7 +58,18 @@ export class RegistrySession {
   }
 
   /** The digest a tag (or digest) resolves to in `repository`, or why it does not. */
-  async manifestDigest(repository: string, reference: string): Promise<ManifestLookup> {
+  manifestDigest(repository: string, reference: string): Promise<ManifestLookup> {
+    const key = `${repository}@${reference}`
+    let lookup = this.lookups.get(key)
+    if (!lookup) {
+      lookup = this.lookUp(repository, reference)
+      this.lookups.set(key, lookup)
+      lookup.catch(() => this.lookups.delete(key))
+    }
+    return lookup
+  }
+
+  private async lookUp(repository: string, reference: string): Promise<ManifestLookup> {
     const response = await this.request(`https://${this.host}/v2/${repository}/manifests/${reference}`, {
       method: 'HEAD',
       headers: { accept: MANIFEST_ACCEPT, ...(this.authorization ? { authorization: this.authorization } : {}) }

@@ -25,7 +25,8 @@ export async function discoverAccess(
   clusterRef: ResourceId,
   session: AzureSession,
   registryFound: Promise<Registry>,
-  found: Partial<Discovery>
+  found: Partial<Discovery>,
+  listAssignments: boolean
 ): Promise<Discovery> {
   const clusterSide = (async () => {
     const cluster = await findCluster(session.credential, session.cloud, clusterRef)
@@ -41,7 +42,8 @@ export async function discoverAccess(
   })()
   const registrySide = (async () => {
     const registry = await registryFound
-    const assignments = await session.roleAssignments.listAtScope(registry.id)
+    // Deploy alone needs the assignments only to diagnose a failure, and reads them fresh then.
+    const assignments = listAssignments ? await session.roleAssignments.listAtScope(registry.id) : []
     found.assignments = assignments
     return { registry, assignments }
   })()
