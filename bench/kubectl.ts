@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Twin } from '../twin/index.ts'
-import { tempDir } from './world.ts'
+import { tempDir } from './temp.ts'
 
 export const KUBECTL = '/usr/bin/kubectl'
 

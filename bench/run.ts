@@ -15,7 +15,9 @@ import type { Cluster } from '../twin/state.ts'
 import { DIST, removeRunnerTemps, resolveInputs, runAction, type ActionRun } from '../demo/run-action.ts'
 import { describeTimeline, timelineOf, type Timeline } from './timeline.ts'
 import { captureKubeconfig, kubectl } from './kubectl.ts'
-import { baseInputs, buildWorld, deployment, freshPair, freshRegistry, removeTemps, tempDir, workspaceWith, type World } from './world.ts'
+import { baseInputs, buildWorld, freshPair, freshRegistry, type World } from '../__tests__/e2e/world.ts'
+import { deployment, workspaceWith } from '../__tests__/e2e/workspace.ts'
+import { removeTemps, tempDir } from './temp.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const RESULTS = join(import.meta.dirname, 'results.json')
@@ -145,7 +147,7 @@ function series(label: string, samples: Sample[]): Series {
 async function importOnce(world: World, count: number): Promise<Sample> {
   const registry = freshRegistry(world)
   const images = Array.from({ length: count }, (_, i) => `nginx:1.27 => bench/nginx:${i}`).join('\n')
-  const timed = await timedRun(world.twin, { ...baseInputs(world, registry.name), mode: 'import', images }, tempDir('workspace'))
+  const timed = await timedRun(world.twin, { ...baseInputs(world, undefined, registry.name), mode: 'import', images }, tempDir('workspace'))
   if (timed.run.main.exitCode !== 0) throw new BenchError(`importing ${count} image(s) failed (exit ${timed.run.main.exitCode}):\n${tail(timed.run.main.log)}`)
   const tags = world.twin.imagesOf(registry.loginServer).filter((i) => i.repository === 'bench/nginx' && i.tag !== undefined)
   if (tags.length !== count) throw new BenchError(`importing ${count} image(s) left ${tags.length} tag(s) in ${registry.loginServer}`)
@@ -205,7 +207,7 @@ async function failFast(world: World) {
   const watchA = watchErrImagePull(a.cluster, 'default')
   let action: Timed
   try {
-    action = await timedRun(twin, { ...baseInputs(world, a.registry.name, a.cluster), mode: 'deploy', manifests: 'k8s' }, workspaceA)
+    action = await timedRun(twin, { ...baseInputs(world, a.cluster, a.registry.name), mode: 'deploy', manifests: 'k8s' }, workspaceA)
   } finally {
     watchA.stop()
     a.cluster.kube.stop()
@@ -226,7 +228,7 @@ async function failFast(world: World) {
   try {
     warmup = await timedRun(
       twin,
-      { ...baseInputs(world, b.registry.name, b.cluster), mode: 'deploy', manifests: 'k8s', 'kubeconfig-output': 'true' },
+      { ...baseInputs(world, b.cluster, b.registry.name), mode: 'deploy', manifests: 'k8s', 'kubeconfig-output': 'true' },
       workspaceWith({ 'k8s/warmup.yaml': deployment('warmup', 'docker.io/library/nginx:1.27', { replicas: 1 }) }),
       { RUNNER_TEMP: runnerTemp }
     )
@@ -289,7 +291,7 @@ async function deployOnce(world: World, count: number): Promise<Sample> {
     return all.length === count && all.every((d) => (d.status?.availableReplicas ?? 0) >= (d.spec?.replicas ?? 1) && (d.status?.updatedReplicas ?? 0) >= (d.spec?.replicas ?? 1))
   })
   try {
-    const timed = await timedRun(twin, { ...baseInputs(world, registry.name, cluster), mode: 'deploy', manifests: 'k8s/apps.yaml' }, workspaceWith({ 'k8s/apps.yaml': manifest }))
+    const timed = await timedRun(twin, { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s/apps.yaml' }, workspaceWith({ 'k8s/apps.yaml': manifest }))
     ready.stop()
     const deployed = JSON.parse(timed.run.main.outputs.deployed || '[]') as unknown[]
     if (timed.run.main.exitCode !== 0 || timed.run.main.outputs.ready !== 'true' || deployed.length !== count) {

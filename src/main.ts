@@ -13,6 +13,12 @@ import { readSettings, type Settings } from './settings/settings.js'
 import { applyStep } from './steps/apply-plan.js'
 import { createSession, type AzureSession } from './steps/azure-session.js'
 import { discoverAccess, discoverRegistry } from './steps/discover.js'
+import { loadManifests } from './kube/manifests.js'
+import { planImports } from './plan/import-plan.js'
+import { assessPull, checkImage, pullProbe } from './steps/check.js'
+import { deploy } from './steps/deploy.js'
+import { discoverImports } from './steps/discover-imports.js'
+import { runImports } from './steps/run-imports.js'
 import { count } from './report/words.js'
 
 const STEP_TITLES = { attach: 'Attach the registry to the cluster', detach: 'Detach the registry from the cluster' } as const
@@ -20,7 +26,8 @@ const STEP_TITLES = { attach: 'Attach the registry to the cluster', detach: 'Det
 /**
  * One run: settings (refused before any request), sign-in, discovery of what the modes need, the
  * plan, then the modes in their fixed order (check, attach, detach, import, deploy), and always a
- * report. Mode-specific code is loaded only when its mode is asked for.
+ * report. Mode-specific code is bundled with the rest: ncc leaves split chunks unminified and copies
+ * shared modules into each, which cost more than loading ~60 kB of unused code.
  */
 export async function run(): Promise<void> {
   const record = emptyRecord()
@@ -35,7 +42,7 @@ export async function run(): Promise<void> {
       core.info(`Signed in as client ${settings.signIn.clientId} (object ID ${result.callerObjectId ?? 'unknown'}) in ${settings.cloud.name}`)
       return result
     })
-    const session = createSession(signedIn.credential, settings.cloud, settings.subscriptionId, signedIn.callerObjectId, settings.dryRun)
+    const session = createSession(signedIn.credential, settings.cloud, settings.signIn.tenantId, settings.subscriptionId, signedIn.callerObjectId, settings.dryRun)
     if (settings.dryRun) core.notice('Dry run: reading and planning only; nothing in Azure or the cluster will change')
 
     // The kubeconfig needs only the cluster's name, so it is fetched alongside discovery.
@@ -68,7 +75,6 @@ export async function run(): Promise<void> {
 /** Manifests are inputs too: a missing file or bad YAML fails before any request. */
 async function readManifests(settings: Settings): Promise<Manifest[]> {
   if (!settings.modes.includes('deploy')) return []
-  const { loadManifests } = await import('./kube/manifests.js')
   return loadManifests(settings.deploy.manifests, process.env.GITHUB_WORKSPACE ?? process.cwd())
 }
 
@@ -79,7 +85,7 @@ async function discover(settings: Settings, session: AzureSession, record: RunRe
   const listAssignments = settings.modes.some((mode) => mode === 'attach' || mode === 'detach')
   const access = needsCluster && settings.cluster ? discoverAccess(settings.cluster, session, registry, record.discovery, listAssignments) : undefined
   const imports = settings.modes.includes('import')
-    ? Promise.all([registry, import('./steps/discover-imports.js')]).then(async ([found, { discoverImports }]) => {
+    ? registry.then(async (found) => {
         record.imports.discovery = await discoverImports(settings, session, found)
       })
     : undefined
@@ -88,13 +94,11 @@ async function discover(settings: Settings, session: AzureSession, record: RunRe
 
   if (accessResult.status === 'fulfilled' && accessResult.value) record.plan = buildPlan(settings, accessResult.value)
   if (record.imports.discovery) {
-    const { planImports } = await import('./plan/import-plan.js')
     record.imports.decisions = planImports(record.imports.discovery, settings.imports.mode)
   }
 }
 
 async function check(settings: Settings, session: AzureSession, record: RunRecord): Promise<void> {
-  const { assessPull } = await import('./steps/check.js')
   const discovery = record.discovery as Required<RunRecord['discovery']>
   record.check.verdict = await assessPull(settings, session, discovery)
   // With a probe still to come, the verdict is final only after it.
@@ -102,7 +106,6 @@ async function check(settings: Settings, session: AzureSession, record: RunRecor
 }
 
 async function probe(settings: Settings, session: AzureSession, record: RunRecord, kubeconfig: Promise<string>): Promise<void> {
-  const { checkImage, pullProbe } = await import('./steps/check.js')
   const registry = record.discovery.registry!
   const image = checkImage(settings, registry)
   if (!image) throw new ActionError("Input 'check-image': is required with check-pull unless this run imports an image")
@@ -123,7 +126,6 @@ function failOnCheck(settings: Settings, record: RunRecord): void {
 }
 
 async function importImages(settings: Settings, session: AzureSession, record: RunRecord): Promise<void> {
-  const { runImports } = await import('./steps/run-imports.js')
   const decisions = record.imports.decisions!
   const registry = record.discovery.registry!
   const results = await core.group(`Import ${count(decisions.length, 'image')} into ${registry.loginServer}`, () => runImports(decisions, settings, session, registry))
@@ -135,7 +137,6 @@ async function importImages(settings: Settings, session: AzureSession, record: R
 }
 
 async function deployManifests(settings: Settings, session: AzureSession, record: RunRecord, manifests: Manifest[], kubeconfig: Promise<string>): Promise<void> {
-  const { deploy } = await import('./steps/deploy.js')
   record.deploy = emptyDeployRecord()
   const deployRecord = record.deploy
   const title = `Deploy ${count(manifests.length, 'object')} to ${settings.cluster!.name}${settings.dryRun ? ' (server dry run)' : ''}`

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import type { Twin } from '../../twin/index.ts'
 import { errorAnnotation } from './run-action.js'
-import { baseInputs, expectNoSecrets, freshPair, requestsSince, run, withTwin, type World } from './world.js'
+import { baseInputs, expectNoSecrets, freshPair, requestsSince, run, type World } from './world.js'
+import { withTwin } from './with-twin.js'
 
 const ACR_PULL = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 const REPOSITORY_READER = 'b93aa761-3e63-49ed-ac28-beffa264f7ac'

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import type { Twin } from '../../twin/index.ts'
 import { errorAnnotation } from './run-action.js'
-import { baseInputs, freshPair, requestsSince, run, withTwin, type World } from './world.js'
+import { baseInputs, freshPair, requestsSince, run, type World } from './world.js'
+import { withTwin } from './with-twin.js'
 
 let twin: Twin
 let world: World

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Twin } from '../../twin/index.ts'
 import { errorAnnotation } from './run-action.js'
-import { baseInputs, expectNoSecrets, freshPair, requestsSince, run, withTwin, type World } from './world.js'
+import { baseInputs, expectNoSecrets, freshPair, requestsSince, run, type World } from './world.js'
+import { withTwin } from './with-twin.js'
 import { deployment, workspaceWith } from './workspace.js'
 import { kubeRequest } from '../twin/kube-helpers.ts'
 
@@ -71,13 +72,17 @@ describe('deploy', () => {
     expect(cluster.kube.get('Namespace', undefined, 'apps')).toBeDefined()
   })
 
-  it('fails within seconds of the first pull error when the registry was never attached, naming the missing AcrPull', async () => {
+  it('fails at the first pull error, not at a deadline, when the registry was never attached, naming the missing AcrPull', async () => {
     const { cluster, registry } = freshPair(world)
     twin.addImage(registry, 'nginx:v1', { from: 'docker.io/library/nginx:latest' })
     const workspace = workspaceWith({ 'k8s/acr-nginx.yaml': SEED })
     const result = await run(world, deployInputs(cluster, registry.name, { timeout: '5m' }), { GITHUB_WORKSPACE: workspace })
     expect(result.exitCode).toBe(1)
-    expect(result.durationMs).toBeLessThan(30_000)
+    // The pod verdict ended the wait: neither the action's timeout nor the Deployment's progress
+    // deadline (600 s by default) was reached. How fast is measured by `npm run bench`.
+    expect(errorAnnotation(result.log)).toContain('Rollout of deployment/nginx0-deployment failed fast')
+    const progressing = ((cluster.kube.get('Deployment', 'default', 'nginx0-deployment') as any).status.conditions ?? []).find((c: any) => c.type === 'Progressing')
+    expect(progressing?.reason).not.toBe('ProgressDeadlineExceeded')
     const message = errorAnnotation(result.log)
     expect(message).toMatch(/ErrImagePull|ImagePullBackOff/)
     expect(message).toContain(`the kubelet identity ${cluster.pullPrincipalId} of cluster ${cluster.name} has no AcrPull on ${registry.name}`)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type { Twin } from '../../twin/index.ts'
-import { baseInputs, expectNoSecrets, freshPair, requestsSince, run, withTwin, type World } from './world.js'
+import { baseInputs, expectNoSecrets, freshPair, requestsSince, run, type World } from './world.js'
+import { withTwin } from './with-twin.js'
 
 let twin: Twin
 let world: World

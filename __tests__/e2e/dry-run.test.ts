@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type { Twin } from '../../twin/index.ts'
-import { baseInputs, freshPair, requestsSince, run, withTwin, type World } from './world.js'
+import { baseInputs, freshPair, requestsSince, run, type World } from './world.js'
+import { withTwin } from './with-twin.js'
 import { deployment, workspaceWith } from './workspace.js'
 
 let twin: Twin
@@ -33,6 +34,8 @@ describe('dry-run: true changes nothing, in every mode', () => {
       { GITHUB_WORKSPACE: workspace }
     )
     expect(result.exitCode).toBe(0)
+    // The filter below does see the API server's writes: they are there, as dry runs.
+    expect(requestsSince(world, since).some((r) => r.method === 'PATCH' && r.host.endsWith('.azmk8s.io') && r.query.dryRun === 'All')).toBe(true)
     expect(mutating(since).map((r) => `${r.method} ${r.host} ${r.path}`)).toEqual([])
     expect(twin.roleAssignments({ scope: registry.id })).toHaveLength(before)
     expect(twin.tagDigest(registry.loginServer, 'nginx', 'v1')).toBeUndefined()

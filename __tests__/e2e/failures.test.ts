@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals'
 import { randomUUID } from 'node:crypto'
 import type { Twin } from '../../twin/index.ts'
 import { errorAnnotation } from './run-action.js'
-import { AUDIENCE, baseInputs, expectNoSecrets, freshPair, ISSUER, requestsSince, run, withTwin, type World } from './world.js'
+import { AUDIENCE, baseInputs, expectNoSecrets, freshPair, ISSUER, requestsSince, run, type World } from './world.js'
+import { withTwin } from './with-twin.js'
 
 let twin: Twin
 let world: World

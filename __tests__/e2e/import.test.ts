@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals'
 import type { Twin } from '../../twin/index.ts'
 import { QUAY_PRIVATE } from '../../twin/registry/catalog.ts'
 import { errorAnnotation } from './run-action.js'
-import { expectNoSecrets, freshPair, requestsSince, run, withTwin, type World } from './world.js'
+import { baseInputs, expectNoSecrets, freshPair, freshRegistry, requestsSince, run, type World } from './world.js'
+import { withTwin } from './with-twin.js'
 
 let twin: Twin
 let world: World
@@ -16,17 +17,7 @@ interface ImageOutput {
 }
 
 function importInputs(registry: string, images: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    mode: 'import',
-    registry,
-    images,
-    'subscription-id': world.subscriptionId,
-    'tenant-id': world.tenantId,
-    'client-id': world.clientId,
-    'arm-endpoint': twin.url,
-    'authority-host': twin.url,
-    ...extra
-  }
+  return { ...baseInputs(world, undefined, registry), mode: 'import', images, ...extra }
 }
 
 const importCalls = (since: number) => requestsSince(world, since).filter((r) => r.method === 'POST' && /\/importImage$/i.test(r.path))
@@ -34,7 +25,7 @@ const images = (outputs: Record<string, string>) => JSON.parse(outputs.images ??
 
 describe('import', () => {
   it('brings Docker Hub and MCR images in server-side, without a cluster, with digests in the outputs', async () => {
-    const { registry } = freshPair(world)
+    const registry = freshRegistry(world)
     const result = await run(world, importInputs(registry.name, 'docker.io/library/nginx:latest => nginx:v1\nmcr.microsoft.com/dotnet/runtime:8.0'))
     expect(result.exitCode).toBe(0)
     const nginx = twin.tagDigest('docker.io', 'library/nginx', 'latest')
@@ -53,7 +44,7 @@ describe('import', () => {
   })
 
   it('promotes an image from a registry in another subscription by resource ID, one source to several targets', async () => {
-    const { registry } = freshPair(world)
+    const registry = freshRegistry(world)
     const { registry: dev } = freshPair(world, { registrySubscription: world.otherSubscriptionId })
     twin.addImage(dev, 'app:1.4.2')
     const digest = twin.tagDigest(dev.loginServer, 'app', '1.4.2')!
@@ -65,7 +56,7 @@ describe('import', () => {
   })
 
   it('imports a digest source', async () => {
-    const { registry } = freshPair(world)
+    const registry = freshRegistry(world)
     const digest = twin.tagDigest('mcr.microsoft.com', 'oss/nginx/nginx', '1.27')!
     const result = await run(world, importInputs(registry.name, `mcr.microsoft.com/oss/nginx/nginx@${digest} => nginx:pinned`))
     expect(result.exitCode).toBe(0)
@@ -74,7 +65,7 @@ describe('import', () => {
   })
 
   it('skips on a re-run: no import call at all, changed=false', async () => {
-    const { registry } = freshPair(world)
+    const registry = freshRegistry(world)
     const lines = 'nginx:1.27 => nginx:1.27\nmcr.microsoft.com/azuredocs/aks-helloworld:v1 => hello:v1'
     expect((await run(world, importInputs(registry.name, lines))).exitCode).toBe(0)
     const since = twin.requests.length
@@ -87,7 +78,7 @@ describe('import', () => {
   })
 
   it('refuses a tag that points elsewhere under skip-existing, naming both digests, and overwrites it with force', async () => {
-    const { registry } = freshPair(world)
+    const registry = freshRegistry(world)
     twin.addImage(registry, 'nginx:v1')
     const old = twin.tagDigest(registry.loginServer, 'nginx', 'v1')!
     const since = twin.requests.length
@@ -103,7 +94,7 @@ describe('import', () => {
   })
 
   it('fails with fail-existing when a target tag exists, even with the same digest', async () => {
-    const { registry } = freshPair(world)
+    const registry = freshRegistry(world)
     twin.addImage(registry, 'redis:7', { from: 'docker.io/library/redis:7' })
     const since = twin.requests.length
     const result = await run(world, importInputs(registry.name, 'redis:7 => redis:7', { 'import-mode': 'fail-existing' }))
@@ -113,7 +104,7 @@ describe('import', () => {
   })
 
   it('reports a source that does not exist on its own line and still imports the others', async () => {
-    const { registry } = freshPair(world)
+    const registry = freshRegistry(world)
     const result = await run(world, importInputs(registry.name, 'busybox:latest => busybox:1\nnginx:v99 => nginx:v99'))
     expect(result.exitCode).toBe(1)
     const message = errorAnnotation(result.log)
@@ -124,7 +115,7 @@ describe('import', () => {
   })
 
   it('uses source credentials for a private registry and never prints them', async () => {
-    const { registry } = freshPair(world)
+    const registry = freshRegistry(world)
     const line = 'quay.io/contoso/private-app:1.0 => private-app:1.0'
     const without = await run(world, importInputs(registry.name, line))
     expect(without.exitCode).toBe(1)
@@ -137,20 +128,25 @@ describe('import', () => {
   })
 
   it('runs 20 imports in one run concurrently', async () => {
-    const { registry } = freshPair(world)
+    const registry = freshRegistry(world)
     const lines = Array.from({ length: 20 }, (_, i) => `nginx:1.27 => batch/nginx:${i}`).join('\n')
-    twin.state.importDurationMs = 800
+    const importMs = 3000
+    twin.state.importDurationMs = importMs
+    const since = twin.requests.length
     const result = await run(world, importInputs(registry.name, lines))
     twin.state.importDurationMs = 400
     expect(result.exitCode).toBe(0)
     expect(images(result.outputs)).toHaveLength(20)
     expect(twin.imagesOf(registry.loginServer).filter((i) => i.repository === 'batch/nginx')).toHaveLength(20)
-    // Serial imports would take 20 x 0.8 s; concurrent ones finish in a few polls.
-    expect(result.durationMs).toBeLessThan(20 * 800)
+    // Concurrent, not one after another: every import was started before the first could finish.
+    const started = importCalls(since).map((r) => Date.parse(r.time))
+    expect(started).toHaveLength(20)
+    expect(Math.max(...started)).toBeLessThan(Math.min(...started) + importMs)
+    // The wall-clock goal (20 imports within twice the time of one) is measured by `npm run bench`.
   })
 
   it('refuses an images line that cannot be parsed before any request, naming the line', async () => {
-    const { registry } = freshPair(world)
+    const registry = freshRegistry(world)
     const since = twin.requests.length
     const result = await run(world, importInputs(registry.name, 'nginx:latest => nginx:v1\nNGINX => x'))
     expect(result.exitCode).toBe(1)

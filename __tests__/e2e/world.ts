@@ -1,7 +1,8 @@
+// Plain TypeScript with `.ts` specifiers and no jest imports, so that `npm run bench` (plain Node)
+// builds its worlds with these same helpers.
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll } from '@jest/globals'
-import { startTwin, type Twin } from '../../twin/index.ts'
-import { runAction, type ActionRun } from './run-action.js'
+import type { Twin } from '../../twin/index.ts'
+import { runAction, type ActionRun } from './run-action.ts'
 
 export const ISSUER = 'https://token.actions.githubusercontent.com'
 export const MAIN_SUBJECT = 'repo:octo-org/octo-app:ref:refs/heads/main'
@@ -36,19 +37,13 @@ export function buildWorld(twin: Twin): World {
   return { twin, tenantId, subscriptionId, otherSubscriptionId, clientId: app.clientId, callerObjectId: app.objectId }
 }
 
-/** One twin and world for the tests of a file, started before them and closed after. */
-export function withTwin(use: (started: { twin: Twin; world: World }) => void): void {
-  let twin: Twin | undefined
-  beforeAll(async () => {
-    twin = await startTwin()
-    use({ twin, world: buildWorld(twin) })
-  })
-  afterAll(async () => {
-    await twin?.close()
-  })
-}
-
 let counter = 0
+
+/** A registry of its own, for runs that need no cluster (import alone). */
+export function freshRegistry(world: World) {
+  counter++
+  return world.twin.addRegistry({ subscriptionId: world.subscriptionId, resourceGroup: `rg-${counter}`, name: `acr${counter}x${randomUUID().slice(0, 6)}` })
+}
 
 /** A fresh cluster and registry per test, so tests sharing a twin never see each other's assignments. */
 export function freshPair(
@@ -78,11 +73,11 @@ export function freshPair(
   return { cluster, registry, group }
 }
 
-export function baseInputs(world: World, cluster: { name: string; resourceGroup: string }, registry: string): Record<string, string> {
+/** The inputs every run shares; without a cluster for runs that need none (import alone). */
+export function baseInputs(world: World, cluster: { name: string; resourceGroup: string } | undefined, registry: string): Record<string, string> {
   return {
     mode: 'attach',
-    cluster: cluster.name,
-    'resource-group': cluster.resourceGroup,
+    ...(cluster ? { cluster: cluster.name, 'resource-group': cluster.resourceGroup } : {}),
     registry,
     'subscription-id': world.subscriptionId,
     'tenant-id': world.tenantId,

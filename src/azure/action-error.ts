@@ -10,7 +10,8 @@ export class ActionError extends Error {
     const parts = [what]
     if (options.code || options.detail) parts.push(`${options.code ? `${options.code}: ` : ''}${options.detail ?? ''}`.trim())
     if (options.hint) parts.push(options.hint)
-    super(parts.join('. ').replace(/\.\./g, '.'), { cause: options.cause })
+    // Each part may end its own sentence; join them without doubling the full stop.
+    super(parts.map((part) => part.replace(/\.\s*$/, '')).join('. '), { cause: options.cause })
     this.name = 'ActionError'
     this.code = options.code
     this.hint = options.hint

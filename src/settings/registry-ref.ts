@@ -48,14 +48,3 @@ export function parseRegistryRef(raw: string, acrSuffix: string): RegistryRef {
   }
   return { kind: 'name', name: value }
 }
-
-export function describeRegistryRef(ref: RegistryRef): string {
-  switch (ref.kind) {
-    case 'id':
-      return ref.resource.id
-    case 'name':
-      return ref.name
-    case 'login-server':
-      return ref.loginServer
-  }
-}

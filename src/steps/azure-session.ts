@@ -1,5 +1,7 @@
 import type { TokenCredential } from '@azure/identity'
 import type { Cloud } from '../azure/clouds.js'
+import { defaultScope } from '../azure/clouds.js'
+import type { RegistryLogin } from '../registry/registry-session.js'
 import { RoleAssignments } from '../azure/role-assignments.js'
 import { Mutations } from './mutations.js'
 
@@ -11,8 +13,24 @@ export interface AzureSession {
   /** Role assignments are addressed by scope, so one client serves every subscription. */
   roleAssignments: RoleAssignments
   mutations: Mutations
+  /** How the action signs in to Azure registries: its own ARM token, exchanged at /oauth2/exchange. */
+  acrLogin: RegistryLogin
 }
 
-export function createSession(credential: TokenCredential, cloud: Cloud, subscriptionId: string, callerObjectId: string | undefined, dryRun: boolean): AzureSession {
-  return { credential, cloud, callerObjectId, roleAssignments: new RoleAssignments(credential, cloud, subscriptionId), mutations: new Mutations(dryRun) }
+export function createSession(
+  credential: TokenCredential,
+  cloud: Cloud,
+  tenantId: string,
+  subscriptionId: string,
+  callerObjectId: string | undefined,
+  dryRun: boolean
+): AzureSession {
+  return {
+    credential,
+    cloud,
+    callerObjectId,
+    roleAssignments: new RoleAssignments(credential, cloud, subscriptionId),
+    mutations: new Mutations(dryRun),
+    acrLogin: { kind: 'entra', tenantId, armToken: async () => (await credential.getToken(defaultScope(cloud.armAudience)))!.token }
+  }
 }

@@ -1,10 +1,8 @@
-import { defaultScope } from '../azure/clouds.js'
 import type { Registry } from '../azure/registries.js'
 import type { KubeClient } from '../kube/kube-client.js'
 import type { PodProblem } from '../kube/pod-problems.js'
 import { RegistrySession } from '../registry/registry-session.js'
 import { parseImageReference } from '../settings/image-reference.js'
-import type { Settings } from '../settings/settings.js'
 import type { AzureSession } from './azure-session.js'
 import { kubeletAccess } from './kubelet-access.js'
 
@@ -22,7 +20,7 @@ export interface Diagnosis {
  */
 export async function diagnosePod(
   problem: PodProblem,
-  context: { client: KubeClient; session: AzureSession; settings: Settings; registry: Registry | undefined; kubeletObjectId: string | undefined; clusterName: string }
+  context: { client: KubeClient; session: AzureSession; registry: Registry | undefined; kubeletObjectId: string | undefined; clusterName: string }
 ): Promise<Diagnosis> {
   const eventsRead = podEvents(context.client, problem)
   const reference = parseImageReference(problem.image)
@@ -37,7 +35,7 @@ export async function diagnosePod(
   } else if (pullProblem && typeof reference !== 'string' && registry && reference.registry === registry.loginServer) {
     const [access, tag] = await Promise.all([
       kubeletObjectId ? kubeletAccess(context.session, registry, kubeletObjectId, reference.repository).catch(() => undefined) : Promise.resolve(undefined),
-      tagState(context, registry, reference.repository, reference.tag, reference.digest)
+      tagState(context.session, registry, reference.repository, reference.tag, reference.digest)
     ])
     const reasons: string[] = []
     if (access && access.canPull === false) {
@@ -67,22 +65,18 @@ export async function diagnosePod(
 }
 
 async function tagState(
-  context: { session: AzureSession; settings: Settings },
+  session: AzureSession,
   registry: Registry,
   repository: string,
   tag: string | undefined,
   digest: string | undefined
 ): Promise<{ missing: boolean; tags: string[] | undefined }> {
-  const session = new RegistrySession(registry.loginServer, {
-    kind: 'entra',
-    tenantId: context.settings.signIn.tenantId,
-    armToken: async () => (await context.session.credential.getToken(defaultScope(context.session.cloud.armAudience)))!.token
-  })
+  const reader = new RegistrySession(registry.loginServer, session.acrLogin)
   try {
-    await session.prepare([repository], 'pull,metadata_read')
-    const lookup = await session.manifestDigest(repository, digest ?? tag ?? 'latest')
+    await reader.prepare([repository], 'pull,metadata_read')
+    const lookup = await reader.manifestDigest(repository, digest ?? tag ?? 'latest')
     if (lookup.found || lookup.status !== 404) return { missing: false, tags: undefined }
-    return { missing: true, tags: await session.tags(repository) }
+    return { missing: true, tags: await reader.tags(repository) }
   } catch {
     return { missing: false, tags: undefined }
   }

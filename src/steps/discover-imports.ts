@@ -1,6 +1,5 @@
 import * as core from '@actions/core'
 import { ActionError } from '../azure/action-error.js'
-import { defaultScope } from '../azure/clouds.js'
 import { findRegistry, type Registry } from '../azure/registries.js'
 import type { ImportDiscovery, SourceState } from '../plan/import-discovery.js'
 import { targetKey } from '../plan/import-plan.js'
@@ -23,11 +22,7 @@ function apiHost(registry: string): string {
 export async function discoverImports(settings: Settings, session: AzureSession, target: Registry): Promise<ImportDiscovery> {
   const { specs, mode, credentials } = settings.imports
   const acrSources = await resolveAcrSources(settings, session, specs)
-  const entra: RegistryLogin = {
-    kind: 'entra',
-    tenantId: settings.signIn.tenantId,
-    armToken: async () => (await session.credential.getToken(defaultScope(session.cloud.armAudience)))!.token
-  }
+  const entra = session.acrLogin
   const external: RegistryLogin = credentials ? { kind: 'basic', ...credentials } : { kind: 'anonymous' }
 
   const byHost = new Map<string, { session: RegistrySession; specs: ImportSpec[] }>()

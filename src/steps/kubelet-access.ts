@@ -17,16 +17,17 @@ export interface KubeletAccess {
  */
 export async function kubeletAccess(session: AzureSession, registry: Registry, kubeletObjectId: string, repository: string | undefined): Promise<KubeletAccess> {
   const assignments = (await session.roleAssignments.listAtScope(registry.id)).filter((a) => a.principalId === kubeletObjectId.toLowerCase())
-  const definitions = new Map<string, Promise<RolePermissions | undefined>>()
+  // Custom role definitions are read once each, all at once.
+  const isBuiltIn = (roleDefinitionId: string, roleGuid: string) => roleNameOf(roleDefinitionId) !== roleGuid
+  const custom = new Map(assignments.filter((a) => !isBuiltIn(a.roleDefinitionId, a.roleGuid)).map((a) => [a.roleGuid, a.roleDefinitionId]))
+  const definitions = new Map<string, RolePermissions | undefined>(
+    await Promise.all([...custom].map(async ([guid, id]) => [guid, await session.roleAssignments.permissionsOf(id)] as const))
+  )
   const findings: string[] = []
   let canPull: boolean | 'unknown' = false
   for (const assignment of assignments) {
-    const builtIn = roleNameOf(assignment.roleDefinitionId) !== assignment.roleGuid
-    let permissions: RolePermissions | undefined
-    if (!builtIn) {
-      if (!definitions.has(assignment.roleGuid)) definitions.set(assignment.roleGuid, session.roleAssignments.permissionsOf(assignment.roleDefinitionId))
-      permissions = await definitions.get(assignment.roleGuid)
-    }
+    const builtIn = isBuiltIn(assignment.roleDefinitionId, assignment.roleGuid)
+    const permissions = builtIn ? undefined : definitions.get(assignment.roleGuid)
     const verdict = grantsPull(registry.permissionsMode, assignment.roleGuid, permissions, assignment.condition, repository)
     const role = builtIn ? roleNameOf(assignment.roleDefinitionId) : `custom role ${assignment.roleGuid}`
     const where = assignment.scope.toLowerCase() === registry.id.toLowerCase() ? 'the registry' : assignment.scope

@@ -8,8 +8,6 @@ import type { KubeClient, KubeResponse } from '../kube/kube-client.js'
  */
 export class Mutations {
   readonly dryRun: boolean
-  /** What a dry run would have done, in order, for the log and the summary. */
-  readonly skipped: string[] = []
 
   constructor(dryRun: boolean) {
     this.dryRun = dryRun
@@ -18,7 +16,6 @@ export class Mutations {
   /** An Azure change (role assignment, import): run it, or in a dry run say what it would be. */
   async azure<T>(description: string, change: () => Promise<T>): Promise<T | undefined> {
     if (this.dryRun) {
-      this.skipped.push(description)
       core.info(`Dry run: would ${description}`)
       return undefined
     }

@@ -1,5 +1,4 @@
 import * as core from '@actions/core'
-import { defaultScope } from '../azure/clouds.js'
 import { importImage, type ImportRequest } from '../azure/import-image.js'
 import type { Registry } from '../azure/registries.js'
 import type { ImportDecision } from '../plan/import-plan.js'
@@ -27,11 +26,7 @@ export async function runImports(decisions: ImportDecision[], settings: Settings
   const readBack = async (decision: ImportDecision): Promise<string | undefined> => {
     const tagged = decision.write.find((t) => t.tag !== undefined)
     if (!tagged) return undefined
-    targetSession ??= new RegistrySession(target.loginServer, {
-      kind: 'entra',
-      tenantId: settings.signIn.tenantId,
-      armToken: async () => (await session.credential.getToken(defaultScope(session.cloud.armAudience)))!.token
-    })
+    targetSession ??= new RegistrySession(target.loginServer, session.acrLogin)
     try {
       await targetSession.prepare([tagged.repository])
       const lookup = await targetSession.manifestDigest(tagged.repository, tagged.tag!)
