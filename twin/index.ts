@@ -13,6 +13,7 @@ import { registerGraph } from './graph.ts'
 import { registerClusters } from './arm/clusters.ts'
 import { registerRegistries } from './arm/registries.ts'
 import { registerAuthorization } from './arm/authorization.ts'
+import { registerSubscriptions } from './arm/subscriptions.ts'
 import { armError } from './arm/errors.ts'
 import { createRegistryRouter, registryNotFound } from './registry/index.ts'
 import { registerImport } from './arm/import.ts'
@@ -99,6 +100,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   registerClusters(main, armDeps)
   registerRegistries(main, armDeps)
   registerAuthorization(main, armDeps)
+  registerSubscriptions(main, armDeps)
   registerImport(main, armDeps)
   const registry = createRegistryRouter({ state, entra })
 
@@ -129,6 +131,15 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     log: proxyLog
   })
   const proxyPort = await listen(proxy)
+  // Tunnelled (CONNECT) and TLS sockets leave the servers' own connection tracking, so
+  // closeAllConnections() misses them and close() would wait for clients' keep-alive to end.
+  const sockets = new Set<import('node:net').Socket>()
+  for (const s of [server, proxy]) {
+    s.on('connection', (socket: import('node:net').Socket) => {
+      sockets.add(socket)
+      socket.once('close', () => sockets.delete(socket))
+    })
+  }
   const url = `https://127.0.0.1:${port}`
   const requestUrl = `${url}/github/_apis/idtoken?api-version=2.0`
   let defaultToken: string | undefined
@@ -165,6 +176,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
       // Keep-alive sockets from SDK agents would otherwise hold close() open.
       proxy.closeAllConnections()
       server.closeAllConnections()
+      for (const socket of sockets) socket.destroy()
       await closed
       await tls.cleanup()
     },
