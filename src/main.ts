@@ -3,7 +3,7 @@ import { ActionError } from './azure/action-error.js'
 import { clusterKubeconfig } from './azure/cluster-credentials.js'
 import { signIn } from './azure/sign-in.js'
 import type { Manifest } from './kube/kube-object.js'
-import { closeSharedAgent } from './net/https-request.js'
+import { closeSharedAgent } from './net/http.js'
 import { buildPlan } from './plan/plan.js'
 import { importedDigests } from './report/import-outputs.js'
 import { buildOutputs } from './report/outputs.js'
@@ -19,7 +19,7 @@ import { assessPull, checkImage, pullProbe } from './steps/check.js'
 import { deploy } from './steps/deploy.js'
 import { discoverImports } from './steps/discover-imports.js'
 import { runImports } from './steps/run-imports.js'
-import { count } from './report/words.js'
+import { count } from './words.js'
 
 const STEP_TITLES = { attach: 'Attach the registry to the cluster', detach: 'Detach the registry from the cluster' } as const
 
@@ -109,7 +109,8 @@ async function probe(settings: Settings, session: AzureSession, record: RunRecor
   const registry = record.discovery.registry!
   const image = checkImage(settings, registry)
   if (!image) throw new ActionError("Input 'check-image': is required with check-pull unless this run imports an image")
-  record.check.probe = await pullProbe(settings, session, kubeconfig, image.reference)
+  const discovery = record.discovery as Required<RunRecord['discovery']>
+  record.check.probe = await pullProbe({ settings, session, kubeconfig, discovery, createdThisRun: grantsCreated(record) }, image.reference)
   const verdict = record.check.verdict!
   const reasons = [...verdict.reasons.filter((reason) => reason.check !== 'pull'), record.check.probe]
   record.check.verdict = { canPull: reasons.every((reason) => reason.ok === true), reasons }
@@ -147,10 +148,16 @@ async function deployManifests(settings: Settings, session: AzureSession, record
     kubeconfig,
     registry: record.discovery.registry,
     kubeletObjectId: record.discovery.kubeletObjectId,
-    clusterName: settings.cluster!.name,
-    importedDigests: importedDigests(record)
+    cluster: { name: settings.cluster!.name, apiServer: record.discovery.cluster?.apiServer },
+    importedDigests: importedDigests(record),
+    createdThisRun: grantsCreated(record)
   }
   await core.group(title, () => deploy(context, deployRecord))
+}
+
+/** Role assignments this run created (lower-case IDs): fresh, whatever ARM's clock says. */
+function grantsCreated(record: RunRecord): Set<string> {
+  return new Set(record.steps.flatMap((step) => step.results.filter((r) => r.outcome === 'created' && r.assignmentId).map((r) => r.assignmentId!.toLowerCase())))
 }
 
 async function report(record: RunRecord): Promise<void> {

@@ -178,7 +178,7 @@ export function createEntra(state: TwinState, githubKey: SigningKey): Entra {
       iss: stsIss,
       iat: now,
       nbf: now,
-      exp: now + 3600,
+      exp: now + state.tokenLifetimeSeconds,
       aio: randomBytes(16).toString('base64url'),
       appid: app.clientId,
       appidacr: '2',
@@ -194,7 +194,7 @@ export function createEntra(state: TwinState, githubKey: SigningKey): Entra {
     }
     return {
       status: 200,
-      body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: signJwt(key, claims) }
+      body: { token_type: 'Bearer', expires_in: state.tokenLifetimeSeconds - 1, ext_expires_in: state.tokenLifetimeSeconds - 1, access_token: signJwt(key, claims) }
     }
   }
 

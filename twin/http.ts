@@ -36,11 +36,23 @@ export interface TwinResponse {
 
 export type Handler = (req: TwinRequest, m: RegExpExecArray) => TwinResponse | Promise<TwinResponse>
 
+/**
+ * A fault for the first `times` matching requests. `action` says what goes wrong:
+ * - `respond` (default): answer `status`/`headers`/`body` instead of the service (after `delayMs`);
+ * - `reset`: close the connection without handling the request;
+ * - `drop`: handle the request (its effects happen), then close the connection without answering: a lost response;
+ * - `end-stream`: handle it, and end a streamed answer (a watch) abruptly after `delayMs`;
+ * - `hang`: never answer (the connection stays open until the client gives up or the twin closes);
+ * - `delay`: handle it normally after `delayMs`.
+ */
 export interface Fault {
   method?: string
   /** A string matches any path containing it; both ignore case. */
   path: string | RegExp
-  status: number
+  /** Only requests to this host (an API server's or a registry's name), compared without case. */
+  host?: string
+  action?: 'respond' | 'reset' | 'drop' | 'end-stream' | 'hang' | 'delay'
+  status?: number
   headers?: Record<string, string>
   body?: unknown
   /** How many matching requests get the fault (default 1). */
@@ -124,10 +136,11 @@ export class Dispatcher {
     this.faults = []
   }
 
-  private takeFault(method: string, path: string): Fault | undefined {
+  private takeFault(method: string, host: string, path: string): Fault | undefined {
     const f = this.faults.find((x) => {
       if (x.left <= 0) return false
       if (x.method && x.method.toUpperCase() !== method) return false
+      if (x.host && x.host.toLowerCase() !== host) return false
       return typeof x.path === 'string'
         ? path.toLowerCase().includes(x.path.toLowerCase())
         : new RegExp(x.path.source, x.path.flags.includes('i') ? x.path.flags : x.path.flags + 'i').test(path)
@@ -164,11 +177,31 @@ export class Dispatcher {
     const latency = this.opts.latency()
     if (latency > 0) await sleep(latency)
 
+    const fault = this.takeFault(treq.method, treq.host, treq.path)
+    const action = fault ? (fault.action ?? 'respond') : undefined
+    const log = (status: number) =>
+      this.requests.push({
+        time: new Date(started).toISOString(),
+        method: treq.method,
+        host: treq.host,
+        path: treq.path,
+        query: treq.query,
+        status,
+        ...(treq.note.tokenOid ? { tokenOid: treq.note.tokenOid } : {}),
+        via: treq.via,
+        ...(fault ? { fault: true as const } : {}),
+        durationMs: Date.now() - started
+      })
+    if (action === 'reset' || action === 'hang') {
+      log(0)
+      if (action === 'reset') req.socket.destroy()
+      return
+    }
+    if (fault?.delayMs && action !== 'end-stream') await sleep(fault.delayMs)
+
     let out: TwinResponse
-    const fault = this.takeFault(treq.method, treq.path)
-    if (fault) {
-      if (fault.delayMs) await sleep(fault.delayMs)
-      out = { status: fault.status, headers: fault.headers, body: fault.body }
+    if (action === 'respond') {
+      out = { status: fault!.status ?? 500, headers: fault!.headers, body: fault!.body }
     } else {
       const hit = this.opts.routerFor(treq.host).find(treq)
       try {
@@ -177,19 +210,17 @@ export class Dispatcher {
         out = { status: 500, body: { error: { code: 'InternalServerError', message: `twin: ${(err as Error).message}` } } }
       }
     }
-    this.requests.push({
-      time: new Date(started).toISOString(),
-      method: treq.method,
-      host: treq.host,
-      path: treq.path,
-      query: treq.query,
-      status: out.status,
-      ...(treq.note.tokenOid ? { tokenOid: treq.note.tokenOid } : {}),
-      via: treq.via,
-      ...(fault ? { fault: true as const } : {}),
-      durationMs: Date.now() - started
-    })
+    if (action === 'drop') {
+      log(0)
+      req.socket.destroy()
+      return
+    }
+    log(out.status)
     send(res, out)
+    if (action === 'end-stream' && out.stream) {
+      const cut = setTimeout(() => res.destroy(), fault!.delayMs ?? 0)
+      res.once('close', () => clearTimeout(cut))
+    }
   }
 }
 

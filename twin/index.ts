@@ -128,7 +128,13 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     https: server,
     twinPort: () => port,
     markProxied: (s) => dispatcher.proxiedSockets.add(s),
-    log: proxyLog
+    log: proxyLog,
+    kubeReach: (host) => {
+      const cluster = state.clusterByFqdn(host)
+      if (!cluster || cluster.runnerInNetwork) return 'open'
+      if (cluster.privateCluster) return 'unresolvable'
+      return cluster.authorizedIpRanges.length > 0 ? 'dropped' : 'open'
+    }
   })
   const proxyPort = await listen(proxy)
   // Tunnelled (CONNECT) and TLS sockets leave the servers' own connection tracking, so

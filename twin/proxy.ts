@@ -20,8 +20,15 @@ const REGISTRY_HOSTS = [
 
 export const isRegistryHost = (host: string) => REGISTRY_HOSTS.some((re) => re.test(host.toLowerCase()))
 
-/** AKS API servers (`<dnsprefix>-<hash>.hcp.<region>.azmk8s.io`), served by the twin's kube API. */
-export const isKubeHost = (host: string) => /^[a-z0-9-]+\.hcp\.[a-z0-9]+\.azmk8s\.io$/.test(host.toLowerCase())
+/** AKS API servers (`<dnsprefix>-<hash>.hcp.<region>.azmk8s.io`, private ones `….privatelink.<region>.azmk8s.io`), served by the twin's kube API. */
+export const isKubeHost = (host: string) => /^[a-z0-9-]+\.(hcp|privatelink)\.[a-z0-9]+\.azmk8s\.io$/.test(host.toLowerCase())
+
+/**
+ * What the runner's network does with a connection to an API server: a private cluster's name
+ * does not resolve outside its network (a proxy answers 502; without one the runner gets
+ * ENOTFOUND); authorized IP ranges drop the runner's packets (nothing ever answers).
+ */
+export type KubeReach = 'open' | 'unresolvable' | 'dropped'
 
 export function parseTarget(target: string): { host: string; port: number } | undefined {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(target)
@@ -33,6 +40,8 @@ export interface ProxyDeps {
   twinPort: () => number
   markProxied: (socket: Socket) => void
   log: ProxyLogEntry[]
+  /** How an API server host is reached from the runner (all open when not given). */
+  kubeReach?: (host: string) => KubeReach
 }
 
 /**
@@ -53,6 +62,13 @@ export function createProxy(deps: ProxyDeps): http.Server {
     const allowed = !!t && (own || (t.port === 443 && (isRegistryHost(t.host) || isKubeHost(t.host))))
     deps.log.push({ time: new Date().toISOString(), target, allowed })
     socket.on('error', () => socket.destroy())
+    const reach = allowed && t && isKubeHost(t.host) ? (deps.kubeReach?.(t.host) ?? 'open') : 'open'
+    if (reach === 'unresolvable') {
+      const body = `Unable to resolve ${t!.host}\n`
+      socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`)
+      return
+    }
+    if (reach === 'dropped') return
     if (!allowed) {
       socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 10\r\nConnection: close\r\n\r\nForbidden\n')
       return

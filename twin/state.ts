@@ -65,6 +65,18 @@ export interface Cluster {
   disableLocalAccounts: boolean
   /** Kubernetes authorization by Azure role assignments (AKS RBAC roles' data actions). */
   azureRbac: boolean
+  /**
+   * A private cluster: its API server answers only at `privateFqdn`, a name that resolves inside the
+   * cluster's virtual network alone; ARM shows no public `fqdn` and kubeconfigs name the private one.
+   */
+  privateCluster: boolean
+  privateFqdn: string | undefined
+  /** API server authorized IP ranges: connections from anywhere else are dropped (they time out). */
+  authorizedIpRanges: string[]
+  /** The runner sits in the cluster's network or an authorized range (a self-hosted runner there). */
+  runnerInNetwork: boolean
+  /** `apiServerAccessProfile.disableRunCommand`. */
+  disableRunCommand: boolean
   /** The cluster's Kubernetes API server (non-enumerable: the model stays plain JSON). */
   kube: KubeCluster
 }
@@ -122,6 +134,10 @@ export interface AddClusterInput {
   aad?: boolean
   disableLocalAccounts?: boolean
   azureRbac?: boolean
+  privateCluster?: boolean
+  authorizedIpRanges?: string[]
+  runnerInNetwork?: boolean
+  disableRunCommand?: boolean
 }
 
 export interface AddRegistryInput {
@@ -209,6 +225,17 @@ export class TwinState {
   registryContent = new Map<string, RegistryContent>()
   /** Private upstream repositories (`host/repo`) and the basic credentials they accept. */
   upstreamCredentials = new Map<string, { username: string; password: string }>()
+  /**
+   * Lifetime of the access tokens the twin's Entra issues. Real ones live 60-90 minutes; tests
+   * shorten it to prove a long rollout renews its cluster token.
+   */
+  tokenLifetimeSeconds = 3600
+  /**
+   * How long a new role assignment takes to reach the registries' data planes (the token
+   * endpoint and kubelet pulls), while ARM lists it at once. Real Azure: seconds to about 10
+   * minutes. 0 (the default for tests that are not about it) makes grants effective at once.
+   */
+  rbacPropagationMs = 0
   /** How long each importImage operation runs before its result is final. */
   importDurationMs = 400
   /** Retry-After on importImage 202s; unset by default, as ACR answered in 2026 (it sent 10 in 2022). */
@@ -296,7 +323,17 @@ export class TwinState {
       kubernetesVersion: input.kubernetesVersion ?? '1.32.7',
       aad: input.aad ?? input.azureRbac ?? input.disableLocalAccounts ?? false,
       disableLocalAccounts: input.disableLocalAccounts ?? false,
-      azureRbac: input.azureRbac ?? false
+      azureRbac: input.azureRbac ?? false,
+      privateCluster: input.privateCluster ?? false,
+      privateFqdn: undefined as string | undefined,
+      authorizedIpRanges: input.authorizedIpRanges ?? [],
+      runnerInNetwork: input.runnerInNetwork ?? false,
+      disableRunCommand: input.disableRunCommand ?? false
+    }
+    if (base.privateCluster) {
+      base.privateFqdn = `${dnsPrefix}-${randomUUID().slice(0, 8)}.privatelink.${location}.azmk8s.io`
+      // The API server answers at its private name only.
+      base.fqdn = base.privateFqdn
     }
     let cluster: Omit<Cluster, 'kube'>
     if (input.identity === 'managedIdentity') {
@@ -329,7 +366,7 @@ export class TwinState {
     return full
   }
 
-  /** The cluster whose API server answers at `host` (its fqdn). */
+  /** The cluster whose API server answers at `host` (its fqdn, or its private fqdn). */
   clusterByFqdn(host: string) { return this.clusters.find((c) => lc(c.fqdn) === lc(host)) }
 
   addRegistry(input: AddRegistryInput): Registry {
@@ -494,6 +531,11 @@ export class TwinState {
       return all.find((r) => lc(r.guid) === lc(guid))
     }
     return all.find((r) => lc(r.roleName) === lc(role))
+  }
+
+  /** Has the assignment reached the data planes (registry tokens, kubelet pulls) yet? */
+  inEffect(a: RoleAssignment, now = Date.now()): boolean {
+    return this.rbacPropagationMs <= 0 || now - Date.parse(a.createdOn) >= this.rbacPropagationMs
   }
 
   /** Does `principalId` hold `action` at `scope`, through any assignment at or above it? */

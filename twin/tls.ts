@@ -30,7 +30,9 @@ export const CERT_NAMES = [
   'DNS:*.data.mcr.microsoft.com',
   'DNS:quay.io',
   // AKS API servers: a wildcard per region (one label deep), so each region a cluster may use is listed.
-  ...AKS_REGIONS.map((r) => `DNS:*.hcp.${r}.azmk8s.io`)
+  ...AKS_REGIONS.map((r) => `DNS:*.hcp.${r}.azmk8s.io`),
+  // Private clusters' API servers (their names resolve only inside the cluster's network).
+  ...AKS_REGIONS.map((r) => `DNS:*.privatelink.${r}.azmk8s.io`)
 ]
 
 export interface TwinTls {

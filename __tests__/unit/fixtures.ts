@@ -17,7 +17,7 @@ export function settingsFor(inputs: Record<string, string> = {}): Settings {
     'client-id': '88888888-8888-8888-8888-888888888888',
     ...inputs
   }
-  return readSettings((name) => all[name] ?? '', { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://example.invalid' })
+  return readSettings((name) => all[name] ?? '', { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://example.invalid', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token' })
 }
 
 export function discoveryWith(assignments: Assignment[], mode: 'LegacyRegistryPermissions' | 'AbacRepositoryPermissions' = 'LegacyRegistryPermissions'): Discovery {
@@ -28,7 +28,8 @@ export function discoveryWith(assignments: Assignment[], mode: 'LegacyRegistryPe
       resourceGroup: 'myResourceGroup',
       subscriptionId: SUB,
       location: 'westeurope',
-      kubelet: { kind: 'managed-identity', objectId: KUBELET, clientId: undefined, resourceId: undefined }
+      kubelet: { kind: 'managed-identity', objectId: KUBELET, clientId: undefined, resourceId: undefined },
+      apiServer: { privateCluster: false, authorizedIpRanges: [], fqdn: 'myakscluster-dns.hcp.westeurope.azmk8s.io', privateFqdn: undefined, runCommandDisabled: false }
     },
     kubeletObjectId: KUBELET,
     registry: {
@@ -59,6 +60,7 @@ export function assignment(role: keyof typeof ROLES, scope: string, overrides: P
     roleGuid: ROLES[role],
     principalId: KUBELET,
     condition: undefined,
+    createdOn: new Date('2025-01-01T00:00:00Z'),
     ...overrides
   }
 }

@@ -12,7 +12,7 @@ const base: Record<string, string> = {
   'tenant-id': '99999999-9999-9999-9999-999999999999',
   'client-id': '88888888-8888-8888-8888-888888888888'
 }
-const env = { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://example.invalid/token' }
+const env = { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://example.invalid/token', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token' }
 
 function read(overrides: Record<string, string> = {}, environment: NodeJS.ProcessEnv = env) {
   const inputs = { ...base, ...overrides }
@@ -57,9 +57,17 @@ describe('mode', () => {
   it('refuses a timeout it cannot read', () => {
     expect(failure({ mode: 'deploy', manifests: 'k8s', timeout: 'soon' }).input).toBe('timeout')
   })
+  it.each(['0', '0s', '500ms', '99999h', '25h', '100000', '12345678901234567890', '-5m', '1d'])('refuses timeout %s, outside 1s to 24h or unreadable', (timeout) => {
+    expect(failure({ mode: 'deploy', manifests: 'k8s', timeout }).input).toBe('timeout')
+  })
+  it('takes the bounds themselves', () => {
+    expect(read({ mode: 'deploy', manifests: 'k8s', timeout: '1s' }).timeoutMs).toBe(1000)
+    expect(read({ mode: 'deploy', manifests: 'k8s', timeout: '24h' }).timeoutMs).toBe(86_400_000)
+    expect(read({ mode: 'deploy', manifests: 'k8s', timeout: '86400' }).timeoutMs).toBe(86_400_000)
+  })
   it('reads durations as kubectl does', () => {
-    expect(read({ mode: 'deploy', manifests: 'k8s', timeout: '1h30m' }).deploy.timeoutMs).toBe(5_400_000)
-    expect(read({ mode: 'deploy', manifests: 'k8s', timeout: '90' }).deploy.timeoutMs).toBe(90_000)
+    expect(read({ mode: 'deploy', manifests: 'k8s', timeout: '1h30m' }).timeoutMs).toBe(5_400_000)
+    expect(read({ mode: 'deploy', manifests: 'k8s', timeout: '90' }).timeoutMs).toBe(90_000)
   })
 })
 
@@ -152,7 +160,7 @@ describe('sign-in and cloud', () => {
     expect(failure({ 'arm-endpoint': 'http://127.0.0.1:8080' }).input).toBe('arm-endpoint')
   })
   it('records that no OIDC token can be requested', () => {
-    expect(read({}, {}).signIn.oidcRequestUrl).toBeUndefined()
+    expect(read({}, {}).signIn.oidcRequest).toBeUndefined()
   })
 })
 

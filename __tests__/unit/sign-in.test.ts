@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { explainSignInFailure } from '../../src/azure/sign-in.js'
 import { readClaims } from '../../src/azure/github-token.js'
 
-const settings = { tenantId: 't-1', clientId: 'c-1', audience: 'api://AzureADTokenExchange', oidcRequestUrl: 'https://x' }
+const settings = { tenantId: 't-1', clientId: 'c-1', audience: 'api://AzureADTokenExchange', oidcRequest: { url: 'https://x', token: 't' } }
 const claims = { issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:o/r:environment:prod', audience: 'api://AzureADTokenExchange' }
 
 describe('sign-in failures', () => {

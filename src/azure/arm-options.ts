@@ -1,5 +1,6 @@
 import type { Cloud } from './clouds.js'
 import { defaultScope } from './clouds.js'
+import { DEADLINE_POLICIES } from './request-deadline.js'
 
 /** api-versions pinned to what the twin and the real services were checked against (FACTS.md). */
 export const API_VERSIONS = {
@@ -18,6 +19,7 @@ export function modularClientOptions(cloud: Cloud, apiVersion: string) {
     endpoint: cloud.armEndpoint,
     credentials: { scopes: [defaultScope(cloud.armAudience)] },
     apiVersion,
-    userAgentOptions: { userAgentPrefix: 'aks-acr-action' }
+    userAgentOptions: { userAgentPrefix: 'aks-acr-action' },
+    additionalPolicies: DEADLINE_POLICIES
   }
 }

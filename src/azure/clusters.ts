@@ -11,6 +11,18 @@ export type KubeletIdentity =
   | { kind: 'managed-identity'; objectId: string; clientId: string | undefined; resourceId: string | undefined }
   | { kind: 'service-principal'; clientId: string }
 
+/** How the cluster's API server can be reached, from `apiServerAccessProfile` (docs/azure.md). */
+export interface ApiServerAccess {
+  /** Only a private IP in the cluster's VNet: runners outside it cannot connect. */
+  privateCluster: boolean
+  /** When set, connections from anywhere else are dropped (they time out). */
+  authorizedIpRanges: string[]
+  fqdn: string | undefined
+  privateFqdn: string | undefined
+  /** `az aks command invoke` / the runCommand API is turned off. */
+  runCommandDisabled: boolean
+}
+
 export interface Cluster {
   id: string
   name: string
@@ -18,6 +30,7 @@ export interface Cluster {
   subscriptionId: string
   location: string
   kubelet: KubeletIdentity
+  apiServer: ApiServerAccess
 }
 
 export async function findCluster(credential: TokenCredential, cloud: Cloud, ref: ResourceId): Promise<Cluster> {
@@ -46,7 +59,14 @@ export async function findCluster(credential: TokenCredential, cloud: Cloud, ref
     resourceGroup: ref.resourceGroup,
     subscriptionId: ref.subscriptionId,
     location: cluster.location,
-    kubelet: kubeletIdentityOf(cluster, ref)
+    kubelet: kubeletIdentityOf(cluster, ref),
+    apiServer: {
+      privateCluster: cluster.apiServerAccessProfile?.enablePrivateCluster === true,
+      authorizedIpRanges: cluster.apiServerAccessProfile?.authorizedIPRanges ?? [],
+      fqdn: cluster.fqdn,
+      privateFqdn: cluster.privateFqdn,
+      runCommandDisabled: cluster.apiServerAccessProfile?.disableRunCommand === true
+    }
   }
 }
 

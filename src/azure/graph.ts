@@ -3,6 +3,7 @@ import { getClient } from '@azure-rest/core-client'
 import { ActionError } from './action-error.js'
 import type { Cloud } from './clouds.js'
 import { defaultScope } from './clouds.js'
+import { DEADLINE_POLICIES } from './request-deadline.js'
 
 /**
  * A service-principal cluster names its kubelet by application (client) ID, but role assignments
@@ -11,7 +12,8 @@ import { defaultScope } from './clouds.js'
 export async function servicePrincipalObjectId(credential: TokenCredential, cloud: Cloud, appId: string): Promise<string> {
   const client = getClient(cloud.graphEndpoint, credential, {
     credentials: { scopes: [defaultScope(cloud.graphAudience)] },
-    userAgentOptions: { userAgentPrefix: 'aks-acr-action' }
+    userAgentOptions: { userAgentPrefix: 'aks-acr-action' },
+    additionalPolicies: DEADLINE_POLICIES
   })
   const path = `/v1.0/servicePrincipals(appId='${encodeURIComponent(appId)}')`
   let response

@@ -23,7 +23,13 @@ const POLL_INTERVAL_MS = 1000
  * `az acr import`: one long-running importImage operation on the target registry, waited on until
  * it succeeds or fails. Failures come back with ACR's own code and words, never thrown past here.
  */
-export async function importImage(credential: TokenCredential, cloud: Cloud, target: Registry, request: ImportRequest): Promise<ServiceFailure | undefined> {
+export async function importImage(
+  credential: TokenCredential,
+  cloud: Cloud,
+  target: Registry,
+  request: ImportRequest,
+  signal: AbortSignal
+): Promise<ServiceFailure | undefined> {
   const context = createContainerRegistryManagement(credential, target.subscriptionId, modularClientOptions(cloud, API_VERSIONS.containerRegistry))
   try {
     await importImageOperation(
@@ -40,10 +46,12 @@ export async function importImage(credential: TokenCredential, cloud: Cloud, tar
         untaggedTargetRepositories: request.untaggedTargetRepositories,
         mode: request.force ? 'Force' : 'NoForce'
       },
-      { updateIntervalInMs: POLL_INTERVAL_MS }
+      { updateIntervalInMs: POLL_INTERVAL_MS, abortSignal: signal }
     )
     return undefined
   } catch (error) {
+    // The operation goes on in the registry; only the wait for it ended.
+    if (signal.aborted) return { status: undefined, code: 'Timeout', message: 'the import was still running when the timeout passed; it may still finish in the registry (re-run to see)' }
     return describeFailure(error)
   }
 }

@@ -1,8 +1,10 @@
 import type { TokenCredential } from '@azure/identity'
+import type { PipelinePolicy } from '@azure/core-rest-pipeline'
 import { AuthorizationManagementClient } from '@azure/arm-authorization'
 import { ActionError, describeFailure } from './action-error.js'
 import type { Cloud } from './clouds.js'
 import { defaultScope } from './clouds.js'
+import { DEADLINE_POLICIES } from './request-deadline.js'
 import { CONDITION_VERSION } from './repository-condition.js'
 import type { RolePermissions } from './pull-access.js'
 import { roleDefinitionId, roleGuidOf } from './roles.js'
@@ -15,6 +17,8 @@ export interface Assignment {
   roleGuid: string
   principalId: string
   condition: string | undefined
+  /** When ARM recorded it; a grant younger than RBAC propagation may not be honoured yet. */
+  createdOn: Date | undefined
 }
 
 export interface AssignmentRequest {
@@ -27,6 +31,9 @@ export interface AssignmentRequest {
 }
 
 export type CreateOutcome = { created: true; assignment: Assignment } | { created: false; reason: 'exists' }
+
+/** ARM's clock and the runner's may disagree by this much. */
+const CLOCK_SKEW_MS = 5 * 60 * 1000
 
 /** Waits between tries while Entra replicates a new principal to ARM (PrincipalNotFound). */
 const REPLICATION_BACKOFF_MS = [1000, 2000, 4000, 8000, 15000, 30000]
@@ -44,11 +51,27 @@ export class RoleAssignments {
   private readonly client: AuthorizationManagementClient
   private readonly sleep: (ms: number) => Promise<void>
 
+  /** PUTs (by URL) of which at least one attempt got no answer: ARM may have carried them out. */
+  private readonly unanswered = new Set<string>()
+
   constructor(credential: TokenCredential, cloud: Cloud, subscriptionId: string, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))) {
+    const unanswered = this.unanswered
+    const noteLostAnswers: PipelinePolicy = {
+      name: 'aksAcrLostAnswers',
+      async sendRequest(request, next) {
+        try {
+          return await next(request)
+        } catch (error) {
+          if (request.method === 'PUT') unanswered.add(request.url.split('?')[0]!.toLowerCase())
+          throw error
+        }
+      }
+    }
     this.client = new AuthorizationManagementClient(credential, subscriptionId, {
       endpoint: cloud.armEndpoint,
       credentialScopes: [defaultScope(cloud.armAudience)],
-      userAgentOptions: { userAgentPrefix: 'aks-acr-action' }
+      userAgentOptions: { userAgentPrefix: 'aks-acr-action' },
+      additionalPolicies: [...DEADLINE_POLICIES, { policy: noteLostAnswers, position: 'perRetry' }]
     })
     this.sleep = sleep
   }
@@ -65,7 +88,8 @@ export class RoleAssignments {
           roleDefinitionId: item.roleDefinitionId!,
           roleGuid: roleGuidOf(item.roleDefinitionId),
           principalId: item.principalId!.toLowerCase(),
-          condition: item.condition ?? undefined
+          condition: item.condition ?? undefined,
+          createdOn: item.createdOn
         })
       }
     } catch (error) {
@@ -87,6 +111,7 @@ export class RoleAssignments {
    */
   async create(request: AssignmentRequest, callerObjectId: string | undefined): Promise<CreateOutcome> {
     const subscriptionId = request.scope.split('/')[2]!
+    const started = Date.now()
     for (let attempt = 0; ; attempt++) {
       try {
         // ARM answers 201 when it created the assignment and 200 when an identical one already had
@@ -110,18 +135,50 @@ export class RoleAssignments {
             roleDefinitionId: created.roleDefinitionId ?? roleDefinitionId(subscriptionId, request.roleGuid),
             roleGuid: request.roleGuid,
             principalId: request.principalId,
-            condition: created.condition ?? undefined
+            condition: created.condition ?? undefined,
+            createdOn: created.createdOn
           }
         }
       } catch (error) {
         const failure = describeFailure(error)
-        if (failure.status === 409 && failure.code === 'RoleAssignmentExists') return { created: false, reason: 'exists' }
+        if (failure.status === 409 && failure.code === 'RoleAssignmentExists') return this.existing(request, callerObjectId, started)
         const delay = REPLICATION_BACKOFF_MS[attempt]
         if (failure.code === 'PrincipalNotFound' && delay !== undefined) {
           await this.sleep(delay)
           continue
         }
         throw explainWriteFailure('create', request.roleName, request.scope, request.principalId, failure, callerObjectId, error)
+      }
+    }
+  }
+
+  /**
+   * A 409 after an attempt whose answer was lost (the SDK retried a PUT that ARM had already
+   * carried out) is this run's own creation: the assignment under this run's deterministic name was
+   * created by this identity after this run started. Anything else was there before.
+   */
+  private async existing(request: AssignmentRequest, callerObjectId: string | undefined, started: number): Promise<CreateOutcome> {
+    const lost = [...this.unanswered].some((url) => url.endsWith(`/roleassignments/${request.name.toLowerCase()}`))
+    if (!lost || !callerObjectId) return { created: false, reason: 'exists' }
+    let found
+    try {
+      found = await this.client.roleAssignments.get(relative(request.scope), request.name)
+    } catch {
+      return { created: false, reason: 'exists' }
+    }
+    const ours = found.createdBy?.toLowerCase() === callerObjectId.toLowerCase() && found.createdOn !== undefined && found.createdOn.getTime() >= started - CLOCK_SKEW_MS
+    if (!ours) return { created: false, reason: 'exists' }
+    return {
+      created: true,
+      assignment: {
+        id: found.id!,
+        name: found.name!,
+        scope: found.scope ?? request.scope,
+        roleDefinitionId: found.roleDefinitionId!,
+        roleGuid: request.roleGuid,
+        principalId: request.principalId,
+        condition: found.condition ?? undefined,
+        createdOn: found.createdOn
       }
     }
   }

@@ -1,14 +1,15 @@
-import { ClientAssertionCredential, type AccessToken, type TokenCredential } from '@azure/identity'
-import * as core from '@actions/core'
+import { ClientAssertionCredential, type AccessToken } from '@azure/identity'
 import type { SignInSettings } from '../settings/settings.js'
+import { NetworkError } from '../net/network-error.js'
 import type { Cloud } from './clouds.js'
 import { defaultScope } from './clouds.js'
 import { ActionError } from './action-error.js'
-import { GithubTokenSource, type FederationClaims } from './github-token.js'
+import { GithubTokenError, GithubTokenSource, type FederationClaims } from './github-token.js'
+import { DEADLINE_POLICIES } from './request-deadline.js'
 import { TokenCache } from './token-cache.js'
 
 export interface SignedIn {
-  credential: TokenCredential
+  credential: TokenCache
   /** Object ID of the identity the action runs as, read from its ARM token, for error messages. */
   callerObjectId: string | undefined
 }
@@ -18,17 +19,18 @@ export interface SignedIn {
  * before anything else runs, so a federation problem is reported as one, not as a failed lookup.
  */
 export async function signIn(settings: SignInSettings, cloud: Cloud): Promise<SignedIn> {
-  if (!settings.oidcRequestUrl) {
+  if (!settings.oidcRequest) {
     throw new ActionError('This job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set)', {
       hint: "Add `permissions: id-token: write` (and `contents: read`) to the job or workflow that uses this action; a reusable workflow needs it in the caller's job too"
     })
   }
-  const github = new GithubTokenSource(settings.audience)
+  const github = new GithubTokenSource(settings.oidcRequest.url, settings.oidcRequest.token, settings.audience)
   const credential = new TokenCache(
     new ClientAssertionCredential(settings.tenantId, settings.clientId, () => github.token(), {
       authorityHost: cloud.authorityHost,
       // Instance discovery only knows public clouds; private clouds and the test twin would fail it.
-      disableInstanceDiscovery: true
+      disableInstanceDiscovery: true,
+      additionalPolicies: DEADLINE_POLICIES
     })
   )
 
@@ -36,9 +38,8 @@ export async function signIn(settings: SignInSettings, cloud: Cloud): Promise<Si
   try {
     token = await credential.getToken(defaultScope(cloud.armAudience))
   } catch (error) {
-    throw explainSignInFailure(error, settings, github.lastClaims, cloud.authorityHost)
+    throw explainSignInFailure(github.lastError ?? error, settings, github.lastClaims, cloud.authorityHost)
   }
-  core.setSecret(token.token)
   return { credential, callerObjectId: objectIdOf(token.token) }
 }
 
@@ -57,13 +58,27 @@ export function explainSignInFailure(
   claims: FederationClaims | undefined,
   authorityHost = 'the authority host'
 ): ActionError {
-  const text = error instanceof Error ? error.message : String(error)
-  if (/ACTIONS_ID_TOKEN_REQUEST|Failed to get ID Token/i.test(text)) {
+  if (error instanceof GithubTokenError) {
+    // Only a refusal points at the job's permissions; a failing endpoint is GitHub's trouble.
+    const refused = error.status === 401 || error.status === 403
     return new ActionError('Could not get an OIDC token from GitHub', {
-      detail: firstLine(text),
-      hint: 'Check that the job has `permissions: id-token: write`; the runner refused or could not issue a token'
+      code: `HTTP ${error.status}`,
+      detail: error.message,
+      hint: refused
+        ? 'GitHub refused to issue a token: check that the job has `permissions: id-token: write` (in a reusable workflow, the calling job too)'
+        : "The runner's OIDC endpoint failed after retries; re-run the job, and check https://www.githubstatus.com if it keeps failing",
+      cause: error
     })
   }
+  if (error instanceof NetworkError) {
+    return new ActionError("Could not reach the runner's OIDC endpoint", {
+      code: error.code,
+      detail: error.message,
+      hint: 'On a self-hosted runner, check its network path to GitHub (HTTPS_PROXY, NO_PROXY)',
+      cause: error
+    })
+  }
+  const text = error instanceof Error ? error.message : String(error)
   if (/endpoints_resolution_error/.test(text)) {
     return new ActionError(`Sign-in to Entra ID failed: tenant '${settings.tenantId}' could not be resolved at ${authorityHost}`, {
       code: 'endpoints_resolution_error',

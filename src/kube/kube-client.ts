@@ -1,6 +1,8 @@
 import https from 'node:https'
 import * as core from '@actions/core'
-import type { ClusterAccess } from './kubeconfig.js'
+import { openRequest, sendRequest } from '../net/http.js'
+import { NetworkError } from '../net/network-error.js'
+import { withRetry } from '../net/retry.js'
 
 /** A Kubernetes `Status` as the API server sends it on errors. */
 export interface KubeStatus {
@@ -22,66 +24,125 @@ export interface WatchEvent<T = Record<string, unknown>> {
   object: T
 }
 
+/** How to reach and authenticate to one API server. */
+export interface ApiServerEndpoint {
+  server: string
+  caPem: string | undefined
+  clientCertPem: string | undefined
+  clientKeyPem: string | undefined
+  /**
+   * The bearer token for the next request, asked for every request so a long rollout never sends
+   * an expired one; `fresh` after a 401. Undefined when the kubeconfig authenticates otherwise.
+   */
+  token: ((fresh: boolean) => Promise<string | undefined>) | undefined
+  /** Turns "could not reach" into advice about this cluster (a private API server, IP ranges). */
+  explainUnreachable: (error: NetworkError) => Error
+}
+
+export interface RequestOptions {
+  body?: unknown
+  contentType?: string
+  query?: Record<string, string | undefined>
+  /** Ends the request early (a watcher that is no longer needed). */
+  signal?: AbortSignal
+  /** Instead of the client's phase deadline: clean-up that must run after the phase ended. */
+  deadline?: number
+}
+
+/** Watches are resumed from the last resourceVersion after this long without a byte. */
+const WATCH_IDLE_MS = 60_000
+
 /**
  * A narrow REST client for one API server: manifests go out exactly as written (no model round
- * trip drops unknown fields) and watches stream newline-delimited events. It honours
- * HTTPS_PROXY/NO_PROXY like the rest of the action, with the cluster's own CA.
+ * trip drops unknown fields) and watches stream newline-delimited events. Every request has
+ * deadlines (docs/network.md) and goes through the one retry policy when it is idempotent.
  */
 export class KubeClient {
-  private readonly access: ClusterAccess
+  /** The phase this client serves ends here (epoch ms); no request runs past it. */
+  deadline: number | undefined
+  private readonly endpoint: ApiServerEndpoint
   private readonly agent: https.Agent
-  private bearer: string | undefined
 
-  constructor(access: ClusterAccess, bearer?: string) {
-    this.access = access
-    this.bearer = bearer ?? access.token
-    if (this.bearer) core.setSecret(this.bearer)
+  constructor(endpoint: ApiServerEndpoint) {
+    this.endpoint = endpoint
     this.agent = new https.Agent({
       keepAlive: true,
-      ca: access.caPem,
-      cert: access.clientCertPem,
-      key: access.clientKeyPem,
+      ca: endpoint.caPem,
+      cert: endpoint.clientCertPem,
+      key: endpoint.clientKeyPem,
       proxyEnv: process.env
     })
   }
 
-  async request<T = unknown>(method: string, path: string, options: { body?: unknown; contentType?: string; query?: Record<string, string | undefined> } = {}): Promise<KubeResponse<T>> {
+  get server(): string {
+    return this.endpoint.server
+  }
+
+  async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<KubeResponse<T>> {
     const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
-    const response = await this.send(method, this.url(path, options.query), payload, options.contentType)
-    const chunks: Buffer[] = []
-    for await (const chunk of response) chunks.push(chunk as Buffer)
-    const text = Buffer.concat(chunks).toString('utf8')
-    let body: unknown = text
-    try {
-      body = text ? JSON.parse(text) : undefined
-    } catch {
-      // Non-JSON bodies (proxies, load balancers) are passed on as text for the error message.
-    }
-    return { status: response.statusCode ?? 0, body: body as T }
+    const url = this.url(path, options.query)
+    const deadline = options.deadline ?? this.deadline
+    const send = (fresh: boolean) =>
+      withRetry(
+        async () =>
+          sendRequest({
+            method,
+            url,
+            agent: this.agent,
+            deadline,
+            signal: options.signal,
+            body: payload,
+            headers: await this.headers(fresh, payload === undefined ? undefined : (options.contentType ?? 'application/json'))
+          }),
+        { idempotent: isIdempotent(method, options.contentType), deadline, onRetry: this.logRetry(method, path) }
+      )
+    const response = await this.authenticated(send)
+    return { status: response.status, body: parseBody(response.text) as T }
   }
 
   /**
-   * Streams watch events until `signal` aborts or the server closes the stream. Resolves with how
-   * the stream ended so the caller can re-list (410 Gone) or resume from the last resourceVersion.
+   * Streams watch events until `signal` aborts or the stream ends (the server closed it, it broke,
+   * or it stayed silent past the idle deadline). Resolves with how it ended so the caller re-lists
+   * (410 Gone, as an ERROR event) or resumes from the last resourceVersion.
    */
   async watch(path: string, query: Record<string, string | undefined>, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<'closed' | 'aborted'> {
-    const response = await this.send('GET', this.url(path, { ...query, watch: '1', allowWatchBookmarks: 'true' }), undefined, undefined, signal)
-    if ((response.statusCode ?? 0) >= 400) {
-      const chunks: Buffer[] = []
-      for await (const chunk of response) chunks.push(chunk as Buffer)
-      const text = Buffer.concat(chunks).toString('utf8')
-      let status: KubeStatus = { code: response.statusCode, message: text }
-      try {
-        status = JSON.parse(text) as KubeStatus
-      } catch {
-        // keep the text
-      }
-      onEvent({ type: 'ERROR', object: status as Record<string, unknown> })
+    const url = this.url(path, { ...query, watch: '1', allowWatchBookmarks: 'true' })
+    const open = (fresh: boolean) =>
+      withRetry(
+        async () => {
+          const response = await openRequest({
+            method: 'GET',
+            url,
+            agent: this.agent,
+            signal,
+            deadline: this.deadline,
+            idleTimeoutMs: WATCH_IDLE_MS,
+            headers: await this.headers(fresh, undefined)
+          })
+          const status = response.statusCode ?? 0
+          if (status < 400) return { status, header: () => undefined, stream: response, text: '' }
+          const chunks: Buffer[] = []
+          for await (const chunk of response) chunks.push(chunk as Buffer)
+          const text = Buffer.concat(chunks).toString('utf8')
+          return { status, header: (name: string) => headerOf(response.headers[name]), stream: undefined, text }
+        },
+        { idempotent: true, deadline: this.deadline, onRetry: this.logRetry('WATCH', path) }
+      )
+    let opened
+    try {
+      opened = await this.authenticated(open)
+    } catch (error) {
+      if (signal.aborted) return 'aborted'
+      throw error
+    }
+    if (!opened.stream) {
+      const status = (parseBody(opened.text) as KubeStatus | string | undefined) ?? ''
+      onEvent({ type: 'ERROR', object: (typeof status === 'object' ? status : { code: opened.status, message: status }) as Record<string, unknown> })
       return 'closed'
     }
     let buffered = ''
     try {
-      for await (const chunk of response) {
+      for await (const chunk of opened.stream) {
         buffered += (chunk as Buffer).toString('utf8')
         let newline: number
         while ((newline = buffered.indexOf('\n')) >= 0) {
@@ -92,6 +153,8 @@ export class KubeClient {
       }
     } catch (error) {
       if (signal.aborted) return 'aborted'
+      // A stream that broke or went silent is resumed by the caller, as client-go's reflector does.
+      if (error instanceof NetworkError || (error as { code?: string }).code === 'ECONNRESET') return 'closed'
       throw error
     }
     return signal.aborted ? 'aborted' : 'closed'
@@ -101,31 +164,56 @@ export class KubeClient {
     this.agent.destroy()
   }
 
+  /** Sends once; on a 401 asks for a fresh token and sends once more, then explains what still fails. */
+  private async authenticated<R extends { status: number }>(send: (fresh: boolean) => Promise<R>): Promise<R> {
+    try {
+      const first = await send(false)
+      if (first.status !== 401 || !this.endpoint.token) return first
+      return await send(true)
+    } catch (error) {
+      if (error instanceof NetworkError) throw this.endpoint.explainUnreachable(error)
+      throw error
+    }
+  }
+
+  private async headers(fresh: boolean, contentType: string | undefined): Promise<Record<string, string>> {
+    const bearer = await this.endpoint.token?.(fresh)
+    return {
+      accept: 'application/json',
+      ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+      ...(contentType ? { 'content-type': contentType } : {})
+    }
+  }
+
+  private logRetry(method: string, path: string) {
+    return (why: string, waitMs: number, attempt: number) =>
+      core.info(`Retrying ${method} ${path} in ${(waitMs / 1000).toFixed(1)} s (attempt ${attempt + 1}): ${why}`)
+  }
+
   private url(path: string, query: Record<string, string | undefined> = {}): URL {
-    const url = new URL(`${this.access.server}${path}`)
+    const url = new URL(`${this.endpoint.server}${path}`)
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value)
     return url
   }
+}
 
-  private send(method: string, url: URL, payload: string | undefined, contentType: string | undefined, signal?: AbortSignal) {
-    return new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-      const request = https.request(
-        url,
-        {
-          method,
-          agent: this.agent,
-          signal,
-          headers: {
-            accept: 'application/json',
-            'user-agent': 'aks-acr-action',
-            ...(this.bearer ? { authorization: `Bearer ${this.bearer}` } : {}),
-            ...(payload !== undefined ? { 'content-type': contentType ?? 'application/json', 'content-length': Buffer.byteLength(payload) } : {})
-          }
-        },
-        resolve
-      )
-      request.on('error', reject)
-      request.end(payload)
-    })
+/** Reads and server-side apply may be sent twice with the same effect; creates and JSON patches may not. */
+function isIdempotent(method: string, contentType: string | undefined): boolean {
+  if (method === 'GET' || method === 'HEAD' || method === 'DELETE') return true
+  return method === 'PATCH' && contentType === 'application/apply-patch+yaml'
+}
+
+function parseBody(text: string): unknown {
+  if (!text) return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    // Non-JSON bodies (proxies, load balancers) are passed on as text for the error message.
+    return text
   }
 }
+
+function headerOf(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value
+}
+

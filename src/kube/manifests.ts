@@ -5,6 +5,10 @@ import { InputError } from '../settings/input-error.js'
 import type { KubeObject, Manifest } from './kube-object.js'
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json'])
+/** What the API server takes in one object: etcd's 1.5 MiB less room for managed fields and status. */
+export const MAX_OBJECT_BYTES = 1024 * 1024
+/** Aliases per document; manifests use a handful at most. */
+const MAX_ALIASES = 1000
 
 /**
  * Reads every manifest the `manifests` input names (files, directories, globs), refusing anything
@@ -66,7 +70,7 @@ async function parseFile(file: string, root: string): Promise<Manifest[]> {
   const name = relative(root, file)
   let documents: unknown[]
   try {
-    documents = loadAll(await readFile(file, 'utf8'))
+    documents = loadAll(await readFile(file, 'utf8'), { maxAliases: MAX_ALIASES })
   } catch (error) {
     throw new InputError('manifests', `${name} is not valid YAML: ${(error as Error).message.split('\n')[0]}`)
   }
@@ -94,5 +98,41 @@ function checkObject(document: unknown, origin: string): KubeObject {
   if (typeof object.metadata?.name !== 'string' || object.metadata.name.length === 0) {
     throw new InputError('manifests', `${origin} (${object.kind}) has no metadata.name`)
   }
+  // Aliases are shared, not copied, by the parser: what is sent is the expansion, so measure that.
+  if (jsonSizeWithin(object, MAX_OBJECT_BYTES) > MAX_OBJECT_BYTES) {
+    throw new InputError(
+      'manifests',
+      `${origin} (${object.kind} ${object.metadata.name}) is larger than 1 MiB once expanded and serialized; the API server refuses objects that large (etcd keeps at most 1.5 MiB, ConfigMaps and Secrets hold at most 1 MiB of data)`
+    )
+  }
   return object as KubeObject
+}
+
+/**
+ * The length of `JSON.stringify(value)`, counted without building it and given up as soon as it
+ * passes `limit`, so a YAML alias bomb (a few lines that expand to gigabytes) costs at most `limit`.
+ */
+export function jsonSizeWithin(value: unknown, limit: number): number {
+  let size = 0
+  const pending: unknown[] = [value]
+  while (pending.length > 0) {
+    if (size > limit) return size
+    const next = pending.pop()
+    if (next === null || next === undefined || typeof next === 'boolean' || typeof next === 'number') {
+      size += String(next ?? null).length
+    } else if (typeof next === 'string') {
+      size += next.length + 2
+    } else if (Array.isArray(next)) {
+      size += 2 + Math.max(0, next.length - 1)
+      for (const item of next) pending.push(item)
+    } else if (typeof next === 'object') {
+      const entries = Object.entries(next)
+      size += 2 + Math.max(0, entries.length - 1)
+      for (const [key, item] of entries) {
+        size += key.length + 3
+        pending.push(item)
+      }
+    }
+  }
+  return size
 }

@@ -22,6 +22,11 @@ interface Pod {
   status?: { containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[] }
 }
 
+/** Problems with the same image and of the same kind have the same cause: they are judged once. */
+export function problemKind(problem: Pick<PodProblem, 'image' | 'reason'>): string {
+  return `${problem.image}|${problem.reason === 'CrashLoopBackOff' ? 'crash' : 'pull'}`
+}
+
 /** Pure: the first container of a pod that is stuck for good, with the image its spec asks for. */
 export function podProblem(pod: Pod): PodProblem | undefined {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]

@@ -1,17 +1,26 @@
 import { randomBytes } from 'node:crypto'
 import type { Mutations } from '../steps/mutations.js'
 import type { KubeClient } from './kube-client.js'
-import { podProblem } from './pod-problems.js'
+import { podProblem, type PodProblem } from './pod-problems.js'
 import { listAndWatch } from './rollout-watch.js'
+import { watchUntil } from './watch-until.js'
 
 export type ProbeOutcome = { pulled: true; node: string | undefined } | { pulled: false; reason: string; message: string } | { pulled: 'unknown'; message: string }
 
 /**
  * `az aks check-acr` without a privileged pod: a short-lived, unprivileged pod that only needs its
- * image pulled. The kubelet's own verdict (a container that started or ran, or a pull error) is
- * the answer; the pod is deleted either way.
+ * image pulled. The kubelet's own verdict (a container that started or ran, or a pull error the
+ * caller judges final) is the answer; a pull error the caller judges passing (a grant still
+ * propagating) is waited out until the deadline. The pod is deleted either way.
  */
-export async function probePull(client: KubeClient, mutations: Mutations, namespace: string, image: string, timeoutMs = 60_000): Promise<ProbeOutcome> {
+export async function probePull(
+  client: KubeClient,
+  mutations: Mutations,
+  namespace: string,
+  image: string,
+  deadline: number,
+  judge: (problem: PodProblem) => Promise<'fail' | 'wait'>
+): Promise<ProbeOutcome> {
   const name = `aks-acr-check-${randomBytes(4).toString('hex')}`
   const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`
   const pod = {
@@ -20,7 +29,7 @@ export async function probePull(client: KubeClient, mutations: Mutations, namesp
     metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'aks-acr-action', 'aks-acr-action/probe': name } },
     spec: {
       restartPolicy: 'Never',
-      activeDeadlineSeconds: Math.ceil(timeoutMs / 1000) + 30,
+      activeDeadlineSeconds: Math.ceil(Math.max(0, deadline - Date.now()) / 1000) + 30,
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 0,
       containers: [
@@ -41,32 +50,48 @@ export async function probePull(client: KubeClient, mutations: Mutations, namesp
   }
   if (mutations.dryRun) return { pulled: 'unknown', message: 'dry run: the probe pod was validated by the server, not started' }
 
-  const abort = new AbortController()
-  let settle!: (outcome: ProbeOutcome) => void
-  const outcome = new Promise<ProbeOutcome>((resolve) => (settle = resolve))
-  const timer = setTimeout(() => settle({ pulled: 'unknown', message: `no pull verdict within ${timeoutMs / 1000} s` }), timeoutMs)
-  const watching = listAndWatch(
-    client,
-    base,
-    { fieldSelector: `metadata.name=${name}` },
-    (_type, object) => {
-      const problem = podProblem(object)
-      if (problem && problem.reason !== 'CrashLoopBackOff') return settle({ pulled: false, reason: problem.reason, message: problem.message })
-      // Past the pull, any container state means the image is on the node: whether `true` exists
-      // in the image (a distroless one has no shell tools) does not matter to the verdict.
-      const statuses = (object.status?.containerStatuses ?? []) as Array<{ imageID?: string; state?: { running?: unknown; terminated?: unknown; waiting?: { reason?: string } } }>
-      const pastPull = (s: (typeof statuses)[number]) =>
-        s.state?.running || s.state?.terminated || s.imageID || /^(CreateContainerError|CreateContainerConfigError|RunContainerError|StartError|CrashLoopBackOff)$/.test(s.state?.waiting?.reason ?? '')
-      if (statuses.some(pastPull)) settle({ pulled: true, node: object.spec?.nodeName })
-    },
-    abort.signal
-  ).catch((error: unknown) => settle({ pulled: 'unknown', message: `could not watch the probe pod: ${error instanceof Error ? error.message : String(error)}` }))
+  let judged: Promise<'fail' | 'wait'> | undefined
   try {
-    return await outcome
+    return await watchUntil<ProbeOutcome>(
+      deadline,
+      () => ({ pulled: 'unknown', message: `no pull verdict before the deadline` }),
+      (decide, signal) => [
+        listAndWatch(
+          client,
+          base,
+          { fieldSelector: `metadata.name=${name}` },
+          (_type, object) => {
+            const problem = podProblem(object)
+            if (problem && problem.reason !== 'CrashLoopBackOff') {
+              judged ??= judge(problem)
+              judged.then(
+                (verdict) => {
+                  if (verdict === 'fail') decide({ pulled: false, reason: problem.reason, message: problem.message })
+                },
+                (error: unknown) => decide({ pulled: 'unknown', message: `could not judge the pull error: ${errorText(error)}` })
+              )
+              return
+            }
+            // Past the pull, any container state means the image is on the node: whether `true` exists
+            // in the image (a distroless one has no shell tools) does not matter to the verdict.
+            const statuses = (object.status?.containerStatuses ?? []) as Array<{ imageID?: string; state?: { running?: unknown; terminated?: unknown; waiting?: { reason?: string } } }>
+            const pastPull = (s: (typeof statuses)[number]) =>
+              s.state?.running || s.state?.terminated || s.imageID || /^(CreateContainerError|CreateContainerConfigError|RunContainerError|StartError|CrashLoopBackOff)$/.test(s.state?.waiting?.reason ?? '')
+            if (statuses.some(pastPull)) decide({ pulled: true, node: object.spec?.nodeName })
+          },
+          signal
+        ).catch((error: unknown) => decide({ pulled: 'unknown', message: `could not watch the probe pod: ${errorText(error)}` }))
+      ]
+    )
   } finally {
-    clearTimeout(timer)
-    abort.abort()
-    await watching
-    await mutations.kube(client, 'DELETE', `${base}/${name}`, { query: { gracePeriodSeconds: '0' } }).catch(() => undefined)
+    // The deletion gets its own deadline: the phase's may have passed already.
+    await mutations.kube(client, 'DELETE', `${base}/${name}`, { query: { gracePeriodSeconds: '0' }, deadline: Date.now() + CLEAN_UP_MS }).catch(() => undefined)
   }
+}
+
+/** Deleting the probe pod may take this long after the deadline. */
+const CLEAN_UP_MS = 15_000
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }

@@ -17,16 +17,19 @@ export async function listAndWatch(
   let resourceVersion: string | undefined
   while (!signal.aborted) {
     if (resourceVersion === undefined) {
-      const listed = await client.request<Listed>('GET', collection, { query })
+      const listed = await client.request<Listed>('GET', collection, { query, signal })
       if (listed.status !== 200) throw new Error(`listing ${collection} failed: HTTP ${listed.status} ${(listed.body as KubeStatus)?.message ?? ''}`)
       for (const item of listed.body.items ?? []) onObject('ADDED', item)
       resourceVersion = listed.body.metadata?.resourceVersion
     }
     let expired = false
+    let events = 0
+    const opened = Date.now()
     const ended = await client.watch(
       collection,
       { ...query, resourceVersion },
       (event) => {
+        events++
         if (event.type === 'ERROR') {
           const status = event.object as KubeStatus
           if (status.code === 410) expired = true
@@ -41,5 +44,19 @@ export async function listAndWatch(
     )
     if (ended === 'aborted') return
     if (expired) resourceVersion = undefined
+    // A stream that ends as soon as it opens, again and again, would spin: pause before the next.
+    else if (events === 0 && Date.now() - opened < REWATCH_PAUSE_MS) await pause(REWATCH_PAUSE_MS, signal)
   }
+}
+
+const REWATCH_PAUSE_MS = 1000
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer)
+      resolve()
+    }, { once: true })
+  })
 }

@@ -1,4 +1,4 @@
-import type { KubeletAccess } from '../steps/kubelet-access.js'
+import { describeGrant, pendingGrant, type KubeletAccess } from '../azure/kubelet-access.js'
 import type { Registry } from '../azure/registries.js'
 
 export interface CheckReason {
@@ -16,7 +16,14 @@ export interface CheckVerdict {
  * Pure: can the cluster's nodes pull from the registry? Every check must pass; one that cannot be
  * decided ('unknown', a condition this action cannot read) does not count as a yes.
  */
-export function checkVerdict(registry: Registry, access: KubeletAccess, kubeletObjectId: string, repository: string | undefined, probe: CheckReason | undefined): CheckVerdict {
+export function checkVerdict(
+  registry: Registry,
+  access: KubeletAccess,
+  kubeletObjectId: string,
+  repository: string | undefined,
+  probe: CheckReason | undefined,
+  now = Date.now()
+): CheckVerdict {
   const mode = registry.permissionsMode === 'AbacRepositoryPermissions' ? 'ABAC repository permissions' : 'legacy registry permissions'
   const reasons: CheckReason[] = [{ check: 'registry', ok: true, detail: `${registry.loginServer} exists (${mode})` }]
 
@@ -40,12 +47,15 @@ export function checkVerdict(registry: Registry, access: KubeletAccess, kubeletO
 
   const scope = repository ? ` for repository ${repository}` : ''
   const held = access.findings.length ? access.findings.join('; ') : 'no role assignment covers the registry'
+  // A grant younger than RBAC propagation is a yes that the registry may not honour for minutes.
+  const pending = access.canPull === true ? pendingGrant(access.grants, now) : undefined
+  const propagating = pending ? `; the ${describeGrant(pending, now)}: Azure RBAC propagation can take minutes before the registry honours it` : ''
   reasons.push({
     check: 'role',
     ok: access.canPull,
     detail:
       access.canPull === true
-        ? `the kubelet identity ${kubeletObjectId} may pull${scope}: ${held}`
+        ? `the kubelet identity ${kubeletObjectId} may pull${scope}: ${held}${propagating}`
         : access.canPull === 'unknown'
           ? `cannot tell whether the kubelet identity ${kubeletObjectId} may pull${scope}: ${held}`
           : `the kubelet identity ${kubeletObjectId} may not pull${scope}: ${held}; run with mode: attach`

@@ -2,7 +2,9 @@ import * as core from '@actions/core'
 import { ActionError } from '../azure/action-error.js'
 import { parseChallenge } from './challenge.js'
 import { MANIFEST_ACCEPT, type ManifestLookup } from './manifest-digest.js'
-import { httpsRequest, type HttpsResponse } from '../net/https-request.js'
+import { sendRequest, type HttpResponse } from '../net/http.js'
+import { NetworkError } from '../net/network-error.js'
+import { withRetry } from '../net/retry.js'
 
 /** How a session proves who it is to one registry host. */
 export type RegistryLogin =
@@ -14,7 +16,8 @@ export type RegistryLogin =
  * Reads manifests from one registry through the OCI distribution API. `prepare` signs in once for
  * every repository the run needs (one exchange and one token for ACR; one challenge and one token
  * elsewhere), so the lookups that follow run concurrently without each meeting a 401.
- * Requests honour HTTPS_PROXY/NO_PROXY (see net/https-request.ts).
+ * Requests honour HTTPS_PROXY/NO_PROXY and go through the one retry policy (docs/network.md): every
+ * request here is a read or a token request, which may be repeated.
  */
 export class RegistrySession {
   readonly host: string
@@ -49,8 +52,8 @@ export class RegistrySession {
     for (const scope of scopes) url.searchParams.append('scope', scope)
     const response = await this.request(url.toString(), { method: 'GET', headers: basic ? { authorization: basic } : {} })
     if (response.status !== 200) return
-    const body = JSON.parse(response.text) as { token?: string; access_token?: string }
-    const token = body.token ?? body.access_token
+    const body = parseJson(response.text) as { token?: string; access_token?: string } | undefined
+    const token = body?.token ?? body?.access_token
     if (token) {
       core.setSecret(token)
       this.authorization = `Bearer ${token}`
@@ -100,8 +103,8 @@ export class RegistrySession {
       headers: this.authorization ? { authorization: this.authorization } : {}
     })
     if (response.status !== 200) return response.status === 404 ? [] : undefined
-    const body = JSON.parse(response.text) as { tags?: string[] | null }
-    return body.tags ?? []
+    const body = parseJson(response.text) as { tags?: string[] | null } | undefined
+    return body?.tags ?? []
   }
 
   private async acrAccessToken(scopes: string[], login: Extract<RegistryLogin, { kind: 'entra' }>): Promise<string> {
@@ -136,16 +139,21 @@ export class RegistrySession {
         hint: 'The signed-in identity needs a role that may pull from this registry (AcrPull, or Container Registry Repository Reader on an ABAC-mode registry)'
       })
     }
-    return JSON.parse(text) as unknown
+    const body = parseJson(text)
+    if (body === undefined) throw new ActionError(`Registry ${this.host} answered ${path} with something that is not JSON`, { detail: text.slice(0, 200) })
+    return body
   }
 
-  private async request(url: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<HttpsResponse> {
+  private async request(url: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<HttpResponse> {
     try {
-      return await httpsRequest(url, init)
+      return await withRetry(() => sendRequest({ url, ...init }), {
+        idempotent: true,
+        onRetry: (why, waitMs) => core.info(`Retrying ${init.method} ${url} in ${(waitMs / 1000).toFixed(1)} s: ${why}`)
+      })
     } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : ''
       throw new ActionError(`Could not reach registry ${this.host}`, {
-        detail: `${error instanceof Error ? error.message : String(error)}${cause}`,
+        code: error instanceof NetworkError ? error.code : undefined,
+        detail: error instanceof NetworkError ? error.reason : error instanceof Error ? error.message : String(error),
         hint: 'Check network access from the runner (HTTPS_PROXY/NO_PROXY on self-hosted runners)',
         cause: error
       })

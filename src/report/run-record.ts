@@ -22,7 +22,7 @@ export interface RunRecord {
 }
 
 export function emptyDeployRecord(): DeployRecord {
-  return { applied: [], rewrites: [], workloads: [], verdict: undefined, diagnosis: undefined, rollbacks: [], kubeconfigPath: undefined }
+  return { applied: [], rewrites: [], workloads: [], verdict: undefined, diagnosis: undefined, waits: [], rollbacks: [], kubeconfigPath: undefined }
 }
 
 export function emptyRecord(): RunRecord {

@@ -7,7 +7,6 @@ export interface DeploySettings {
   /** Namespace for namespaced objects that name none; created when missing. */
   namespace: string | undefined
   forceConflicts: boolean
-  timeoutMs: number
   admin: boolean
   kubeconfigOutput: boolean
   rollbackOnFailure: boolean
@@ -21,18 +20,29 @@ export function readBoolean(getInput: InputReader, name: string, fallback: boole
   throw new InputError(name, `'${raw}' is not a boolean; use true or false`)
 }
 
-/** `5m`, `90s`, `1h30m` or plain seconds, as `kubectl --timeout` takes them. */
+/** The shortest and longest `timeout`: every wait of a run must end, and Node's timers hold 24 days at most. */
+export const TIMEOUT_RANGE_MS = { min: 1000, max: 24 * 3_600_000 } as const
+
+/**
+ * `5m`, `90s`, `1h30m` (units h, m, s, ms, combined largest first), or a bare number, which is
+ * seconds as `kubectl --timeout` reads it. From 1s to 24h.
+ */
 export function parseDuration(input: string, raw: string): number {
   const text = raw.trim()
-  if (/^\d+$/.test(text)) return Number(text) * 1000
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(h|m|s|ms)/g)]
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
-    throw new InputError(input, `'${raw}' is not a duration; write it like 5m, 90s or 1h30m`)
-  }
   const unit = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as const
-  const total = parts.reduce((sum, [, value, suffix]) => sum + Number(value) * unit[suffix as keyof typeof unit], 0)
-  if (total <= 0) throw new InputError(input, `'${raw}' must be longer than zero`)
-  return total
+  let total: number
+  if (/^\d+$/.test(text)) {
+    total = Number(text) * 1000
+  } else {
+    const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)]
+    if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
+      throw new InputError(input, `'${raw}' is not a duration; write it like 5m, 90s or 1h30m`)
+    }
+    total = parts.reduce((sum, [, value, suffix]) => sum + Number(value) * unit[suffix as keyof typeof unit], 0)
+  }
+  if (!(total >= TIMEOUT_RANGE_MS.min)) throw new InputError(input, `'${raw}' is shorter than 1s; give at least 1s`)
+  if (total > TIMEOUT_RANGE_MS.max) throw new InputError(input, `'${raw}' is longer than 24h; give at most 24h`)
+  return Math.round(total)
 }
 
 export function readDeploySettings(getInput: InputReader, deploying: boolean): DeploySettings {
@@ -54,7 +64,6 @@ export function readDeploySettings(getInput: InputReader, deploying: boolean): D
     manifests,
     namespace,
     forceConflicts: readBoolean(getInput, 'force-conflicts', false),
-    timeoutMs: parseDuration('timeout', getInput('timeout') || '5m'),
     admin: readBoolean(getInput, 'admin', false),
     kubeconfigOutput: readBoolean(getInput, 'kubeconfig-output', false),
     rollbackOnFailure: readBoolean(getInput, 'rollback-on-failure', false)

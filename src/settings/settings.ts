@@ -5,7 +5,7 @@ import { parseModes, type Mode } from './modes.js'
 import { parseRegistryRef, type RegistryRef } from './registry-ref.js'
 import { parseRepositories } from './repositories.js'
 import { isGuid, type ResourceId } from './resource-id.js'
-import { readBoolean, readDeploySettings, type DeploySettings } from './deploy-settings.js'
+import { parseDuration, readBoolean, readDeploySettings, type DeploySettings } from './deploy-settings.js'
 import { readCheckSettings, type CheckSettings } from './check-settings.js'
 import { parseImportMode, parseImports, type ImportMode, type ImportSpec } from './imports.js'
 
@@ -20,6 +20,8 @@ export interface Settings {
   check: CheckSettings
   /** Read and plan only: print what would change and change nothing (deploy: the server's dry run). */
   dryRun: boolean
+  /** How long each phase that waits may take: the imports, the deploy (apply, rollouts, diagnosis), the pull probe. */
+  timeoutMs: number
   /** Repository names or prefixes (ending in `*`) that an ABAC-mode pull assignment is limited to. */
   repositories: string[]
   /** The subscription searched for a registry given by name or login server. */
@@ -39,8 +41,8 @@ export interface SignInSettings {
   tenantId: string
   clientId: string
   audience: string
-  /** Where the runner hands out OIDC tokens; absent when the job lacks `id-token: write`. */
-  oidcRequestUrl: string | undefined
+  /** Where the runner hands out OIDC tokens, and the bearer it wants; absent when the job lacks `id-token: write`. */
+  oidcRequest: { url: string; token: string } | undefined
 }
 
 /** Reads one input as the runner passes it (`INPUT_<NAME>`); injected so tests need no environment. */
@@ -79,6 +81,7 @@ export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Set
     deploy: readDeploySettings(getInput, modes.includes('deploy')),
     check: readCheckSettings(getInput, modes.includes('check')),
     dryRun: readBoolean(getInput, 'dry-run', false),
+    timeoutMs: parseDuration('timeout', getInput('timeout') || '5m'),
     repositories,
     subscriptionId: subscriptionInput.toLowerCase() || cluster?.subscriptionId || registrySubscription,
     signIn: readSignIn(getInput, env),
@@ -119,8 +122,9 @@ function readSignIn(getInput: InputReader, env: NodeJS.ProcessEnv): SignInSettin
   }
   if (!isGuid(clientId)) throw new InputError('client-id', `'${clientId}' is not an application (client) ID (a GUID)`)
   const audience = getInput('audience').trim() || 'api://AzureADTokenExchange'
-  const oidcRequestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL?.trim() || undefined
-  return { tenantId, clientId, audience, oidcRequestUrl }
+  const url = env.ACTIONS_ID_TOKEN_REQUEST_URL?.trim()
+  const token = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN?.trim()
+  return { tenantId, clientId, audience, oidcRequest: url && token ? { url, token } : undefined }
 }
 
 function readCloud(getInput: InputReader): Cloud {

@@ -1,4 +1,4 @@
-import type { TokenCredential } from '@azure/identity'
+import type { TokenCache } from '../azure/token-cache.js'
 import type { Cloud } from '../azure/clouds.js'
 import { defaultScope } from '../azure/clouds.js'
 import type { RegistryLogin } from '../registry/registry-session.js'
@@ -7,7 +7,8 @@ import { Mutations } from './mutations.js'
 
 /** The signed-in identity and the clients built on it, shared by the steps of one run. */
 export interface AzureSession {
-  credential: TokenCredential
+  /** Tokens per audience, renewed before they expire. */
+  credential: TokenCache
   cloud: Cloud
   callerObjectId: string | undefined
   /** Role assignments are addressed by scope, so one client serves every subscription. */
@@ -18,7 +19,7 @@ export interface AzureSession {
 }
 
 export function createSession(
-  credential: TokenCredential,
+  credential: TokenCache,
   cloud: Cloud,
   tenantId: string,
   subscriptionId: string,

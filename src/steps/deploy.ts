@@ -1,23 +1,25 @@
 import * as core from '@actions/core'
 import { ActionError } from '../azure/action-error.js'
-import { AKS_SERVER_APP_SCOPE } from '../azure/cluster-credentials.js'
+import type { ApiServerAccess } from '../azure/clusters.js'
 import type { Registry } from '../azure/registries.js'
 import { applyObject, type Applied } from '../kube/apply.js'
-import { KubeClient } from '../kube/kube-client.js'
+import type { KubeClient } from '../kube/kube-client.js'
 import { describeObject, type KubeObject, type Manifest } from '../kube/kube-object.js'
-import { parseKubeconfig } from '../kube/kubeconfig.js'
 import { KUBECONFIG_STATE, writeKubeconfig } from '../kube/kubeconfig-file.js'
 import { isWorkload } from '../kube/readiness.js'
 import { ResourceMap } from '../kube/resources.js'
 import { rollBackDeployment } from '../kube/rollback.js'
+import { problemKind, type PodProblem } from '../kube/pod-problems.js'
 import { verifyRollouts, type Verdict, type Workload, type WorkloadState } from '../kube/verify-rollouts.js'
 import { rewriteImages, type ImageRewrite } from '../plan/image-rewrite.js'
 import { describeChange } from '../plan/object-diff.js'
 import type { Settings } from '../settings/settings.js'
 import type { AzureSession } from './azure-session.js'
+import { connectToCluster } from './cluster-connection.js'
+import { describeGrant } from '../azure/kubelet-access.js'
 import { diagnosePod, type Diagnosis } from './diagnose-pod.js'
 import { mapLimit } from './map-limit.js'
-import { count, duration } from '../report/words.js'
+import { count, duration } from '../words.js'
 
 export interface DeployRecord {
   applied: Applied[]
@@ -25,6 +27,8 @@ export interface DeployRecord {
   workloads: WorkloadState[]
   verdict: Verdict | undefined
   diagnosis: Diagnosis | undefined
+  /** Stuck pods that were waited on rather than failed (a pull grant still propagating). */
+  waits: Diagnosis[]
   rollbacks: string[]
   kubeconfigPath: string | undefined
 }
@@ -36,9 +40,14 @@ export interface DeployContext {
   kubeconfig: Promise<string>
   registry: Registry | undefined
   kubeletObjectId: string | undefined
-  clusterName: string
+  cluster: { name: string; apiServer: ApiServerAccess | undefined }
   importedDigests: Map<string, string>
+  /** IDs (lower case) of the role assignments this run created. */
+  createdThisRun: ReadonlySet<string>
 }
+
+/** Rolling back after a failed rollout gets this long, even when the deadline has passed. */
+const ROLLBACK_MS = 30_000
 
 const APPLY_CONCURRENCY = 8
 
@@ -47,14 +56,19 @@ function isFoundation(object: KubeObject): boolean {
   return (object.apiVersion === 'v1' && object.kind === 'Namespace') || object.kind === 'CustomResourceDefinition'
 }
 
+/**
+ * Applies the manifests, then verifies every rollout, all within one deadline (`timeout`), which
+ * the apply, the watches and the diagnosis of a stuck pod share.
+ */
 export async function deploy(context: DeployContext, record: DeployRecord): Promise<void> {
   const { settings, session } = context
-  const access = parseKubeconfig(await context.kubeconfig)
-  const bearer = access.needsEntraToken ? (await session.credential.getToken(AKS_SERVER_APP_SCOPE))?.token : undefined
-  const client = new KubeClient(access, bearer)
+  const deadline = Date.now() + settings.timeoutMs
+  const connection = await connectToCluster(session, context.kubeconfig, context.cluster)
+  const { client } = connection
+  client.deadline = deadline
   try {
     if (settings.deploy.kubeconfigOutput) {
-      record.kubeconfigPath = await writeKubeconfig(access, bearer ?? access.token, context.clusterName, process.env.RUNNER_TEMP ?? '/tmp')
+      record.kubeconfigPath = await writeKubeconfig(connection.access, await connection.currentToken(), context.cluster.name, process.env.RUNNER_TEMP ?? '/tmp')
       core.saveState(KUBECONFIG_STATE, record.kubeconfigPath)
       core.exportVariable('KUBECONFIG', record.kubeconfigPath)
       core.info(`Wrote a kubeconfig for later steps to ${record.kubeconfigPath} (KUBECONFIG); the post step deletes it`)
@@ -79,7 +93,7 @@ export async function deploy(context: DeployContext, record: DeployRecord): Prom
     await applyAll(client, resources, foundation, options, record)
     for (const applied of record.applied) if (applied.object.kind === 'Namespace' && applied.result === 'created') options.namespacesToCreate.add(applied.object.metadata.name)
     if (foundation.some((o) => o.kind === 'CustomResourceDefinition')) {
-      if (!settings.dryRun) await waitForCrds(client, foundation.filter((o) => o.kind === 'CustomResourceDefinition'))
+      if (!settings.dryRun) await waitForCrds(client, foundation.filter((o) => o.kind === 'CustomResourceDefinition'), deadline)
       resources.refresh()
     }
     await applyAll(client, resources, objects.filter((o) => !isFoundation(o)), options, record)
@@ -92,17 +106,25 @@ export async function deploy(context: DeployContext, record: DeployRecord): Prom
       .filter((a) => isWorkload(a.object.kind))
       .map((a) => ({ kind: a.object.kind as Workload['kind'], namespace: a.namespace ?? 'default', name: a.object.metadata.name, type: a.type }))
     if (workloads.length === 0) return
-    core.info(`Waiting up to ${duration(settings.deploy.timeoutMs)} for ${count(workloads.length, 'workload')} to roll out`)
+    core.info(`Waiting up to ${duration(deadline - Date.now())} for ${count(workloads.length, 'workload')} to roll out`)
     const states = new Map<string, WorkloadState>()
-    const verdict = await verifyRollouts(client, workloads, Date.now() + settings.deploy.timeoutMs, states)
+    const diagnoses = new Map<string, Diagnosis>()
+    const judge = async (problem: PodProblem): Promise<'fail' | 'wait'> => {
+      const diagnosis = await diagnosePod(problem, { client, session, registry: context.registry, kubeletObjectId: context.kubeletObjectId, clusterName: context.cluster.name, createdThisRun: context.createdThisRun })
+      diagnoses.set(problemKind(problem), diagnosis)
+      if (diagnosis.verdict !== 'transient') return 'fail'
+      record.waits.push(diagnosis)
+      core.info(`Waiting: ${diagnosis.cause}`)
+      return 'wait'
+    }
+    const verdict = await verifyRollouts(client, workloads, deadline, states, judge)
     record.workloads = [...states.values()]
     record.verdict = verdict
     if (verdict.outcome === 'ready') return
 
-    if (verdict.outcome === 'pod-problem') {
-      record.diagnosis = await diagnosePod(verdict.problem, { client, ...context })
-    }
+    if (verdict.outcome === 'pod-problem') record.diagnosis = diagnoses.get(problemKind(verdict.problem))
     if (settings.deploy.rollbackOnFailure) {
+      client.deadline = Date.now() + ROLLBACK_MS
       const failing = record.workloads.filter((s) => s.readiness?.state !== 'ready')
       for (const state of failing) {
         if (state.workload.kind !== 'Deployment') {
@@ -113,7 +135,7 @@ export async function deploy(context: DeployContext, record: DeployRecord): Prom
       }
       for (const line of record.rollbacks) core.warning(`Rollback: ${line}`)
     }
-    throw rolloutFailure(verdict, record.diagnosis)
+    throw rolloutFailure(verdict, record.diagnosis, record.waits, settings.timeoutMs)
   } finally {
     client.close()
   }
@@ -138,20 +160,19 @@ async function applyAll(client: KubeClient, resources: ResourceMap, objects: Kub
   if (failures.length > 1) throw new ActionError(`${failures.length} objects could not be applied`, { detail: failures.map((f) => f.message).join(' | ') })
 }
 
-async function waitForCrds(client: KubeClient, crds: KubeObject[]): Promise<void> {
-  const deadline = Date.now() + 60_000
+async function waitForCrds(client: KubeClient, crds: KubeObject[], deadline: number): Promise<void> {
   for (const crd of crds) {
     for (;;) {
       const response = await client.request<Record<string, any>>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`)
       const established = (response.body?.status?.conditions ?? []).some((c: { type?: string; status?: string }) => c.type === 'Established' && c.status === 'True')
       if (established) break
-      if (Date.now() > deadline) throw new ActionError(`CustomResourceDefinition ${crd.metadata.name} was not established within 60 s`)
+      if (Date.now() > deadline) throw new ActionError(`CustomResourceDefinition ${crd.metadata.name} was not established before the timeout`, { hint: "Raise 'timeout'" })
       await new Promise((r) => setTimeout(r, 500))
     }
   }
 }
 
-function rolloutFailure(verdict: Verdict, diagnosis: Diagnosis | undefined): ActionError {
+function rolloutFailure(verdict: Verdict, diagnosis: Diagnosis | undefined, waits: Diagnosis[], timeoutMs: number): ActionError {
   switch (verdict.outcome) {
     case 'pod-problem':
       return new ActionError(`Rollout of ${verdict.workload.workload.kind.toLowerCase()}/${verdict.workload.workload.name} failed fast`, {
@@ -160,11 +181,18 @@ function rolloutFailure(verdict: Verdict, diagnosis: Diagnosis | undefined): Act
       })
     case 'failed':
       return new ActionError(`Rollout of ${verdict.workload.workload.kind.toLowerCase()}/${verdict.workload.workload.name} failed`, { detail: verdict.message })
-    case 'timeout':
-      return new ActionError(`Rollout not complete within the timeout`, {
-        detail: verdict.pending.map((s) => `${s.workload.kind.toLowerCase()}/${s.workload.name}: ${s.readiness?.message ?? 'not observed yet'}`).join('; '),
-        hint: "Raise 'timeout' if the workloads are just slow"
-      })
+    case 'timeout': {
+      const pending = verdict.pending.map((s) => `${s.workload.kind.toLowerCase()}/${s.workload.name}: ${s.readiness?.message ?? 'not observed yet'}`).join('; ')
+      const grant = waits.find((wait) => wait.pending)?.pending
+      if (grant) {
+        return new ActionError(`Rollout not complete within the timeout (${duration(timeoutMs)})`, {
+          code: 'RbacPropagation',
+          detail: `${pending}. Pods still cannot pull from ${grant.registry}: the ${describeGrant(grant)} is not honoured by the registry yet (Azure RBAC propagation can take up to about 10 minutes, rarely longer)`,
+          hint: "Re-run the job in a few minutes, or raise 'timeout'"
+        })
+      }
+      return new ActionError(`Rollout not complete within the timeout (${duration(timeoutMs)})`, { detail: pending, hint: "Raise 'timeout' if the workloads are just slow" })
+    }
     case 'error':
       return new ActionError('Could not watch the rollout', { detail: verdict.message })
     case 'ready':

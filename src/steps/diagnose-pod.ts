@@ -2,83 +2,140 @@ import type { Registry } from '../azure/registries.js'
 import type { KubeClient } from '../kube/kube-client.js'
 import type { PodProblem } from '../kube/pod-problems.js'
 import { RegistrySession } from '../registry/registry-session.js'
+import { ago } from '../words.js'
 import { parseImageReference } from '../settings/image-reference.js'
 import type { AzureSession } from './azure-session.js'
-import { kubeletAccess } from './kubelet-access.js'
+import { describeGrant, kubeletAccess, pendingGrant, type KubeletAccess, type PullGrant } from '../azure/kubelet-access.js'
+
+/**
+ * - definite: the cause is known and will not go away by waiting (no pull role, no such tag, a bad
+ *   name, a crash loop): fail now.
+ * - transient: every grant that lets the kubelet pull is younger than Azure's RBAC propagation:
+ *   wait, within the run's timeout.
+ * - unknown: the checks that would tell could not be made; says which and why, claims nothing.
+ */
+export type DiagnosisVerdict = 'definite' | 'transient' | 'unknown'
 
 export interface Diagnosis {
+  verdict: DiagnosisVerdict
   /** The verdict in one sentence, with what to do. */
   cause: string
   /** The pod's recent events, oldest first, as `Reason: message`. */
   events: string[]
+  /** transient: the grant being waited for. */
+  pending?: PullGrant & { registry: string }
 }
 
+export interface DiagnosisContext {
+  client: KubeClient
+  session: AzureSession
+  registry: Registry | undefined
+  kubeletObjectId: string | undefined
+  clusterName: string
+  /** IDs (lower case) of the role assignments this run created: fresh whatever their timestamps say. */
+  createdThisRun: ReadonlySet<string>
+}
+
+type TagState = { state: 'exists' } | { state: 'missing'; tags: string[] | undefined } | { state: 'unknown'; why: string }
+type AccessState = { state: 'known'; access: KubeletAccess } | { state: 'unknown'; why: string }
+
 /**
- * Explains a stuck pod before the run fails. For an image in the run's registry it asks Azure
- * whether the kubelet identity may pull, and the registry whether the tag exists, because ACR
- * answers 401 for both and containerd's message cannot tell them apart (FACTS.md).
+ * Explains a stuck pod before the run fails or waits on. For an image in the run's registry it asks
+ * Azure whether the kubelet identity may pull (and since when), and the registry whether the tag
+ * exists, because ACR answers 401 for both and containerd's message cannot tell them apart
+ * (docs/azure.md).
  */
-export async function diagnosePod(
-  problem: PodProblem,
-  context: { client: KubeClient; session: AzureSession; registry: Registry | undefined; kubeletObjectId: string | undefined; clusterName: string }
-): Promise<Diagnosis> {
+export async function diagnosePod(problem: PodProblem, context: DiagnosisContext): Promise<Diagnosis> {
   const eventsRead = podEvents(context.client, problem)
   const reference = parseImageReference(problem.image)
   const { registry, kubeletObjectId } = context
-  let cause = `${problem.reason} for container ${problem.container} of pod ${problem.pod}: ${problem.message}`
   const pullProblem = problem.reason === 'ErrImagePull' || problem.reason === 'ImagePullBackOff'
+  const definite = async (cause: string): Promise<Diagnosis> => ({ verdict: 'definite', cause, events: await eventsRead })
 
   if (problem.reason === 'InvalidImageName') {
-    cause = `image '${problem.image}' of container ${problem.container} is not a valid image reference: fix it in the manifest`
-  } else if (problem.reason === 'CrashLoopBackOff') {
-    cause = `container ${problem.container} of pod ${problem.pod} keeps crashing (CrashLoopBackOff): the image was pulled, the program exits; see its logs (kubectl logs ${problem.pod} -c ${problem.container} --previous)`
-  } else if (pullProblem && typeof reference !== 'string' && registry && reference.registry === registry.loginServer) {
-    const [access, tag] = await Promise.all([
-      kubeletObjectId ? kubeletAccess(context.session, registry, kubeletObjectId, reference.repository).catch(() => undefined) : Promise.resolve(undefined),
-      tagState(context.session, registry, reference.repository, reference.tag, reference.digest)
-    ])
-    const reasons: string[] = []
-    if (access && access.canPull === false) {
-      const role = registry.permissionsMode === 'AbacRepositoryPermissions' ? 'Container Registry Repository Reader' : 'AcrPull'
-      const held = access.findings.length ? ` (it holds: ${access.findings.join('; ')})` : ''
-      reasons.push(
-        `the kubelet identity ${kubeletObjectId} of cluster ${context.clusterName} has no ${role} on ${registry.name}${held}: run the action with mode: attach`
-      )
-    }
-    if (tag.missing) {
-      const wanted = reference.digest ?? reference.tag
-      const listed = tag.tags === undefined ? '' : tag.tags.length ? `; tags in ${reference.repository}: ${tag.tags.slice(0, 20).join(', ')}` : `; the repository ${reference.repository} has no tags`
-      reasons.push(`${reference.digest ? 'manifest' : 'tag'} ${reference.repository}:${wanted} does not exist in ${registry.name}${listed}: import it with mode: import`)
-    }
-    if (reasons.length === 0) {
-      reasons.push(
-        access?.canPull === 'unknown'
-          ? `the kubelet identity's only grants on ${registry.name} carry conditions this action cannot evaluate (${access.findings.join('; ')}); the image exists`
-          : `the kubelet identity may pull from ${registry.name} and the image exists; the node may not reach the registry (network rules, private endpoint) or the grant is still propagating`
-      )
-    }
-    cause = `pod ${problem.pod} cannot pull ${problem.image}: ${reasons.join('; and ')}`
-  } else if (pullProblem) {
-    cause = `pod ${problem.pod} cannot pull ${problem.image} (${problem.reason}): ${problem.message}`
+    return definite(`image '${problem.image}' of container ${problem.container} is not a valid image reference: fix it in the manifest`)
   }
-  return { cause, events: await eventsRead }
+  if (problem.reason === 'CrashLoopBackOff') {
+    return definite(
+      `container ${problem.container} of pod ${problem.pod} keeps crashing (CrashLoopBackOff): the image was pulled, the program exits; see its logs (kubectl logs ${problem.pod} -c ${problem.container} --previous)`
+    )
+  }
+  if (!pullProblem || typeof reference === 'string' || !registry || reference.registry !== registry.loginServer) {
+    return definite(`pod ${problem.pod} cannot pull ${problem.image} (${problem.reason}): ${problem.message}`)
+  }
+
+  const [access, tag] = await Promise.all([
+    accessState(context, registry, kubeletObjectId, reference.repository),
+    tagState(context.session, registry, reference.repository, reference.tag, reference.digest)
+  ])
+  const prefix = `pod ${problem.pod} cannot pull ${problem.image}: `
+  const role = registry.permissionsMode === 'AbacRepositoryPermissions' ? 'Container Registry Repository Reader' : 'AcrPull'
+  const wanted = `${reference.digest ? 'manifest' : 'tag'} ${reference.repository}:${reference.digest ?? reference.tag}`
+  const reasons: string[] = []
+  if (access.state === 'known' && access.access.canPull === false) {
+    const held = access.access.findings.length ? ` (it holds: ${access.access.findings.join('; ')})` : ''
+    reasons.push(`the kubelet identity ${kubeletObjectId} of cluster ${context.clusterName} has no ${role} on ${registry.name}${held}: run the action with mode: attach`)
+  }
+  if (tag.state === 'missing') {
+    const listed = tag.tags === undefined ? '' : tag.tags.length ? `; tags in ${reference.repository}: ${tag.tags.slice(0, 20).join(', ')}` : `; the repository ${reference.repository} has no tags`
+    reasons.push(`${wanted} does not exist in ${registry.name}${listed}: import it with mode: import`)
+  }
+  if (reasons.length > 0) return definite(prefix + reasons.join('; and '))
+
+  const pending = access.state === 'known' ? pendingGrant(access.access.grants) : context.createdThisRun.size > 0 ? thisRunsGrant(role) : undefined
+  if (pending) {
+    const unchecked = tag.state === 'unknown' ? ` (whether ${wanted} exists could not be checked: ${tag.why})` : ''
+    return {
+      verdict: 'transient',
+      cause: `${prefix}waiting for the ${describeGrant(pending)} to take effect on ${registry.name} (Azure RBAC propagation can take minutes)${unchecked}`,
+      events: await eventsRead,
+      pending: { ...pending, registry: registry.name }
+    }
+  }
+
+  const known: string[] = []
+  const unknown: string[] = []
+  if (access.state === 'unknown') unknown.push(`whether the kubelet identity may pull could not be checked (${access.why})`)
+  else if (access.access.canPull === 'unknown') unknown.push(`the kubelet identity's grants on ${registry.name} carry conditions this action cannot evaluate (${access.access.findings.join('; ')})`)
+  else known.push(`the kubelet identity holds ${access.access.grants.map((g) => `${g.role} at ${g.where}${g.createdOn ? ` (granted ${ago(g.createdOn)})` : ''}`).join(', ')}`)
+  if (tag.state === 'unknown') unknown.push(`whether ${wanted} exists could not be checked (${tag.why})`)
+  else known.push(`${wanted} exists`)
+
+  if (unknown.length > 0) {
+    return {
+      verdict: 'unknown',
+      cause: `${prefix}${problem.reason}: the cause is unknown: ${[...known, ...unknown].join('; ')}. The node's error: ${problem.message}`,
+      events: await eventsRead
+    }
+  }
+  return definite(
+    `${prefix}${known.join(' and ')}, yet the registry refuses the node: its network rules or private endpoint may not let the cluster in, or its authentication policy refuses the kubelet's token; see the node's error: ${problem.message}`
+  )
 }
 
-async function tagState(
-  session: AzureSession,
-  registry: Registry,
-  repository: string,
-  tag: string | undefined,
-  digest: string | undefined
-): Promise<{ missing: boolean; tags: string[] | undefined }> {
+function thisRunsGrant(role: string): PullGrant {
+  return { role, where: 'the registry', createdOn: undefined, createdByThisRun: true }
+}
+
+async function accessState(context: DiagnosisContext, registry: Registry, kubeletObjectId: string | undefined, repository: string): Promise<AccessState> {
+  if (!kubeletObjectId) return { state: 'unknown', why: 'the kubelet identity is not known' }
+  try {
+    return { state: 'known', access: await kubeletAccess(context.session.roleAssignments, registry, kubeletObjectId, repository, context.createdThisRun) }
+  } catch (error) {
+    return { state: 'unknown', why: error instanceof Error ? error.message : String(error) }
+  }
+}
+
+async function tagState(session: AzureSession, registry: Registry, repository: string, tag: string | undefined, digest: string | undefined): Promise<TagState> {
   const reader = new RegistrySession(registry.loginServer, session.acrLogin)
   try {
     await reader.prepare([repository], 'pull,metadata_read')
     const lookup = await reader.manifestDigest(repository, digest ?? tag ?? 'latest')
-    if (lookup.found || lookup.status !== 404) return { missing: false, tags: undefined }
-    return { missing: true, tags: await reader.tags(repository) }
-  } catch {
-    return { missing: false, tags: undefined }
+    if (lookup.found) return { state: 'exists' }
+    if (lookup.status === 404) return { state: 'missing', tags: await reader.tags(repository).catch(() => undefined) }
+    return { state: 'unknown', why: `${registry.loginServer} answered ${lookup.code ?? `HTTP ${lookup.status}`}: ${lookup.message} to the action's own identity` }
+  } catch (error) {
+    return { state: 'unknown', why: error instanceof Error ? error.message : String(error) }
   }
 }
 

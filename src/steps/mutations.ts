@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import type { KubeClient, KubeResponse } from '../kube/kube-client.js'
+import type { KubeClient, KubeResponse, RequestOptions } from '../kube/kube-client.js'
 
 /**
  * The one door every change goes through. In a dry run Azure changes are described and skipped,
@@ -27,7 +27,7 @@ export class Mutations {
     client: KubeClient,
     method: 'PATCH' | 'POST' | 'PUT' | 'DELETE',
     path: string,
-    options: { body?: unknown; contentType?: string; query?: Record<string, string | undefined> } = {}
+    options: RequestOptions = {}
   ): Promise<KubeResponse<T>> {
     return client.request<T>(method, path, { ...options, query: { ...options.query, dryRun: this.dryRun ? 'All' : undefined } })
   }

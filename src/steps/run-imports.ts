@@ -36,6 +36,8 @@ export async function runImports(decisions: ImportDecision[], settings: Settings
     }
   }
 
+  // One deadline for all imports of the run; each LRO stops waiting when it passes.
+  const deadline = AbortSignal.timeout(settings.timeoutMs)
   return mapLimit(decisions, IMPORT_CONCURRENCY, async (decision) => {
     const started = Date.now()
     const { source } = decision
@@ -57,7 +59,7 @@ export async function runImports(decisions: ImportDecision[], settings: Settings
     const description = `import ${source.display} → ${describeTargets(decision.write, target)}${decision.force ? ' (force)' : ''}`
     const imported = await session.mutations.azure(description, async () => {
       core.info(`Importing ${source.display} → ${describeTargets(decision.write, target)}${decision.force ? ' (force)' : ''}`)
-      return { failure: await importImage(session.credential, session.cloud, target, toRequest(decision, settings)) }
+      return { failure: await importImage(session.credential, session.cloud, target, toRequest(decision, settings), deadline) }
     })
     if (!imported) return result('planned', source.digest)
     const failure = imported.failure

@@ -26,8 +26,7 @@ export function clusterJson(c: Cluster, state: TwinState): Record<string, unknow
       kubernetesVersion: c.kubernetesVersion,
       currentKubernetesVersion: c.kubernetesVersion,
       dnsPrefix: c.dnsPrefix,
-      fqdn: c.fqdn,
-      azurePortalFQDN: c.fqdn.replace('.hcp.', '.portal.hcp.'),
+      ...(c.privateCluster ? { privateFQDN: c.privateFqdn } : { fqdn: c.fqdn, azurePortalFQDN: c.fqdn.replace('.hcp.', '.portal.hcp.') }),
       agentPoolProfiles: [
         {
           name: 'nodepool1',
@@ -74,6 +73,16 @@ export function clusterJson(c: Cluster, state: TwinState): Record<string, unknow
       ...(mi ? { identityProfile: { kubeletidentity: { ...c.kubelet } } } : {}),
       ...(c.aad ? { aadProfile: { managed: true, adminGroupObjectIDs: [], enableAzureRBAC: c.azureRbac, tenantID: tenantId } } : {}),
       disableLocalAccounts: c.disableLocalAccounts,
+      ...(c.privateCluster || c.authorizedIpRanges.length || c.disableRunCommand
+        ? {
+            apiServerAccessProfile: {
+              ...(c.authorizedIpRanges.length ? { authorizedIPRanges: c.authorizedIpRanges } : {}),
+              enablePrivateCluster: c.privateCluster,
+              ...(c.privateCluster ? { privateDNSZone: 'system', enablePrivateClusterPublicFQDN: false } : {}),
+              disableRunCommand: c.disableRunCommand
+            }
+          }
+        : {}),
       oidcIssuerProfile: { enabled: false }
     }
   }

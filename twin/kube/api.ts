@@ -212,7 +212,7 @@ function watch(req: TwinRequest, k: KubeCluster, t: Target): TwinResponse {
   const matches = (o: KObj | undefined) => !!o && (!t.namespace || o.metadata.namespace === t.namespace) && ms.label(o) && ms.field(o)
   const wrap = (o: KObj) => (table ? toTable(t.r.kind, [o], o.metadata.resourceVersion, req.query.includeObject) : o)
   const rvParam = req.query.resourceVersion
-  const timeout = Number(req.query.timeoutSeconds ?? 1800)
+  const timeoutMs = req.query.timeoutSeconds ? Number(req.query.timeoutSeconds) * 1000 : k.knobs.watchTimeoutMs
   return {
     status: 200,
     headers: { ...JSON_CT, 'cache-control': 'no-cache, private' },
@@ -239,7 +239,7 @@ function watch(req: TwinRequest, k: KubeCluster, t: Target): TwinResponse {
         }
       }
       let off: () => void = () => {}
-      const timer = setTimeout(close, timeout * 1000)
+      const timer = setTimeout(close, timeoutMs)
       timer.unref?.()
       k.watches.add(close)
       res.on('close', close)

@@ -42,6 +42,11 @@ export interface KubeKnobs {
   terminateMs: number
   /** Delay before a Job replaces a failed pod (the job controller's back-off, 10 s real). */
   jobBackoffMs: number
+  /**
+   * How long a watch without `timeoutSeconds` stays open before the server ends it and the client
+   * must watch again (the real API server's --min-request-timeout, 1800 s, randomised up to twice that).
+   */
+  watchTimeoutMs: number
 }
 
 export const DEFAULT_KNOBS: KubeKnobs = {
@@ -56,7 +61,8 @@ export const DEFAULT_KNOBS: KubeKnobs = {
   crashRunMs: 300,
   jobRunMs: 600,
   terminateMs: 200,
-  jobBackoffMs: 300
+  jobBackoffMs: 300,
+  watchTimeoutMs: 1_800_000
 }
 
 export interface Grant { principalId: string; role: KubeRole; namespace?: string }

@@ -42,10 +42,13 @@ function registryOf(state: TwinState, registry: Registry | string): Registry | u
   return typeof registry === 'string' ? state.registryByLoginServer(registry) ?? state.registries.find((r) => lc(r.id) === lc(registry)) : registry
 }
 
-/** Assignments of a principal that reach the registry (at it, its group, its subscription or the root). */
+/**
+ * Assignments of a principal that reach the registry (at it, its group, its subscription or the
+ * root) and have propagated to the data plane (`state.rbacPropagationMs`).
+ */
 function reaching(state: TwinState, principalId: string, registry: Registry) {
   return state.assignments
-    .filter((a) => lc(a.principalId) === lc(principalId) && covers(a.scope, registry.id))
+    .filter((a) => lc(a.principalId) === lc(principalId) && covers(a.scope, registry.id) && state.inEffect(a))
     .map((a) => ({ a, def: state.findRole(a.roleDefinitionGuid) }))
     .filter((x): x is { a: typeof x.a; def: NonNullable<typeof x.def> } => !!x.def)
 }
