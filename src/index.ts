@@ -10,3 +10,9 @@ if (core.getState('isPost') === 'true') {
   core.saveState('isPost', 'true')
   await run()
 }
+
+// Outputs, state and the summary are written by now. A timer or socket some library left behind
+// must not hold the job open, so the step ends here once the log has been flushed.
+await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
+await new Promise<void>((resolve) => process.stderr.write('', () => resolve()))
+process.exit()

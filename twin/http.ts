@@ -51,6 +51,8 @@ export interface Fault {
   path: string | RegExp
   /** Only requests to this host (an API server's or a registry's name), compared without case. */
   host?: string
+  /** Only requests whose query has these parameters with these values (`{ watch: '1' }`). */
+  query?: Record<string, string>
   action?: 'respond' | 'reset' | 'drop' | 'end-stream' | 'hang' | 'delay'
   status?: number
   headers?: Record<string, string>
@@ -136,11 +138,12 @@ export class Dispatcher {
     this.faults = []
   }
 
-  private takeFault(method: string, host: string, path: string): Fault | undefined {
+  private takeFault(method: string, host: string, path: string, query: Record<string, string>): Fault | undefined {
     const f = this.faults.find((x) => {
       if (x.left <= 0) return false
       if (x.method && x.method.toUpperCase() !== method) return false
       if (x.host && x.host.toLowerCase() !== host) return false
+      if (x.query && Object.entries(x.query).some(([k, v]) => query[k] !== v)) return false
       return typeof x.path === 'string'
         ? path.toLowerCase().includes(x.path.toLowerCase())
         : new RegExp(x.path.source, x.path.flags.includes('i') ? x.path.flags : x.path.flags + 'i').test(path)
@@ -177,7 +180,7 @@ export class Dispatcher {
     const latency = this.opts.latency()
     if (latency > 0) await sleep(latency)
 
-    const fault = this.takeFault(treq.method, treq.host, treq.path)
+    const fault = this.takeFault(treq.method, treq.host, treq.path, treq.query)
     const action = fault ? (fault.action ?? 'respond') : undefined
     const log = (status: number) =>
       this.requests.push({

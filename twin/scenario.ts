@@ -50,8 +50,10 @@ export function seedScenario(twin: Twin, opts: ScenarioOptions = {}): Scenario {
     federatedCredentials: [{ name: 'main', issuer: s.ISSUER, subject: s.SUBJECT, audiences: [s.AUDIENCE] }],
     graphRead: opts.graphRead ?? false
   })
-  twin.addRoleAssignment({ scope: `/subscriptions/${s.SUB}`, role: 'Owner', principalId: app.objectId })
-  twin.addRoleAssignment({ scope: `/subscriptions/${s.OTHER_SUB}`, role: 'Owner', principalId: app.objectId })
+  // Set up long before the run: propagated everywhere, whatever `rbacPropagationMs` says.
+  const longAgo = new Date(Date.now() - 30 * 86_400_000).toISOString()
+  twin.addRoleAssignment({ scope: `/subscriptions/${s.SUB}`, role: 'Owner', principalId: app.objectId, createdOn: longAgo })
+  twin.addRoleAssignment({ scope: `/subscriptions/${s.OTHER_SUB}`, role: 'Owner', principalId: app.objectId, createdOn: longAgo })
   twin.addResourceGroup(s.SUB, s.RESOURCE_GROUP, s.LOCATION)
   const cluster = twin.addCluster({
     subscriptionId: s.SUB,

@@ -162,6 +162,8 @@ export interface AddRoleAssignmentInput {
   conditionVersion?: string
   name?: string
   createdBy?: string
+  /** When ARM says it was created (ISO time); default now. Older grants have propagated long ago. */
+  createdOn?: string
 }
 
 export interface AddCustomRoleInput {
@@ -408,7 +410,7 @@ export class TwinState {
     const scope = normalizeScope(input.scope)
     const def = this.findRole(input.role, subscriptionOf(scope))
     if (!def) throw new Error(`twin: unknown role ${input.role}`)
-    const now = new Date().toISOString()
+    const now = input.createdOn ?? new Date().toISOString()
     const ra: RoleAssignment = {
       name: input.name ?? randomUUID(),
       scope,

@@ -4,6 +4,7 @@ import type { Twin } from '../../twin/index.ts'
 import { errorAnnotation } from './run-action.js'
 import { AUDIENCE, baseInputs, expectNoSecrets, freshPair, ISSUER, requestsSince, run, type World } from './world.js'
 import { withTwin } from './with-twin.js'
+import { deployment, workspaceWith } from './workspace.js'
 
 let twin: Twin
 let world: World
@@ -30,6 +31,35 @@ describe('inputs are refused before any request', () => {
     expect(errorAnnotation(result.log)).toContain(expected)
     expect(requestsSince(world, since)).toEqual([])
     expect(result.outputs.changed).toBe('false')
+  })
+})
+
+describe('hostile or impossible inputs are refused before any request', () => {
+  const bomb = [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: laughs',
+    'data:',
+    '  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ...'bcdefghi'.split('').map((key, i) => `  ${key}: &${key} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)
+  ].join('\n')
+  const huge = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: huge\ndata:\n  blob: "${'x'.repeat(5 * 1024 * 1024)}"\n`
+  const cases: Array<[string, Record<string, string>, Record<string, string>, string]> = [
+    ['a timeout of 0', { timeout: '0' }, {}, "Input 'timeout': '0' is shorter than 1s"],
+    ['a timeout Node timers cannot hold', { timeout: '99999h' }, {}, "Input 'timeout': '99999h' is longer than 24h"],
+    ['a 20-digit timeout', { timeout: '12345678901234567890' }, {}, "Input 'timeout': '12345678901234567890' is longer than 24h"],
+    ['a YAML alias bomb in a ConfigMap', {}, { 'k8s/bomb.yaml': bomb }, "Input 'manifests': k8s/bomb.yaml#1 (ConfigMap laughs) is larger than 1 MiB once expanded"],
+    ['a 5 MB ConfigMap', {}, { 'k8s/huge.yaml': huge }, "Input 'manifests': k8s/huge.yaml#1 (ConfigMap huge) is larger than 1 MiB"]
+  ]
+  it.each(cases)('%s', async (_name, inputs, files, expected) => {
+    const { cluster, registry } = freshPair(world)
+    const workspace = workspaceWith({ 'k8s/ok.yaml': deployment('ok', 'nginx'), ...files })
+    const since = twin.requests.length
+    const result = await run(world, { ...baseInputs(world, cluster, registry.name), mode: 'attach, deploy', manifests: 'k8s', ...inputs }, { GITHUB_WORKSPACE: workspace })
+    expect(result.exitCode).toBe(1)
+    expect(errorAnnotation(result.log)).toContain(expected)
+    expect(requestsSince(world, since)).toEqual([])
   })
 })
 

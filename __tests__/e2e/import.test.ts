@@ -55,6 +55,25 @@ describe('import', () => {
     expect(images(result.outputs).map((i) => i.source)).toEqual([`${dev.loginServer}/app:1.4.2`, `${dev.loginServer}/app:1.4.2`])
   })
 
+  it('promotes from a registry in another subscription named by its login server, by resource ID and without credentials', async () => {
+    const registry = freshRegistry(world)
+    const { registry: dev } = freshPair(world, { registrySubscription: world.otherSubscriptionId })
+    twin.addImage(dev, 'app:1.0')
+    const digest = twin.tagDigest(dev.loginServer, 'app', '1.0')!
+    const since = twin.requests.length
+    const result = await run(world, importInputs(registry.name, `${dev.loginServer}/app:1.0 => app:1.0`))
+    expect(result.exitCode).toBe(0)
+    expect(twin.tagDigest(registry.loginServer, 'app', '1.0')).toBe(digest)
+    expect(result.log).toContain(`found it in subscription ${world.otherSubscriptionId}`)
+    // The subscriptions were listed only because the usual one held no match.
+    const requests = requestsSince(world, since)
+    expect(requests.filter((r) => r.path === '/subscriptions')).toHaveLength(1)
+    expect(requests.filter((r) => r.path.toLowerCase() === `/subscriptions/${world.otherSubscriptionId}/providers/microsoft.containerregistry/registries`)).toHaveLength(1)
+    // By registryUri the twin's ACR would read the source anonymously and fail: success means by resource ID.
+    expect(importCalls(since)).toHaveLength(1)
+    expect(images(result.outputs)).toEqual([expect.objectContaining({ source: `${dev.loginServer}/app:1.0`, digest, changed: true })])
+  })
+
   it('imports a digest source', async () => {
     const registry = freshRegistry(world)
     const digest = twin.tagDigest('mcr.microsoft.com', 'oss/nginx/nginx', '1.27')!

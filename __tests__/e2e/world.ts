@@ -1,7 +1,7 @@
 // Plain TypeScript with `.ts` specifiers and no jest imports, so that `npm run bench` (plain Node)
 // builds its worlds with these same helpers.
 import { randomUUID } from 'node:crypto'
-import type { Twin } from '../../twin/index.ts'
+import type { AddClusterInput, Twin } from '../../twin/index.ts'
 import { runAction, type ActionRun } from './run-action.ts'
 
 export const ISSUER = 'https://token.actions.githubusercontent.com'
@@ -31,8 +31,10 @@ export function buildWorld(twin: Twin): World {
     federatedCredentials: [{ issuer: ISSUER, subject: MAIN_SUBJECT, audiences: [AUDIENCE] }],
     graphRead: true
   })
+  // The deploying identity's own grants are old news: long propagated everywhere.
+  const longAgo = new Date(Date.now() - 30 * 86_400_000).toISOString()
   for (const sub of [subscriptionId, otherSubscriptionId]) {
-    twin.addRoleAssignment({ scope: `/subscriptions/${sub}`, role: 'Owner', principalId: app.objectId })
+    twin.addRoleAssignment({ scope: `/subscriptions/${sub}`, role: 'Owner', principalId: app.objectId, createdOn: longAgo })
   }
   return { twin, tenantId, subscriptionId, otherSubscriptionId, clientId: app.clientId, callerObjectId: app.objectId }
 }
@@ -53,6 +55,8 @@ export function freshPair(
     roleAssignmentMode?: 'LegacyRegistryPermissions' | 'AbacRepositoryPermissions'
     identity?: 'managedIdentity' | 'servicePrincipal'
     kubeletVisibleAfterMs?: number
+    /** More of the cluster's settings (private, authorized IP ranges, Entra ID, ...). */
+    cluster?: Partial<AddClusterInput>
   } = {}
 ) {
   counter++
@@ -62,7 +66,8 @@ export function freshPair(
     resourceGroup: group,
     name: `aks-${counter}`,
     identity: options.identity ?? 'managedIdentity',
-    kubeletVisibleAfterMs: options.kubeletVisibleAfterMs
+    kubeletVisibleAfterMs: options.kubeletVisibleAfterMs,
+    ...options.cluster
   })
   const registry = world.twin.addRegistry({
     subscriptionId: options.registrySubscription ?? world.subscriptionId,

@@ -2,17 +2,18 @@ import type { Cloud } from './clouds.js'
 import { defaultScope } from './clouds.js'
 import { DEADLINE_POLICIES } from './request-deadline.js'
 
-/** api-versions pinned to what the twin and the real services were checked against (FACTS.md). */
+/** api-versions pinned to what the twin and the real services were checked against (docs/azure.md). */
 export const API_VERSIONS = {
   containerService: '2025-10-01',
   /** The first ACR version that returns `roleAssignmentMode`; older ones hide ABAC-mode registries. */
   containerRegistry: '2025-11-01',
-  authorization: '2022-04-01'
+  authorization: '2022-04-01',
+  subscriptions: '2022-12-01'
 } as const
 
 /**
  * Options for the modular ARM clients. The scope is set from the cloud's audience because, with a
- * custom endpoint, some clients would otherwise ask for `<endpoint>/.default` (FACTS.md).
+ * custom endpoint, some clients would otherwise ask for `<endpoint>/.default` (docs/azure.md).
  */
 export function modularClientOptions(cloud: Cloud, apiVersion: string) {
   return {

@@ -3,6 +3,9 @@ import { createContainerRegistryManagement } from '@azure/arm-containerregistry/
 import { get as getRegistry, list as listRegistries } from '@azure/arm-containerregistry/api/registries'
 import type { RegistryRef } from '../settings/registry-ref.js'
 import { parseResourceId } from '../settings/resource-id.js'
+import * as core from '@actions/core'
+import { createSubscription } from '@azure/arm-resources-subscriptions/api'
+import { list as listSubscriptions } from '@azure/arm-resources-subscriptions/api/subscriptions'
 import { ActionError, describeFailure } from './action-error.js'
 import { API_VERSIONS, modularClientOptions } from './arm-options.js'
 import type { Cloud } from './clouds.js'
@@ -28,7 +31,8 @@ type ArmRegistry = Awaited<ReturnType<typeof getRegistry>>
 
 /**
  * A resource ID is read directly in its own subscription (it may differ from the cluster's); a name
- * or login server is searched for in `subscriptionId`, as `az aks update --attach-acr` does.
+ * or login server is searched for in `subscriptionId`, as `az aks update --attach-acr` does, and,
+ * when it is not there, in every other subscription the signed-in identity can read.
  */
 export async function findRegistry(credential: TokenCredential, cloud: Cloud, ref: RegistryRef, subscriptionId: string): Promise<Registry> {
   const options = modularClientOptions(cloud, API_VERSIONS.containerRegistry)
@@ -48,8 +52,35 @@ export async function findRegistry(credential: TokenCredential, cloud: Cloud, re
     }
   }
 
+  const label = ref.kind === 'name' ? `named '${ref.name}'` : `with login server '${ref.loginServer}'`
+  const first = await searchSubscription(credential, cloud, ref, subscriptionId)
+  let matches = first.matches
+  let elsewhere: string[] = []
+  if (matches.length === 0) {
+    // Promotion pipelines name a registry of another subscription by its login server: look in every
+    // subscription the identity can read, but only when the usual one holds no match.
+    elsewhere = (await visibleSubscriptions(credential, cloud)).filter((id) => id.toLowerCase() !== subscriptionId.toLowerCase())
+    const searched = await Promise.all(elsewhere.map((id) => searchSubscription(credential, cloud, ref, id).catch(() => ({ matches: [], searched: 0 }))))
+    matches = searched.flatMap((result) => result.matches)
+    if (matches.length === 1) core.info(`Registry ${label} is not in subscription ${subscriptionId}; found it in subscription ${parseResourceId('registry', matches[0]!.id!, 'Microsoft.ContainerRegistry/registries').subscriptionId}`)
+  }
+  if (matches.length === 0) {
+    const others = elsewhere.length ? ` or in the ${elsewhere.length} other subscription(s) the signed-in identity can read` : ''
+    throw new ActionError(`No container registry ${label} in subscription ${subscriptionId}${others} (searched ${first.searched} there)`, {
+      hint: "Check 'registry' and 'subscription-id', give the registry's full resource ID, or grant the signed-in identity Reader on the registry's subscription"
+    })
+  }
+  if (matches.length > 1) {
+    throw new ActionError(`${matches.length} container registries ${label}: ${matches.map((m) => m.id).join(', ')}`, {
+      hint: "Give the one you mean by its full resource ID in 'registry'"
+    })
+  }
+  return toRegistry(matches[0]!)
+}
+
+async function searchSubscription(credential: TokenCredential, cloud: Cloud, ref: Exclude<RegistryRef, { kind: 'id' }>, subscriptionId: string): Promise<{ matches: ArmRegistry[]; searched: number }> {
   const wanted = ref.kind === 'name' ? ref.name.toLowerCase() : ref.loginServer
-  const context = createContainerRegistryManagement(credential, subscriptionId, options)
+  const context = createContainerRegistryManagement(credential, subscriptionId, modularClientOptions(cloud, API_VERSIONS.containerRegistry))
   const matches: ArmRegistry[] = []
   let searched = 0
   try {
@@ -67,18 +98,19 @@ export async function findRegistry(credential: TokenCredential, cloud: Cloud, re
       cause: error
     })
   }
-  const label = ref.kind === 'name' ? `named '${ref.name}'` : `with login server '${ref.loginServer}'`
-  if (matches.length === 0) {
-    throw new ActionError(`No container registry ${label} in subscription ${subscriptionId} (searched ${searched})`, {
-      hint: "Check 'registry' and 'subscription-id'; a registry in another subscription must be given by its full resource ID"
-    })
+  return { matches, searched }
+}
+
+/** Every subscription the signed-in identity can see; none when it may not list them. */
+async function visibleSubscriptions(credential: TokenCredential, cloud: Cloud): Promise<string[]> {
+  const context = createSubscription(credential, modularClientOptions(cloud, API_VERSIONS.subscriptions))
+  const ids: string[] = []
+  try {
+    for await (const subscription of listSubscriptions(context)) if (subscription.subscriptionId) ids.push(subscription.subscriptionId)
+  } catch (error) {
+    core.info(`Could not list the subscriptions the signed-in identity can read: ${describeFailure(error).message}`)
   }
-  if (matches.length > 1) {
-    throw new ActionError(`${matches.length} container registries ${label} in subscription ${subscriptionId}: ${matches.map((m) => m.id).join(', ')}`, {
-      hint: "Give the one you mean by its full resource ID in 'registry'"
-    })
-  }
-  return toRegistry(matches[0]!)
+  return ids
 }
 
 function readHint(status: number | undefined, scope: string): string | undefined {

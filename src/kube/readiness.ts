@@ -17,7 +17,7 @@ type Obj = { metadata?: { name?: string; generation?: number }; spec?: Record<st
 const num = (value: unknown, fallback = 0) => (typeof value === 'number' ? value : fallback)
 
 /**
- * Pure: whether a workload has rolled out, by the rules `kubectl rollout status` applies (FACTS.md);
+ * Pure: whether a workload has rolled out, by the rules `kubectl rollout status` applies (docs/kubernetes.md);
  * Jobs by their Complete/Failed conditions, as `kubectl wait --for=condition=complete` does.
  */
 export function readinessOf(kind: WorkloadKind, object: Obj): Readiness {

@@ -109,19 +109,29 @@ export function openRequest(request: HttpRequest): Promise<IncomingMessage> {
       method: request.method,
       agent: request.agent ?? sharedAgent,
       signal: request.signal,
+      // Node's own proxy tunnel (HTTPS_PROXY) honours only this as its deadline; on a connected
+      // socket it merely emits 'timeout', which nothing here listens to.
+      timeout: connectMs,
       headers: {
         'user-agent': 'aks-acr-action',
         ...request.headers,
         ...(request.body !== undefined ? { 'content-length': String(Buffer.byteLength(request.body)) } : {})
       }
     })
-    const connectTimer = timer(connectMs, () =>
-      req.destroy(new NetworkError(host, 'connect-timeout', `nothing within ${seconds(Date.now() - started)}`))
-    )
-    timer(answerMs, () => req.destroy(new NetworkError(host, 'timeout', `no answer within ${seconds(Date.now() - started)}`)))
+    // A request still waiting for its proxy tunnel has no socket to destroy and would never report
+    // the error, so the deadlines reject first and destroy second.
+    const giveUp = (error: NetworkError) => {
+      fail(error)
+      req.destroy(error)
+    }
+    const connectTimer = timer(connectMs, () => giveUp(new NetworkError(host, 'connect-timeout', `nothing within ${seconds(Date.now() - started)}`)))
+    timer(answerMs, () => giveUp(new NetworkError(host, 'timeout', `no answer within ${seconds(Date.now() - started)}`)))
     req.on('socket', (socket) => {
-      if (req.reusedSocket) return clear(connectTimer)
-      socket.once('secureConnect', () => clear(connectTimer))
+      // Reused sockets, and sockets through a proxy tunnel, arrive connected and past the TLS handshake.
+      const tls = socket as import('node:tls').TLSSocket
+      const ready = req.reusedSocket || (!socket.connecting && (typeof tls.getProtocol !== 'function' || tls.getProtocol() !== null))
+      if (ready) clear(connectTimer)
+      else socket.once('secureConnect', () => clear(connectTimer))
     })
     req.on('error', fail)
     req.on('response', (response) => {

@@ -140,8 +140,11 @@ function deploySection(record: RunRecord): string[] {
   if (deploy.rewrites.length > 0) {
     lines.push('<details><summary>Images pointed at the registry</summary>', '', ...deploy.rewrites.map((r) => `- ${escape(r.object)} (${escape(r.container)}): \`${r.from}\` → \`${r.to}\``), '', '</details>', '')
   }
+  if (deploy.waits.length > 0) {
+    lines.push('#### Waited for Azure', '', ...deploy.waits.map((wait) => `- ${escape(wait.cause)}`), '')
+  }
   if (deploy.diagnosis) {
-    lines.push('#### Diagnosis', '', escape(deploy.diagnosis.cause), '')
+    lines.push(deploy.diagnosis.verdict === 'unknown' ? '#### Diagnosis (cause unknown)' : '#### Diagnosis', '', escape(deploy.diagnosis.cause), '')
     if (deploy.diagnosis.events.length) lines.push('```text', ...deploy.diagnosis.events, '```', '')
   }
   if (deploy.rollbacks.length > 0) lines.push('#### Rollback', '', ...deploy.rollbacks.map((line) => `- ${escape(line)}`), '')

@@ -2,7 +2,7 @@
  * What a node's containerd would make of an image: parse it the way the
  * kubelet does (docker reference grammar), then pull it from the twin's
  * registries with the cluster's kubelet identity. The failure texts are
- * containerd's and the kubelet's own; FACTS.md quotes the ACR 401.
+ * containerd's and the kubelet's own; docs/azure.md quotes the ACR 401.
  */
 import type { Cluster, TwinState } from '../state.ts'
 import { canPull } from '../registry/permissions.ts'

@@ -5,7 +5,7 @@ import { evaluateCondition, REPOSITORY_NAME } from './abac.ts'
 
 /**
  * Who may do what to a repository, under the registry's permissions mode
- * (FACTS.md). The one place the data plane, the import operation and the
+ * (docs/azure.md). The one place the data plane, the import operation and the
  * kubelet simulation ask, so they can never disagree.
  *
  * - LegacyRegistryPermissions: control-plane actions decide (AcrPull, AcrPush,
