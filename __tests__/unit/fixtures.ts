@@ -44,7 +44,9 @@ export function discoveryWith(assignments: Assignment[], mode: 'LegacyRegistryPe
       networkDefaultAction: 'Allow',
       armTokensAccepted: true
     },
-    assignments
+    assignments,
+    imports: { sources: [], targetDigests: new Map(), targetsRead: true },
+    manifests: []
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { parseImports, parseImportMode } from '../../src/settings/imports.js'
 import { parseImageReference } from '../../src/settings/image-reference.js'
-import { InputError } from '../../src/settings/input-error.js'
+import { InputError } from '../../src/errors.js'
 import { planImports } from '../../src/plan/import-plan.js'
 import type { ImportDiscovery, SourceState } from '../../src/plan/import-discovery.js'
 

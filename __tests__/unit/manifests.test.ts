@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadManifests } from '../../src/kube/manifests.js'
-import { rewriteImages } from '../../src/plan/image-rewrite.js'
+import { rewriteImages } from '../../src/plan/deploy.js'
 
 function workspace(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'manifests-'))

@@ -1,17 +1,17 @@
 import { describe, expect, it } from '@jest/globals'
-import { buildPlan } from '../../src/plan/plan.js'
+import { planAttach, planDetach } from '../../src/plan/assignments.js'
 import { assignmentName } from '../../src/azure/assignment-name.js'
 import { ROLES } from '../../src/azure/roles.js'
-import { InputError } from '../../src/settings/input-error.js'
+import { ActionError } from '../../src/errors.js'
 import { assignment, discoveryWith, KUBELET, REGISTRY_ID, settingsFor, SUB } from './fixtures.js'
 
 const RG = `/subscriptions/${SUB}/resourceGroups/myResourceGroup`
 
 describe('attach plan', () => {
   it('creates AcrPull at the registry under a name derived from scope, role and principal', () => {
-    const plan = buildPlan(settingsFor(), discoveryWith([]))
-    expect(plan.role.name).toBe('AcrPull')
-    expect(plan.steps[0]!.changes).toEqual([
+    const plan = planAttach(settingsFor(), discoveryWith([]))
+    expect(plan.role!.name).toBe('AcrPull')
+    expect(plan.changes).toEqual([
       {
         kind: 'create-assignment',
         request: {
@@ -28,30 +28,30 @@ describe('attach plan', () => {
 
   it('keeps an existing AcrPull at the registry whatever its name, as az aks update --attach-acr leaves one', () => {
     const existing = assignment('AcrPull', REGISTRY_ID, { name: 'f00dfeed-0000-4000-8000-000000000000' })
-    const plan = buildPlan(settingsFor(), discoveryWith([existing]))
-    expect(plan.steps[0]!.changes).toEqual([{ kind: 'keep-assignment', assignment: existing, roleName: 'AcrPull' }])
+    const plan = planAttach(settingsFor(), discoveryWith([existing]))
+    expect(plan.changes).toEqual([{ kind: 'keep-assignment', assignment: existing, roleName: 'AcrPull' }])
   })
 
   it("ignores other principals' assignments and notes inherited ones", () => {
     const other = assignment('AcrPull', REGISTRY_ID, { principalId: 'ffffffff-0000-4000-8000-000000000009' })
     const inherited = assignment('AcrPull', RG)
-    const plan = buildPlan(settingsFor(), discoveryWith([other, inherited]))
-    expect(plan.steps[0]!.changes[0]!.kind).toBe('create-assignment')
-    expect(plan.steps[0]!.notes.join()).toContain(`also holds AcrPull at ${RG}`)
+    const plan = planAttach(settingsFor(), discoveryWith([other, inherited]))
+    expect(plan.changes[0]!.kind).toBe('create-assignment')
+    expect(plan.notes.join()).toContain(`also holds AcrPull at ${RG}`)
   })
 
   it('uses Container Registry Repository Reader on an ABAC-mode registry and says AcrPull is not honoured', () => {
     const legacy = assignment('AcrPull', REGISTRY_ID)
-    const plan = buildPlan(settingsFor(), discoveryWith([legacy], 'AbacRepositoryPermissions'))
-    expect(plan.role.name).toBe('Container Registry Repository Reader')
-    const change = plan.steps[0]!.changes[0]!
+    const plan = planAttach(settingsFor(), discoveryWith([legacy], 'AbacRepositoryPermissions'))
+    expect(plan.role!.name).toBe('Container Registry Repository Reader')
+    const change = plan.changes[0]!
     expect(change.kind === 'create-assignment' && change.request.roleGuid).toBe(ROLES['Container Registry Repository Reader'])
-    expect(plan.steps[0]!.notes.join()).toContain('not honoured')
+    expect(plan.notes.join()).toContain('not honoured')
   })
 
   it('limits the ABAC assignment to the repositories asked for with a condition', () => {
-    const plan = buildPlan(settingsFor({ repositories: 'team-a/*, nginx' }), discoveryWith([], 'AbacRepositoryPermissions'))
-    const change = plan.steps[0]!.changes[0]!
+    const plan = planAttach(settingsFor({ repositories: 'team-a/*, nginx' }), discoveryWith([], 'AbacRepositoryPermissions'))
+    const change = plan.changes[0]!
     if (change.kind !== 'create-assignment') throw new Error('expected a create')
     expect(change.request.condition).toContain("StringStartsWithIgnoreCase 'team-a/'")
     expect(change.request.condition).toContain("StringEqualsIgnoreCase 'nginx'")
@@ -59,7 +59,7 @@ describe('attach plan', () => {
   })
 
   it('refuses repositories on a legacy-mode registry', () => {
-    expect(() => buildPlan(settingsFor({ repositories: 'nginx' }), discoveryWith([]))).toThrow(InputError)
+    expect(() => planAttach(settingsFor({ repositories: 'nginx' }), discoveryWith([]))).toThrow(ActionError)
   })
 })
 
@@ -70,14 +70,14 @@ describe('detach plan', () => {
     const push = assignment('AcrPush', REGISTRY_ID)
     const inherited = assignment('AcrPull', RG)
     const otherPrincipal = assignment('AcrPull', REGISTRY_ID, { principalId: 'ffffffff-0000-4000-8000-000000000009', name: 'x' })
-    const plan = buildPlan(settingsFor({ mode: 'detach' }), discoveryWith([pull, reader, push, inherited, otherPrincipal]))
-    const deleted = plan.steps[0]!.changes.map((c) => (c.kind === 'delete-assignment' ? c.assignment : undefined))
+    const plan = planDetach(discoveryWith([pull, reader, push, inherited, otherPrincipal]))
+    const deleted = plan.changes.map((c) => (c.kind === 'delete-assignment' ? c.assignment : undefined))
     expect(deleted).toEqual([pull, reader])
-    expect(plan.steps[0]!.notes).toHaveLength(2)
+    expect(plan.notes).toHaveLength(2)
   })
 
   it('plans nothing when there is nothing to remove', () => {
-    expect(buildPlan(settingsFor({ mode: 'detach' }), discoveryWith([])).steps[0]!.changes).toEqual([])
+    expect(planDetach(discoveryWith([])).changes).toEqual([])
   })
 })
 

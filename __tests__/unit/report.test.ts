@@ -1,24 +1,29 @@
 import { describe, expect, it } from '@jest/globals'
-import { buildPlan } from '../../src/plan/plan.js'
-import { buildOutputs } from '../../src/report/outputs.js'
-import { buildSummary } from '../../src/report/summary.js'
+import { reportParts } from '../../src/modes.js'
+import { planAttach, planDetach } from '../../src/plan/assignments.js'
+import { buildOutputs as buildOutputsOf } from '../../src/report/outputs.js'
+import { buildSummary as buildSummaryOf } from '../../src/report/summary.js'
 import { emptyRecord, type RunRecord } from '../../src/report/run-record.js'
 import { assignment, discoveryWith, KUBELET, REGISTRY_ID, settingsFor } from './fixtures.js'
 
-function recordFor(mode: string): RunRecord {
+function recordFor(mode: 'attach' | 'detach'): RunRecord {
   const settings = settingsFor({ mode })
   const discovery = discoveryWith(mode === 'detach' ? [assignment('AcrPull', REGISTRY_ID)] : [])
-  const plan = buildPlan(settings, discovery)
-  const steps = plan.steps.map((step) => ({
-    mode: step.mode,
-    results: step.changes.map((change) => ({
+  const plan = mode === 'attach' ? planAttach(settings, discovery) : planDetach(discovery)
+  const result = {
+    mode,
+    results: plan.changes.map((change) => ({
       change,
       outcome: change.kind === 'create-assignment' ? ('created' as const) : ('deleted' as const),
       assignmentId: change.kind === 'create-assignment' ? `${REGISTRY_ID}/providers/Microsoft.Authorization/roleAssignments/${change.request.name}` : undefined
     }))
-  }))
-  return { settings, discovery, plan, steps, imports: {}, deploy: undefined, check: {}, error: undefined }
+  }
+  return { settings, discovery, plans: { [mode]: plan }, results: { [mode]: result }, error: undefined }
 }
+
+/** The report of the modes the record's settings ask for, as the action builds it. */
+const buildOutputs = (record: RunRecord) => buildOutputsOf(record, reportParts(record).outputs)
+const buildSummary = (record: RunRecord) => buildSummaryOf(record, reportParts(record).sections)
 
 describe('outputs', () => {
   it('name the registry, the kubelet and the assignment after attach', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { readSettings } from '../../src/settings/settings.js'
-import { InputError } from '../../src/settings/input-error.js'
+import { InputError } from '../../src/errors.js'
 
 const SUB = '11111111-2222-3333-4444-555555555555'
 const OTHER = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'
@@ -44,15 +44,25 @@ describe('mode', () => {
   it('refuses attach with detach', () => {
     expect(failure({ mode: 'detach attach' }).message).toContain("'attach' and 'detach' undo each other")
   })
-  it('orders modes as check, attach, detach, import, deploy whatever the input order', () => {
-    expect(read({ mode: 'deploy import attach check', images: 'nginx', manifests: 'k8s' }).modes).toEqual(['check', 'attach', 'import', 'deploy'])
+  it('orders modes as attach, detach, import, check, deploy whatever the input order', () => {
+    expect(read({ mode: 'deploy import attach check', images: 'nginx', manifests: 'k8s' }).modes).toEqual(['attach', 'import', 'check', 'deploy'])
   })
   it.each([
     ['check-pull', { 'check-pull': 'true' }],
     ['manifests', { manifests: 'k8s' }],
-    ['images', { images: 'nginx' }]
+    ['images', { images: 'nginx' }],
+    ['repositories', { mode: 'import', images: 'nginx', repositories: 'team-a/*' }],
+    ['import-mode', { 'import-mode': 'force' }],
+    ['timeout', { timeout: '10m' }],
+    ['rollback-on-failure', { 'rollback-on-failure': 'yes' }]
   ])('refuses %s when its mode is not asked for', (input, extra) => {
     expect(failure(extra).input).toBe(input)
+  })
+  it('takes the defaults the runner passes for inputs of modes not asked for', () => {
+    expect(read({ 'import-mode': 'skip-existing', timeout: '5m', 'check-pull': 'false', admin: 'false' }).modes).toEqual(['attach'])
+  })
+  it('refuses check-pull without an image to pull', () => {
+    expect(failure({ mode: 'check', 'check-pull': 'true' }).input).toBe('check-image')
   })
   it('refuses a timeout it cannot read', () => {
     expect(failure({ mode: 'deploy', manifests: 'k8s', timeout: 'soon' }).input).toBe('timeout')

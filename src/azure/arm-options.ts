@@ -1,5 +1,5 @@
-import type { Cloud } from './clouds.js'
-import { defaultScope } from './clouds.js'
+import type { Cloud } from '../settings/clouds.js'
+import { defaultScope } from '../settings/clouds.js'
 import { DEADLINE_POLICIES } from './request-deadline.js'
 
 /** api-versions pinned to what the twin and the real services were checked against (docs/azure.md). */

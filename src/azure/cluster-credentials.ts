@@ -2,9 +2,9 @@ import type { TokenCredential } from '@azure/identity'
 import { createContainerService } from '@azure/arm-containerservice/api'
 import { listClusterAdminCredentials, listClusterUserCredentials } from '@azure/arm-containerservice/api/managedClusters'
 import type { ResourceId } from '../settings/resource-id.js'
-import { ActionError, describeFailure } from './action-error.js'
+import { ActionError, describeFailure } from '../errors.js'
 import { API_VERSIONS, modularClientOptions } from './arm-options.js'
-import type { Cloud } from './clouds.js'
+import type { Cloud } from '../settings/clouds.js'
 
 /** Audience of the AKS Entra ID server application: what kubelogin asks tokens for. */
 export const AKS_SERVER_APP_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default'

@@ -2,9 +2,9 @@ import type { TokenCredential } from '@azure/identity'
 import { createContainerService } from '@azure/arm-containerservice/api'
 import { get as getManagedCluster } from '@azure/arm-containerservice/api/managedClusters'
 import type { ResourceId } from '../settings/resource-id.js'
-import { ActionError, describeFailure } from './action-error.js'
+import { ActionError, describeFailure } from '../errors.js'
 import { API_VERSIONS, modularClientOptions } from './arm-options.js'
-import type { Cloud } from './clouds.js'
+import type { Cloud } from '../settings/clouds.js'
 
 /** The identity the cluster's nodes pull images as. */
 export type KubeletIdentity =

@@ -1,8 +1,8 @@
 import type { TokenCredential } from '@azure/identity'
 import { getClient } from '@azure-rest/core-client'
-import { ActionError } from './action-error.js'
-import type { Cloud } from './clouds.js'
-import { defaultScope } from './clouds.js'
+import { ActionError, errorMessage } from '../errors.js'
+import type { Cloud } from '../settings/clouds.js'
+import { defaultScope } from '../settings/clouds.js'
 import { DEADLINE_POLICIES } from './request-deadline.js'
 
 /**
@@ -21,7 +21,7 @@ export async function servicePrincipalObjectId(credential: TokenCredential, clou
     response = await client.pathUnchecked(path).get({ queryParameters: { $select: 'id,appId,displayName' } })
   } catch (error) {
     throw new ActionError(`Could not reach Microsoft Graph to resolve the cluster's service principal ${appId}`, {
-      detail: error instanceof Error ? error.message : String(error),
+      detail: errorMessage(error),
       cause: error
     })
   }

@@ -3,8 +3,8 @@ import { createContainerRegistryManagement } from '@azure/arm-containerregistry/
 import { importImage as importImageOperation } from '@azure/arm-containerregistry/api/registries'
 import type { Registry } from './registries.js'
 import { API_VERSIONS, modularClientOptions } from './arm-options.js'
-import type { Cloud } from './clouds.js'
-import { describeFailure, type ServiceFailure } from './action-error.js'
+import type { Cloud } from '../settings/clouds.js'
+import { describeFailure, type ServiceFailure } from '../errors.js'
 
 export interface ImportRequest {
   source: { registryUri: string; resourceId?: undefined } | { resourceId: string; registryUri?: undefined }

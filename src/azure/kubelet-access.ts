@@ -1,6 +1,6 @@
 import type { Registry } from './registries.js'
 import { grantsPull, type RolePermissions } from './pull-access.js'
-import type { RoleAssignments } from './role-assignments.js'
+import type { Assignment, RoleAssignments } from './role-assignments.js'
 import { roleNameOf } from './roles.js'
 import { ago } from '../words.js'
 
@@ -31,18 +31,21 @@ export interface KubeletAccess {
 }
 
 /**
- * Asks Azure, now, whether the kubelet identity holds a role that lets it pull `repository` from
- * the registry under its permissions mode, inherited assignments (resource group, subscription)
- * included. Custom roles are judged by their definitions.
+ * Whether the kubelet identity holds a role that lets it pull `repository` from the registry under
+ * its permissions mode, inherited assignments (resource group, subscription) included: from the
+ * assignments at and above the registry when the run already knows them, else asked of Azure now.
+ * Custom roles are judged by their definitions.
  */
 export async function kubeletAccess(
   roleAssignments: RoleAssignments,
   registry: Registry,
   kubeletObjectId: string,
   repository: string | undefined,
-  createdThisRun: ReadonlySet<string> = new Set()
+  createdThisRun: ReadonlySet<string> = new Set(),
+  known?: Assignment[]
 ): Promise<KubeletAccess> {
-  const assignments = (await roleAssignments.listAtScope(registry.id)).filter((a) => a.principalId === kubeletObjectId.toLowerCase())
+  const all = known ?? (await roleAssignments.listAtScope(registry.id))
+  const assignments = all.filter((a) => a.principalId.toLowerCase() === kubeletObjectId.toLowerCase())
   // Custom role definitions are read once each, all at once.
   const isBuiltIn = (roleDefinitionId: string, roleGuid: string) => roleNameOf(roleDefinitionId) !== roleGuid
   const custom = new Map(assignments.filter((a) => !isBuiltIn(a.roleDefinitionId, a.roleGuid)).map((a) => [a.roleGuid, a.roleDefinitionId]))

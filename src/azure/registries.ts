@@ -6,11 +6,16 @@ import { parseResourceId } from '../settings/resource-id.js'
 import * as core from '@actions/core'
 import { createSubscription } from '@azure/arm-resources-subscriptions/api'
 import { list as listSubscriptions } from '@azure/arm-resources-subscriptions/api/subscriptions'
-import { ActionError, describeFailure } from './action-error.js'
+import { ActionError, describeFailure } from '../errors.js'
 import { API_VERSIONS, modularClientOptions } from './arm-options.js'
-import type { Cloud } from './clouds.js'
+import type { Cloud } from '../settings/clouds.js'
 
 export type PermissionsMode = 'LegacyRegistryPermissions' | 'AbacRepositoryPermissions'
+
+/** The permissions modes as the portal names them, everywhere a person reads them. */
+export function permissionsModeName(mode: PermissionsMode): string {
+  return mode === 'AbacRepositoryPermissions' ? 'RBAC registry + ABAC repository permissions' : 'RBAC registry permissions'
+}
 
 export interface Registry {
   id: string

@@ -1,9 +1,9 @@
 import { ClientAssertionCredential, type AccessToken } from '@azure/identity'
 import type { SignInSettings } from '../settings/settings.js'
 import { NetworkError } from '../net/network-error.js'
-import type { Cloud } from './clouds.js'
-import { defaultScope } from './clouds.js'
-import { ActionError } from './action-error.js'
+import type { Cloud } from '../settings/clouds.js'
+import { defaultScope } from '../settings/clouds.js'
+import { ActionError, errorMessage } from '../errors.js'
 import { GithubTokenError, GithubTokenSource, type FederationClaims } from './github-token.js'
 import { DEADLINE_POLICIES } from './request-deadline.js'
 import { TokenCache } from './token-cache.js'
@@ -78,7 +78,7 @@ export function explainSignInFailure(
       cause: error
     })
   }
-  const text = error instanceof Error ? error.message : String(error)
+  const text = errorMessage(error)
   if (/endpoints_resolution_error/.test(text)) {
     return new ActionError(`Sign-in to Entra ID failed: tenant '${settings.tenantId}' could not be resolved at ${authorityHost}`, {
       code: 'endpoints_resolution_error',

@@ -1,9 +1,9 @@
-import { ActionError } from '../azure/action-error.js'
+import { ActionError } from '../errors.js'
 import type { KubeClient, KubeStatus } from './kube-client.js'
 import { describeObject, type KubeObject } from './kube-object.js'
 import { objectPath, type ResourceMap, type ResourceType } from './resources.js'
-import type { Mutations } from '../steps/mutations.js'
-import { diffObjects, type FieldChange } from '../plan/object-diff.js'
+import type { Mutations } from '../mutations.js'
+import { diffObjects, type FieldChange } from './object-diff.js'
 
 /** The field manager this action applies as; stable so re-runs own the same fields. */
 export const FIELD_MANAGER = 'aks-acr-action'

@@ -1,7 +1,7 @@
 import { glob, readFile, realpath, stat, readdir } from 'node:fs/promises'
 import { extname, isAbsolute, join, relative, resolve } from 'node:path'
 import { loadAll } from 'js-yaml'
-import { InputError } from '../settings/input-error.js'
+import { InputError } from '../errors.js'
 import type { KubeObject, Manifest } from './kube-object.js'
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json'])

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import type { Mutations } from '../steps/mutations.js'
+import type { Mutations } from '../mutations.js'
 import type { KubeClient } from './kube-client.js'
 import { podProblem, type PodProblem } from './pod-problems.js'
 import { listAndWatch } from './rollout-watch.js'
 import { watchUntil } from './watch-until.js'
+import { errorMessage } from '../errors.js'
 
 export type ProbeOutcome = { pulled: true; node: string | undefined } | { pulled: false; reason: string; message: string } | { pulled: 'unknown'; message: string }
 
@@ -68,7 +69,7 @@ export async function probePull(
                 (verdict) => {
                   if (verdict === 'fail') decide({ pulled: false, reason: problem.reason, message: problem.message })
                 },
-                (error: unknown) => decide({ pulled: 'unknown', message: `could not judge the pull error: ${errorText(error)}` })
+                (error: unknown) => decide({ pulled: 'unknown', message: `could not judge the pull error: ${errorMessage(error)}` })
               )
               return
             }
@@ -80,7 +81,7 @@ export async function probePull(
             if (statuses.some(pastPull)) decide({ pulled: true, node: object.spec?.nodeName })
           },
           signal
-        ).catch((error: unknown) => decide({ pulled: 'unknown', message: `could not watch the probe pod: ${errorText(error)}` }))
+        ).catch((error: unknown) => decide({ pulled: 'unknown', message: `could not watch the probe pod: ${errorMessage(error)}` }))
       ]
     )
   } finally {
@@ -92,6 +93,3 @@ export async function probePull(
 /** Deleting the probe pod may take this long after the deadline. */
 const CLEAN_UP_MS = 15_000
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}

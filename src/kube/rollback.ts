@@ -1,5 +1,5 @@
 import type { KubeClient } from './kube-client.js'
-import type { Mutations } from '../steps/mutations.js'
+import type { Mutations } from '../mutations.js'
 
 /**
  * Puts a Deployment back on its previous revision, as `kubectl rollout undo` does: the template of

@@ -5,6 +5,7 @@ import { readinessOf, type Readiness, type WorkloadKind } from './readiness.js'
 import { collectionPath, type ResourceType } from './resources.js'
 import { listAndWatch } from './rollout-watch.js'
 import { watchUntil } from './watch-until.js'
+import { errorMessage } from '../errors.js'
 
 export interface Workload {
   kind: WorkloadKind
@@ -107,7 +108,7 @@ export async function verifyRollouts(
           if (considered.has(seen)) continue
           considered.add(seen)
           consider(state, object, pod, problem, seen).catch((error: unknown) =>
-            decide({ outcome: 'error', message: `while looking into pod ${podName}: ${errorText(error)}` })
+            decide({ outcome: 'error', message: `while looking into pod ${podName}: ${errorMessage(error)}` })
           )
         }
       }
@@ -118,13 +119,13 @@ export async function verifyRollouts(
       return [
         ...[...groups.values()].map((workload) =>
           listAndWatch(client, collectionPath(workload.type, workload.namespace), {}, onWorkload(workload.kind), signal).catch((error: unknown) =>
-            decide({ outcome: 'error', message: errorText(error) })
+            decide({ outcome: 'error', message: errorMessage(error) })
           )
         ),
         // Without pod access the rollout is still verified, only not diagnosed early.
         ...[...namespaces].map((namespace) =>
           listAndWatch(client, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, {}, onPod(namespace), signal).catch((error: unknown) => {
-            if (!signal.aborted) core.warning(`Cannot watch pods in ${namespace}, so stuck pods will not be caught early: ${errorText(error)}`)
+            if (!signal.aborted) core.warning(`Cannot watch pods in ${namespace}, so stuck pods will not be caught early: ${errorMessage(error)}`)
           })
         )
       ]
@@ -132,9 +133,6 @@ export async function verifyRollouts(
   )
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
 
 function podPhase(pod: Record<string, any>): string {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])] as Array<Record<string, any>>

@@ -1,5 +1,5 @@
 import { describeGrant, pendingGrant, type KubeletAccess } from '../azure/kubelet-access.js'
-import type { Registry } from '../azure/registries.js'
+import { permissionsModeName, type Registry } from '../azure/registries.js'
 
 export interface CheckReason {
   check: 'registry' | 'network' | 'authentication' | 'role' | 'pull'
@@ -24,7 +24,7 @@ export function checkVerdict(
   probe: CheckReason | undefined,
   now = Date.now()
 ): CheckVerdict {
-  const mode = registry.permissionsMode === 'AbacRepositoryPermissions' ? 'ABAC repository permissions' : 'legacy registry permissions'
+  const mode = permissionsModeName(registry.permissionsMode)
   const reasons: CheckReason[] = [{ check: 'registry', ok: true, detail: `${registry.loginServer} exists (${mode})` }]
 
   if (registry.publicNetworkAccess === 'Disabled') {

@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { ActionError } from '../azure/action-error.js'
+import { ActionError, errorMessage } from '../errors.js'
 import { parseChallenge } from './challenge.js'
 import { MANIFEST_ACCEPT, type ManifestLookup } from './manifest-digest.js'
 import { sendRequest, type HttpResponse } from '../net/http.js'
@@ -153,7 +153,7 @@ export class RegistrySession {
     } catch (error) {
       throw new ActionError(`Could not reach registry ${this.host}`, {
         code: error instanceof NetworkError ? error.code : undefined,
-        detail: error instanceof NetworkError ? error.reason : error instanceof Error ? error.message : String(error),
+        detail: error instanceof NetworkError ? error.reason : errorMessage(error),
         hint: 'Check network access from the runner (HTTPS_PROXY/NO_PROXY on self-hosted runners)',
         cause: error
       })

@@ -1,9 +1,6 @@
-import { changed } from '../steps/apply-plan.js'
-import { deployedWorkloads, deployReady } from './deploy-outputs.js'
-import { importedImages } from './import-outputs.js'
 import type { RunRecord } from './run-record.js'
 
-export type Outputs = Record<
+export type OutputName =
   | 'registry-id'
   | 'login-server'
   | 'kubelet-object-id'
@@ -15,33 +12,41 @@ export type Outputs = Record<
   | 'kubeconfig'
   | 'can-pull'
   | 'reasons'
-  | 'changed',
-  string
->
+  | 'changed'
 
-/** Pure: the step outputs of a run, set even when it failed part-way so later steps can inspect it. */
-export function buildOutputs(record: RunRecord): Outputs {
-  const attach = record.steps.find((step) => step.mode === 'attach')
-  const attached = attach?.results.find((result) => result.assignmentId !== undefined)
-  const images = importedImages(record)
-  const assignmentsChanged = record.steps.some((step) => step.results.some((result) => changed(result.outcome)))
-  return {
-    'registry-id': record.discovery.registry?.id ?? '',
-    'login-server': record.discovery.registry?.loginServer ?? '',
-    'kubelet-object-id': record.discovery.kubeletObjectId ?? '',
-    'role-assignment-id': attached?.assignmentId ?? '',
-    role: attached ? (record.plan?.role.name ?? '') : '',
-    deployed: JSON.stringify(deployedWorkloads(record)),
-    ready: String(deployReady(record)),
-    kubeconfig: record.deploy?.kubeconfigPath ?? '',
-    'can-pull': record.check.verdict ? String(record.check.verdict.canPull) : '',
-    reasons: JSON.stringify(record.check.verdict?.reasons ?? []),
-    images: JSON.stringify(images.map(({ source, target, digest, changed: imported }) => ({ source, target, digest, changed: imported }))),
-    changed: String(assignmentsChanged || images.some((image) => image.changed) || deployChanged(record))
-  }
+export type Outputs = Record<OutputName, string>
+
+/** What each mode adds to the outputs, and whether it changed anything. */
+export interface OutputPart {
+  outputs(record: RunRecord): Partial<Outputs>
+  changed(record: RunRecord): boolean
 }
 
-/** A deploy changes the cluster unless it was a dry run or nothing got applied. */
-function deployChanged(record: RunRecord): boolean {
-  return Boolean(record.deploy && !record.settings?.dryRun && record.deploy.applied.length > 0)
+/** Every output is always set, so a later step can read it whatever modes ran or how far the run got. */
+const EMPTY: Outputs = {
+  'registry-id': '',
+  'login-server': '',
+  'kubelet-object-id': '',
+  'role-assignment-id': '',
+  role: '',
+  images: '[]',
+  deployed: '[]',
+  ready: 'false',
+  kubeconfig: '',
+  'can-pull': '',
+  reasons: '[]',
+  changed: 'false'
+}
+
+/** Pure: the step outputs of a run, set even when it failed part-way so later steps can inspect it. */
+export function buildOutputs(record: RunRecord, parts: OutputPart[]): Outputs {
+  const outputs: Outputs = {
+    ...EMPTY,
+    'registry-id': record.discovery.registry?.id ?? '',
+    'login-server': record.discovery.registry?.loginServer ?? '',
+    'kubelet-object-id': record.discovery.kubeletObjectId ?? ''
+  }
+  for (const part of parts) Object.assign(outputs, part.outputs(record))
+  outputs.changed = String(parts.some((part) => part.changed(record)))
+  return outputs
 }

@@ -1,30 +1,34 @@
+import type { AssignmentPlan } from '../plan/assignments.js'
+import type { CheckPlan } from '../plan/check.js'
+import type { DeployPlan } from '../plan/deploy.js'
 import type { Discovery } from '../plan/discovery.js'
-import type { ImportDiscovery } from '../plan/import-discovery.js'
 import type { ImportDecision } from '../plan/import-plan.js'
-import type { Plan } from '../plan/plan.js'
+import type { Mode } from '../settings/modes.js'
 import type { Settings } from '../settings/settings.js'
-import type { StepResult } from '../steps/apply-plan.js'
-import type { ImportResult } from '../steps/run-imports.js'
+import type { StepResult } from '../steps/assignments.js'
+import type { CheckRecord } from '../steps/check.js'
 import type { DeployRecord } from '../steps/deploy.js'
-import type { CheckReason, CheckVerdict } from '../plan/check-verdict.js'
+import type { ImportResult } from '../steps/run-imports.js'
+
+/** Each mode's plan and what carrying it out gave. */
+export interface ModeRecords {
+  attach: { plan: AssignmentPlan; result: StepResult }
+  detach: { plan: AssignmentPlan; result: StepResult }
+  import: { plan: ImportDecision[]; result: ImportResult[] }
+  check: { plan: CheckPlan; result: CheckRecord }
+  deploy: { plan: DeployPlan; result: DeployRecord }
+}
 
 /** Everything a run learned and did, complete or not: the report is built from this alone. */
 export interface RunRecord {
   settings: Settings | undefined
   discovery: Partial<Discovery>
-  /** The attach/detach plan. */
-  plan: Plan | undefined
-  steps: StepResult[]
-  imports: { discovery?: ImportDiscovery; decisions?: ImportDecision[]; results?: ImportResult[] }
-  deploy: DeployRecord | undefined
-  check: { verdict?: CheckVerdict; probe?: CheckReason }
+  plans: { [M in Mode]?: ModeRecords[M]['plan'] }
+  /** Filled as each mode goes, so a failure part-way still shows what happened. */
+  results: { [M in Mode]?: ModeRecords[M]['result'] }
   error: Error | undefined
 }
 
-export function emptyDeployRecord(): DeployRecord {
-  return { applied: [], rewrites: [], workloads: [], verdict: undefined, diagnosis: undefined, waits: [], rollbacks: [], kubeconfigPath: undefined }
-}
-
 export function emptyRecord(): RunRecord {
-  return { settings: undefined, discovery: {}, plan: undefined, steps: [], imports: {}, deploy: undefined, check: {}, error: undefined }
+  return { settings: undefined, discovery: {}, plans: {}, results: {}, error: undefined }
 }

@@ -1,7 +1,6 @@
-import { readBoolean } from './deploy-settings.js'
-import { parseImageReference, type ImageReference } from './image-reference.js'
-import { InputError } from './input-error.js'
-import type { InputReader } from './settings.js'
+import { namesRegistryHost, parseImageReference, type ImageReference } from './image-reference.js'
+import { InputError } from '../errors.js'
+import { readBoolean, type InputReader } from './inputs.js'
 
 export interface CheckSettings {
   /** Also start a short-lived pod that pulls `image`. */
@@ -11,19 +10,20 @@ export interface CheckSettings {
   failOnCheck: boolean
 }
 
-export function readCheckSettings(getInput: InputReader, checking: boolean): CheckSettings {
+/** `hasImportTarget`: the run imports a tag the probe can pull when `check-image` is not given. */
+export function readCheckSettings(getInput: InputReader, hasImportTarget: boolean): CheckSettings {
   const raw = getInput('check-image').trim()
   let image: ImageReference | undefined
   if (raw) {
     // A reference without a host names a repository of the registry, not Docker Hub.
-    const hasHost = raw.includes('/') && /[.:]|^localhost$/.test(raw.split('/')[0]!)
+    const hasHost = namesRegistryHost(raw)
     const parsed = parseImageReference(hasHost ? raw : `registry.placeholder/${raw}`)
     if (typeof parsed === 'string') throw new InputError('check-image', parsed)
     image = hasHost ? parsed : { ...parsed, registry: '', tag: parsed.tag ?? (parsed.digest ? undefined : 'latest') }
   }
-  const settings = { pull: readBoolean(getInput, 'check-pull', false), image, failOnCheck: readBoolean(getInput, 'fail-on-check', false) }
-  if (!checking && (settings.pull || image || settings.failOnCheck)) {
-    throw new InputError(settings.pull ? 'check-pull' : image ? 'check-image' : 'fail-on-check', "is set but 'mode' does not include check")
+  const pull = readBoolean(getInput, 'check-pull', false)
+  if (pull && !image && !hasImportTarget) {
+    throw new InputError('check-image', "is required with check-pull unless this run imports a tag: give the image the probe pod pulls (repo:tag in the registry, or a full reference)")
   }
-  return settings
+  return { pull, image, failOnCheck: readBoolean(getInput, 'fail-on-check', false) }
 }

@@ -1,4 +1,4 @@
-import { InputError } from './input-error.js'
+import { InputError } from '../errors.js'
 import { isResourceGroupName, looksLikeResourceId, parseResourceId, type ResourceId } from './resource-id.js'
 
 /** AKS's rule: 1-63 letters, digits, hyphens and underscores, starting and ending with a letter or digit. */

@@ -16,6 +16,17 @@ const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
 const TAG = /^[\w][\w.-]{0,127}$/
 const DIGEST = /^sha256:[a-f0-9]{64}$/
 
+/** Docker's rule: the first path component names a registry host if it has a dot or a port, or is `localhost`. */
+export function isRegistryHost(component: string): boolean {
+  return component.includes('.') || component.includes(':') || component === 'localhost'
+}
+
+/** Whether a reference as written starts with a registry host (`myacr.azurecr.io/app`) rather than a repository (`app`). */
+export function namesRegistryHost(reference: string): boolean {
+  const slash = reference.indexOf('/')
+  return slash > 0 && isRegistryHost(reference.slice(0, slash))
+}
+
 /** Returns the parsed reference, or a sentence saying what is wrong with it. */
 export function parseImageReference(text: string): ImageReference | string {
   let rest = text.trim()
@@ -37,7 +48,7 @@ export function parseImageReference(text: string): ImageReference | string {
   }
   const parts = rest.split('/')
   let registry = DOCKER_HUB
-  if (parts.length > 1 && (parts[0]!.includes('.') || parts[0]!.includes(':') || parts[0] === 'localhost')) {
+  if (parts.length > 1 && isRegistryHost(parts[0]!)) {
     registry = parts.shift()!.toLowerCase()
   }
   if (registry === 'index.docker.io' || registry === 'registry-1.docker.io' || registry === 'registry.hub.docker.com') registry = DOCKER_HUB

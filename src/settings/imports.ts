@@ -1,5 +1,5 @@
-import { InputError } from './input-error.js'
-import { parseImageReference, type ImageReference } from './image-reference.js'
+import { InputError } from '../errors.js'
+import { namesRegistryHost, parseImageReference, type ImageReference } from './image-reference.js'
 import { looksLikeResourceId, parseResourceId, type ResourceId } from './resource-id.js'
 
 export const IMPORT_MODES = ['skip-existing', 'force', 'fail-existing'] as const
@@ -91,8 +91,7 @@ function parseTarget(text: string, fail: (problem: string) => InputError): Impor
   if (typeof reference === 'string') throw fail(reference)
   if (reference.digest) throw fail(`target '${text}' cannot have a digest; the registry computes it`)
   // Docker reads a first component with a dot or a port as a host, so a target written that way names a registry.
-  const slash = text.indexOf('/')
-  if (slash > 0 && /[.:]/.test(text.slice(0, slash))) {
+  if (namesRegistryHost(text)) {
     throw fail(`target '${text}' names a registry; targets are repositories in 'registry', written repo:tag`)
   }
   return { repository: reference.repository, tag: reference.tag }

@@ -1,11 +1,12 @@
-import { InputError } from './input-error.js'
+import { InputError } from '../errors.js'
 
-/** Every mode, in the order a run carries them out whatever order the workflow lists them in. */
-export const MODE_ORDER = ['check', 'attach', 'detach', 'import', 'deploy'] as const
+/**
+ * Every mode, in the order a run carries them out whatever order the workflow lists them in:
+ * changes to the grant first, then images, then the check (so it answers for what the run leaves
+ * behind, and its pull probe can pull what was just imported), then the deploy that needs them all.
+ */
+export const MODE_ORDER = ['attach', 'detach', 'import', 'check', 'deploy'] as const
 export type Mode = (typeof MODE_ORDER)[number]
-
-/** Modes this version carries out; anything else is refused rather than half-run. */
-export const SUPPORTED_MODES: ReadonlySet<Mode> = new Set<Mode>(MODE_ORDER)
 
 export function parseModes(raw: string): Mode[] {
   const words = raw
@@ -23,11 +24,6 @@ export function parseModes(raw: string): Mode[] {
   }
   if (modes.has('attach') && modes.has('detach')) {
     throw new InputError('mode', "'attach' and 'detach' undo each other; run one of them")
-  }
-  for (const mode of modes) {
-    if (!SUPPORTED_MODES.has(mode)) {
-      throw new InputError('mode', `'${mode}' is not supported yet by this version of the action; supported: ${[...SUPPORTED_MODES].join(', ')}`)
-    }
   }
   return MODE_ORDER.filter((mode) => modes.has(mode))
 }

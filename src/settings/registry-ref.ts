@@ -1,4 +1,4 @@
-import { InputError } from './input-error.js'
+import { InputError } from '../errors.js'
 import { looksLikeResourceId, parseResourceId, type ResourceId } from './resource-id.js'
 
 /** How the workflow named the registry; each form is looked up differently. */

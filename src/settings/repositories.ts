@@ -1,4 +1,4 @@
-import { InputError } from './input-error.js'
+import { InputError } from '../errors.js'
 
 /**
  * Repository names as ACR accepts them (lowercase path components separated by `/`), or a

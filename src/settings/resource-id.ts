@@ -1,4 +1,4 @@
-import { InputError } from './input-error.js'
+import { InputError } from '../errors.js'
 
 /** The parts of an ARM resource ID that this action addresses resources by. */
 export interface ResourceId {

@@ -1,11 +1,13 @@
-import { CLOUD_NAMES, CLOUDS, type Cloud, type CloudName } from '../azure/clouds.js'
+import { CLOUD_NAMES, CLOUDS, type Cloud, type CloudName } from './clouds.js'
 import { parseClusterRef } from './cluster-ref.js'
-import { InputError } from './input-error.js'
+import { InputError } from '../errors.js'
 import { parseModes, type Mode } from './modes.js'
 import { parseRegistryRef, type RegistryRef } from './registry-ref.js'
 import { parseRepositories } from './repositories.js'
-import { isGuid, type ResourceId } from './resource-id.js'
-import { parseDuration, readBoolean, readDeploySettings, type DeploySettings } from './deploy-settings.js'
+import { isGuid, looksLikeResourceId, type ResourceId } from './resource-id.js'
+import { readDeploySettings, type DeploySettings } from './deploy-settings.js'
+import { parseDuration, readBoolean, type InputReader } from './inputs.js'
+import { refuseInputsOfAbsentModes } from './mode-inputs.js'
 import { readCheckSettings, type CheckSettings } from './check-settings.js'
 import { parseImportMode, parseImports, type ImportMode, type ImportSpec } from './imports.js'
 
@@ -45,11 +47,9 @@ export interface SignInSettings {
   oidcRequest: { url: string; token: string } | undefined
 }
 
-/** Reads one input as the runner passes it (`INPUT_<NAME>`); injected so tests need no environment. */
-export type InputReader = (name: string) => string
-
 export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Settings {
   const modes = parseModes(getInput('mode') || 'attach')
+  refuseInputsOfAbsentModes(getInput, modes)
   const cloud = readCloud(getInput)
 
   const subscriptionInput = getInput('subscription-id').trim() || env.AZURE_SUBSCRIPTION_ID?.trim() || ''
@@ -60,7 +60,7 @@ export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Set
   const cluster = needsCluster
     ? parseClusterRef(getInput('cluster'), getInput('resource-group'), subscriptionInput.toLowerCase() || undefined)
     : undefined
-  if (!cluster && !subscriptionInput && !registryIsResourceId(getInput('registry'))) {
+  if (!cluster && !subscriptionInput && !looksLikeResourceId(getInput('registry'))) {
     throw new InputError('subscription-id', "is required to find the registry by name: set it, or AZURE_SUBSCRIPTION_ID, or give the registry's resource ID")
   }
 
@@ -71,6 +71,7 @@ export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Set
   const registry = parseRegistryRef(registryInput, cloud.acrSuffix)
   const repositories = parseRepositories(getInput('repositories'))
   const imports = readImports(getInput, modes)
+  const importsATag = imports.specs.some((spec) => spec.targets.some((target) => target.tag !== undefined))
   const registrySubscription = registry.kind === 'id' ? registry.resource.subscriptionId : ''
 
   return {
@@ -79,7 +80,7 @@ export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Set
     registry,
     imports,
     deploy: readDeploySettings(getInput, modes.includes('deploy')),
-    check: readCheckSettings(getInput, modes.includes('check')),
+    check: readCheckSettings(getInput, importsATag),
     dryRun: readBoolean(getInput, 'dry-run', false),
     timeoutMs: parseDuration('timeout', getInput('timeout') || '5m'),
     repositories,
@@ -89,18 +90,11 @@ export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Set
   }
 }
 
-function registryIsResourceId(raw: string): boolean {
-  return raw.trim().toLowerCase().startsWith('/subscriptions/')
-}
-
 function readImports(getInput: InputReader, modes: Mode[]): ImportSettings {
   const raw = getInput('images')
   const specs = parseImports(raw)
   if (modes.includes('import') && specs.length === 0) {
     throw new InputError('images', "is required for mode 'import': one image per line, 'SOURCE' or 'SOURCE => repo:tag'")
-  }
-  if (!modes.includes('import') && specs.length > 0) {
-    throw new InputError('images', "is set but 'mode' does not include import; add import to 'mode' or remove 'images'")
   }
   const username = getInput('source-username').trim()
   const password = getInput('source-password')

@@ -1,9 +1,9 @@
 import type { TokenCache } from '../azure/token-cache.js'
-import type { Cloud } from '../azure/clouds.js'
-import { defaultScope } from '../azure/clouds.js'
+import type { Cloud } from '../settings/clouds.js'
+import { defaultScope } from '../settings/clouds.js'
 import type { RegistryLogin } from '../registry/registry-session.js'
 import { RoleAssignments } from '../azure/role-assignments.js'
-import { Mutations } from './mutations.js'
+import { Mutations } from '../mutations.js'
 
 /** The signed-in identity and the clients built on it, shared by the steps of one run. */
 export interface AzureSession {

@@ -1,43 +1,51 @@
 import * as core from '@actions/core'
-import type { Registry } from '../azure/registries.js'
 import { describeGrant, kubeletAccess } from '../azure/kubelet-access.js'
+import type { Assignment } from '../azure/role-assignments.js'
+import { ActionError } from '../errors.js'
 import { probePull } from '../kube/pull-probe.js'
+import type { CheckPlan } from '../plan/check.js'
 import { checkVerdict, type CheckReason, type CheckVerdict } from '../plan/check-verdict.js'
 import type { Discovery } from '../plan/discovery.js'
-import type { ImageReference } from '../settings/image-reference.js'
 import type { Settings } from '../settings/settings.js'
 import { duration } from '../words.js'
 import type { AzureSession } from './azure-session.js'
 import { connectToCluster } from './cluster-connection.js'
 import { diagnosePod, type Diagnosis } from './diagnose-pod.js'
 
-/** The image a check is about: `check-image`, else the first tag this run imports. */
-export function checkImage(settings: Settings, registry: Registry): { reference: string; repository: string | undefined } | undefined {
-  const image: ImageReference | undefined = settings.check.image
-  if (image) {
-    const host = image.registry || registry.loginServer
-    const reference = `${host}/${image.repository}${image.tag ? `:${image.tag}` : ''}${image.digest ? `@${image.digest}` : ''}`
-    return { reference, repository: host === registry.loginServer ? image.repository : undefined }
-  }
-  const target = settings.imports.specs.flatMap((spec) => spec.targets).find((t) => t.tag)
-  return target ? { reference: `${registry.loginServer}/${target.repository}:${target.tag}`, repository: target.repository } : undefined
+export interface CheckRecord {
+  verdict: CheckVerdict | undefined
 }
 
-/** Can the cluster pull from the registry, as Azure sees it now: network, authentication, roles. */
-export async function assessPull(settings: Settings, session: AzureSession, discovery: Discovery): Promise<CheckVerdict> {
-  const image = checkImage(settings, discovery.registry)
-  const access = await kubeletAccess(session.roleAssignments, discovery.registry, discovery.kubeletObjectId, image?.repository)
-  const verdict = checkVerdict(discovery.registry, access, discovery.kubeletObjectId, image?.repository, undefined)
-  for (const reason of verdict.reasons) core.info(`${reason.ok === true ? '✓' : reason.ok === false ? '✗' : '?'} ${reason.check}: ${reason.detail}`)
-  return verdict
-}
-
-export interface ProbeContext {
+export interface CheckContext {
   settings: Settings
   session: AzureSession
-  kubeconfig: Promise<string>
-  discovery: Discovery
+  discovery: Pick<Discovery, 'registry' | 'cluster' | 'kubeletObjectId'>
+  /** The assignments at and above the registry as this run leaves them (after attach or detach). */
+  assignments: Assignment[]
+  kubeconfig: Promise<string> | undefined
   createdThisRun: ReadonlySet<string>
+}
+
+/**
+ * Can the cluster pull from the registry: network, authentication and roles as Azure sees them, then
+ * (check-pull) a pod that proves it. Fails the job only with `fail-on-check`.
+ */
+export async function checkPull(plan: CheckPlan, context: CheckContext, record: CheckRecord): Promise<void> {
+  const { discovery } = context
+  const repository = plan.image?.repository
+  const access = await kubeletAccess(context.session.roleAssignments, discovery.registry, discovery.kubeletObjectId, repository, context.createdThisRun, context.assignments)
+  record.verdict = checkVerdict(discovery.registry, access, discovery.kubeletObjectId, repository, undefined)
+  for (const reason of record.verdict.reasons) core.info(`${reason.ok === true ? '✓' : reason.ok === false ? '✗' : '?'} ${reason.check}: ${reason.detail}`)
+  if (plan.probe && context.kubeconfig) {
+    const probe = await pullProbe(plan.probe, context, context.kubeconfig)
+    const reasons = [...record.verdict.reasons, probe]
+    record.verdict = { canPull: reasons.every((reason) => reason.ok === true), reasons }
+    core.info(`${probe.ok === true ? '✓' : '✗'} pull: ${probe.detail}`)
+  }
+  if (record.verdict.canPull) return
+  const failed = record.verdict.reasons.filter((reason) => reason.ok !== true).map((reason) => `${reason.check}: ${reason.detail}`)
+  if (context.settings.check.failOnCheck) throw new ActionError('The cluster cannot pull from the registry', { detail: failed.join('; ') })
+  core.warning(`The cluster cannot pull from the registry: ${failed.join('; ')}`)
 }
 
 /**
@@ -45,17 +53,17 @@ export interface ProbeContext {
  * pull refused while the kubelet's grant is younger than RBAC propagation is waited out within
  * `timeout`; any other refusal is the answer at once.
  */
-export async function pullProbe(context: ProbeContext, image: string): Promise<CheckReason> {
+async function pullProbe(probe: NonNullable<CheckPlan['probe']>, context: CheckContext, kubeconfig: Promise<string>): Promise<CheckReason> {
   const { settings, session, discovery } = context
   const deadline = Date.now() + settings.timeoutMs
-  const { client } = await connectToCluster(session, context.kubeconfig, discovery.cluster)
+  const { client } = await connectToCluster(session, kubeconfig, discovery.cluster)
   client.deadline = deadline
   let waited: Diagnosis | undefined
   let failed: Diagnosis | undefined
+  const { image } = probe
   try {
-    const namespace = settings.deploy.namespace ?? 'default'
-    core.info(`Starting a probe pod in ${namespace} that pulls ${image}`)
-    const outcome = await probePull(client, session.mutations, namespace, image, deadline, async (problem) => {
+    core.info(`Starting a probe pod in ${probe.namespace} that pulls ${image}`)
+    const outcome = await probePull(client, session.mutations, probe.namespace, image, deadline, async (problem) => {
       const diagnosis = await diagnosePod(problem, {
         client,
         session,

@@ -1,4 +1,4 @@
-import { ActionError } from '../azure/action-error.js'
+import { ActionError } from '../errors.js'
 import { AKS_SERVER_APP_SCOPE } from '../azure/cluster-credentials.js'
 import type { ApiServerAccess } from '../azure/clusters.js'
 import { KubeClient } from '../kube/kube-client.js'

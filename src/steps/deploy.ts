@@ -1,18 +1,18 @@
 import * as core from '@actions/core'
-import { ActionError } from '../azure/action-error.js'
+import { ActionError } from '../errors.js'
 import type { ApiServerAccess } from '../azure/clusters.js'
 import type { Registry } from '../azure/registries.js'
 import { applyObject, type Applied } from '../kube/apply.js'
 import type { KubeClient } from '../kube/kube-client.js'
-import { describeObject, type KubeObject, type Manifest } from '../kube/kube-object.js'
+import { describeObject, type KubeObject } from '../kube/kube-object.js'
 import { KUBECONFIG_STATE, writeKubeconfig } from '../kube/kubeconfig-file.js'
 import { isWorkload } from '../kube/readiness.js'
 import { ResourceMap } from '../kube/resources.js'
 import { rollBackDeployment } from '../kube/rollback.js'
 import { problemKind, type PodProblem } from '../kube/pod-problems.js'
 import { verifyRollouts, type Verdict, type Workload, type WorkloadState } from '../kube/verify-rollouts.js'
-import { rewriteImages, type ImageRewrite } from '../plan/image-rewrite.js'
-import { describeChange } from '../plan/object-diff.js'
+import type { DeployPlan, ImageRewrite } from '../plan/deploy.js'
+import { describeChange } from '../kube/object-diff.js'
 import type { Settings } from '../settings/settings.js'
 import type { AzureSession } from './azure-session.js'
 import { connectToCluster } from './cluster-connection.js'
@@ -36,14 +36,16 @@ export interface DeployRecord {
 export interface DeployContext {
   settings: Settings
   session: AzureSession
-  manifests: Manifest[]
   kubeconfig: Promise<string>
   registry: Registry | undefined
   kubeletObjectId: string | undefined
   cluster: { name: string; apiServer: ApiServerAccess | undefined }
-  importedDigests: Map<string, string>
   /** IDs (lower case) of the role assignments this run created. */
   createdThisRun: ReadonlySet<string>
+}
+
+export function emptyDeployRecord(): DeployRecord {
+  return { applied: [], rewrites: [], workloads: [], verdict: undefined, diagnosis: undefined, waits: [], rollbacks: [], kubeconfigPath: undefined }
 }
 
 /** Rolling back after a failed rollout gets this long, even when the deadline has passed. */
@@ -51,16 +53,11 @@ const ROLLBACK_MS = 30_000
 
 const APPLY_CONCURRENCY = 8
 
-/** Namespaces and CRDs go first: everything else may live in them or be one of their kinds. */
-function isFoundation(object: KubeObject): boolean {
-  return (object.apiVersion === 'v1' && object.kind === 'Namespace') || object.kind === 'CustomResourceDefinition'
-}
-
 /**
  * Applies the manifests, then verifies every rollout, all within one deadline (`timeout`), which
  * the apply, the watches and the diagnosis of a stuck pod share.
  */
-export async function deploy(context: DeployContext, record: DeployRecord): Promise<void> {
+export async function deploy(plan: DeployPlan, context: DeployContext, record: DeployRecord): Promise<void> {
   const { settings, session } = context
   const deadline = Date.now() + settings.timeoutMs
   const connection = await connectToCluster(session, context.kubeconfig, context.cluster)
@@ -73,11 +70,8 @@ export async function deploy(context: DeployContext, record: DeployRecord): Prom
       core.exportVariable('KUBECONFIG', record.kubeconfigPath)
       core.info(`Wrote a kubeconfig for later steps to ${record.kubeconfigPath} (KUBECONFIG); the post step deletes it`)
     }
-    const { objects, rewrites } = context.registry
-      ? rewriteImages(context.manifests.map((m) => m.object), context.registry, settings.cloud.acrSuffix, context.importedDigests)
-      : { objects: context.manifests.map((m) => m.object), rewrites: [] }
-    record.rewrites = rewrites
-    for (const rewrite of rewrites) core.info(`Image of ${rewrite.object} (${rewrite.container}): ${rewrite.from} → ${rewrite.to}`)
+    record.rewrites = plan.rewrites
+    for (const rewrite of plan.rewrites) core.info(`Image of ${rewrite.object} (${rewrite.container}): ${rewrite.from} → ${rewrite.to}`)
 
     const resources = new ResourceMap(client)
     const options = {
@@ -86,17 +80,14 @@ export async function deploy(context: DeployContext, record: DeployRecord): Prom
       defaultNamespace: settings.deploy.namespace ?? 'default',
       namespacesToCreate: new Set<string>()
     }
-    const foundation = objects.filter(isFoundation)
-    if (settings.deploy.namespace && !foundation.some((o) => o.kind === 'Namespace' && o.metadata.name === settings.deploy.namespace)) {
-      foundation.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: settings.deploy.namespace } })
-    }
-    await applyAll(client, resources, foundation, options, record)
+    await applyAll(client, resources, plan.foundation, options, record)
     for (const applied of record.applied) if (applied.object.kind === 'Namespace' && applied.result === 'created') options.namespacesToCreate.add(applied.object.metadata.name)
-    if (foundation.some((o) => o.kind === 'CustomResourceDefinition')) {
-      if (!settings.dryRun) await waitForCrds(client, foundation.filter((o) => o.kind === 'CustomResourceDefinition'), deadline)
+    const crds = plan.foundation.filter((o) => o.kind === 'CustomResourceDefinition')
+    if (crds.length > 0) {
+      if (!settings.dryRun) await waitForCrds(client, crds, deadline)
       resources.refresh()
     }
-    await applyAll(client, resources, objects.filter((o) => !isFoundation(o)), options, record)
+    await applyAll(client, resources, plan.objects, options, record)
     if (settings.dryRun) {
       core.info(`Dry run: the API server validated ${record.applied.length} object(s) and stored nothing`)
       return

@@ -6,6 +6,7 @@ import { ago } from '../words.js'
 import { parseImageReference } from '../settings/image-reference.js'
 import type { AzureSession } from './azure-session.js'
 import { describeGrant, kubeletAccess, pendingGrant, type KubeletAccess, type PullGrant } from '../azure/kubelet-access.js'
+import { errorMessage } from '../errors.js'
 
 /**
  * - definite: the cause is known and will not go away by waiting (no pull role, no such tag, a bad
@@ -122,7 +123,7 @@ async function accessState(context: DiagnosisContext, registry: Registry, kubele
   try {
     return { state: 'known', access: await kubeletAccess(context.session.roleAssignments, registry, kubeletObjectId, repository, context.createdThisRun) }
   } catch (error) {
-    return { state: 'unknown', why: error instanceof Error ? error.message : String(error) }
+    return { state: 'unknown', why: errorMessage(error) }
   }
 }
 
@@ -135,7 +136,7 @@ async function tagState(session: AzureSession, registry: Registry, repository: s
     if (lookup.status === 404) return { state: 'missing', tags: await reader.tags(repository).catch(() => undefined) }
     return { state: 'unknown', why: `${registry.loginServer} answered ${lookup.code ?? `HTTP ${lookup.status}`}: ${lookup.message} to the action's own identity` }
   } catch (error) {
-    return { state: 'unknown', why: error instanceof Error ? error.message : String(error) }
+    return { state: 'unknown', why: errorMessage(error) }
   }
 }
 

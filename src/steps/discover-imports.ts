@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { ActionError } from '../azure/action-error.js'
+import { ActionError, errorMessage } from '../errors.js'
 import { findRegistry, type Registry } from '../azure/registries.js'
 import type { ImportDiscovery, SourceState } from '../plan/import-discovery.js'
 import { targetKey } from '../plan/import-plan.js'
@@ -38,7 +38,7 @@ export async function discoverImports(settings: Settings, session: AzureSession,
     try {
       await registry.prepare(hostSpecs.map((spec) => spec.source.repository))
     } catch (error) {
-      signInProblem = error instanceof Error ? error.message : String(error)
+      signInProblem = errorMessage(error)
     }
     return Promise.all(hostSpecs.map((spec) => readSource(spec, acrSources.get(spec), registry, signInProblem, Boolean(credentials))))
   })
@@ -67,7 +67,7 @@ async function resolveAcrSources(settings: Settings, session: AzureSession, spec
       resolved.set(spec, await lookups.get(key)!)
     } catch (error) {
       throw new ActionError(`Input 'images', line ${spec.line}: the source registry could not be found`, {
-        detail: error instanceof Error ? error.message : String(error)
+        detail: errorMessage(error)
       })
     }
   }
@@ -90,7 +90,7 @@ async function readSource(
     lookup = await registry.manifestDigest(spec.source.repository, spec.source.digest ?? spec.source.tag!)
   } catch (error) {
     // The runner may not reach a registry that ACR itself can; leave the verdict to the import.
-    core.warning(`Could not read ${display} from the runner (${error instanceof Error ? error.message : String(error)}); importing without comparing digests`)
+    core.warning(`Could not read ${display} from the runner (${errorMessage(error)}); importing without comparing digests`)
     return state
   }
   if (lookup.found) return { ...state, digest: lookup.digest }
@@ -122,7 +122,7 @@ async function readTargets(specs: ImportSpec[], target: Registry, entra: Registr
   try {
     await registry.prepare(tagged.map((t) => t.repository))
   } catch (error) {
-    return unreadable(error instanceof Error ? error.message : String(error))
+    return unreadable(errorMessage(error))
   }
   const lookups = await Promise.all(tagged.map(async (t) => ({ target: t, lookup: await registry.manifestDigest(t.repository, t.tag!) })))
   for (const { target: t, lookup } of lookups) {

@@ -6,6 +6,8 @@ import { RegistrySession } from '../registry/registry-session.js'
 import type { Settings } from '../settings/settings.js'
 import type { AzureSession } from './azure-session.js'
 import { mapLimit } from './map-limit.js'
+import { ActionError } from '../errors.js'
+import { count } from '../words.js'
 
 /** ARM takes this many imports in flight per run; more would only queue behind its write throttling. */
 const IMPORT_CONCURRENCY = 20
@@ -90,4 +92,11 @@ function toRequest(decision: ImportDecision, settings: Settings): ImportRequest 
     untaggedTargetRepositories: decision.write.filter((t) => t.tag === undefined).map((t) => t.repository),
     force: decision.force
   }
+}
+
+/** Imports fail the run together, once every one of them had its chance. */
+export function throwIfImportsFailed(results: ImportResult[]): void {
+  const failed = results.filter((result) => result.error)
+  if (failed.length === 0) return
+  throw new ActionError(`${failed.length} of ${count(results.length, 'import')} failed`, { detail: failed.map((result) => result.error).join('\n') })
 }

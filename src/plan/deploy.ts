@@ -1,4 +1,4 @@
-import type { KubeObject } from '../kube/kube-object.js'
+import type { KubeObject, Manifest } from '../kube/kube-object.js'
 import { parseImageReference } from '../settings/image-reference.js'
 
 export interface ImageRewrite {
@@ -66,4 +66,37 @@ function rewriteOne(image: string, ourHosts: Set<string>, loginServer: string, a
     if (digest) candidate = `${candidate}@${digest}`
   }
   return candidate
+}
+
+/** What deploy will apply: namespaces and CRDs first (the rest may live in them or be their kinds), then the others. */
+export interface DeployPlan {
+  foundation: KubeObject[]
+  objects: KubeObject[]
+  rewrites: ImageRewrite[]
+  /** The namespace `namespace` asks for, when no manifest declares it: created by the apply. */
+  createsNamespace: string | undefined
+}
+
+function isFoundation(object: KubeObject): boolean {
+  return (object.apiVersion === 'v1' && object.kind === 'Namespace') || object.kind === 'CustomResourceDefinition'
+}
+
+/**
+ * Pure: the manifests' objects with their images pointed at the registry and pinned to the digests
+ * of tags this run imports, ordered for the apply, with the namespace the input names added.
+ */
+export function planDeploy(
+  manifests: Manifest[],
+  namespace: string | undefined,
+  registry: { name: string; loginServer: string } | undefined,
+  acrSuffix: string,
+  importedDigests: Map<string, string>
+): DeployPlan {
+  const written = manifests.map((m) => m.object)
+  const { objects, rewrites } = registry ? rewriteImages(written, registry, acrSuffix, importedDigests) : { objects: written, rewrites: [] }
+  const foundation = objects.filter(isFoundation)
+  const declared = foundation.some((o) => o.kind === 'Namespace' && o.metadata.name === namespace)
+  const createsNamespace = namespace && !declared ? namespace : undefined
+  if (createsNamespace) foundation.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: createsNamespace } })
+  return { foundation, objects: objects.filter((o) => !isFoundation(o)), rewrites, createsNamespace }
 }

@@ -2,7 +2,8 @@ import { assignmentName } from '../azure/assignment-name.js'
 import type { Assignment, AssignmentRequest } from '../azure/role-assignments.js'
 import { repositoryCondition, sameCondition } from '../azure/repository-condition.js'
 import { ATTACH_ROLES, pullRoleFor, roleNameOf, type PullRole } from '../azure/roles.js'
-import { InputError } from '../settings/input-error.js'
+import { ActionError } from '../errors.js'
+import { permissionsModeName } from '../azure/registries.js'
 import type { Settings } from '../settings/settings.js'
 import type { Discovery } from './discovery.js'
 
@@ -11,45 +12,43 @@ export type Change =
   | { kind: 'keep-assignment'; assignment: Assignment; roleName: string }
   | { kind: 'delete-assignment'; assignment: Assignment; roleName: string }
 
-export interface StepPlan {
+/** What attach or detach will do to the kubelet identity's pull grants. */
+export interface AssignmentPlan {
   mode: 'attach' | 'detach'
+  /** attach: the role it grants, the one the registry's permissions mode honours. */
+  role: PullRole | undefined
   changes: Change[]
   /** Facts the person running this should know that change nothing (inherited or ignored grants). */
   notes: string[]
 }
 
-export interface Plan {
-  role: PullRole
-  steps: StepPlan[]
-}
+type Found = Pick<Discovery, 'registry' | 'kubeletObjectId' | 'assignments'>
 
-/** Pure: the same settings and discovery always give the same plan, which is what dry runs print. */
-export function buildPlan(settings: Settings, discovery: Discovery): Plan {
+/**
+ * Pure: the same settings and discovery always give the same plan, which is what dry runs print.
+ * `repositories` on a legacy-mode registry is refused here, after the registry was read but before
+ * anything changed.
+ */
+export function planAttach(settings: Settings, discovery: Found): AssignmentPlan {
   const role = pullRoleFor(discovery.registry.permissionsMode)
   if (settings.repositories.length > 0 && discovery.registry.permissionsMode !== 'AbacRepositoryPermissions') {
-    throw new InputError(
-      'repositories',
-      `registry '${discovery.registry.name}' uses legacy registry permissions, where a pull role always covers every repository; ` +
-        "remove 'repositories', or switch the registry to ABAC repository permissions (az acr update --role-assignment-mode rbac-abac)"
-    )
+    throw new ActionError(`Input 'repositories' cannot be honoured by registry '${discovery.registry.name}'`, {
+      detail: `it uses ${permissionsModeName(discovery.registry.permissionsMode)} (the legacy mode), where a pull role always covers every repository`,
+      hint: "Remove 'repositories', or switch the registry to ABAC repository permissions (az acr update --role-assignment-mode rbac-abac)"
+    })
   }
-  const steps: StepPlan[] = []
-  for (const mode of settings.modes) {
-    if (mode === 'attach') steps.push(planAttach(settings, discovery, role))
-    if (mode === 'detach') steps.push(planDetach(discovery))
-  }
-  return { role, steps }
+  return { ...attachChanges(settings, discovery, role), mode: 'attach', role }
 }
 
-function isKubelet(discovery: Discovery, assignment: Assignment): boolean {
+function isKubelet(discovery: Found, assignment: Assignment): boolean {
   return assignment.principalId.toLowerCase() === discovery.kubeletObjectId.toLowerCase()
 }
 
-function atRegistry(discovery: Discovery, assignment: Assignment): boolean {
+function atRegistry(discovery: Found, assignment: Assignment): boolean {
   return assignment.scope.toLowerCase() === discovery.registry.id.toLowerCase()
 }
 
-function planAttach(settings: Settings, discovery: Discovery, role: PullRole): StepPlan {
+function attachChanges(settings: Settings, discovery: Found, role: PullRole): Pick<AssignmentPlan, 'changes' | 'notes'> {
   const { registry } = discovery
   const condition = role.name === 'AcrPull' ? undefined : repositoryCondition(settings.repositories)
   const notes: string[] = []
@@ -70,7 +69,7 @@ function planAttach(settings: Settings, discovery: Discovery, role: PullRole): S
     if (!sameCondition(keep.condition, condition)) {
       notes.push(`An existing ${role.name} assignment without a condition already grants every repository; 'repositories' adds nothing`)
     }
-    return { mode: 'attach', changes: [{ kind: 'keep-assignment', assignment: keep, roleName: role.name }], notes }
+    return { changes: [{ kind: 'keep-assignment', assignment: keep, roleName: role.name }], notes }
   }
   const request: AssignmentRequest = {
     scope: registry.id,
@@ -80,10 +79,11 @@ function planAttach(settings: Settings, discovery: Discovery, role: PullRole): S
     principalId: discovery.kubeletObjectId,
     condition
   }
-  return { mode: 'attach', changes: [{ kind: 'create-assignment', request }], notes }
+  return { changes: [{ kind: 'create-assignment', request }], notes }
 }
 
-function planDetach(discovery: Discovery): StepPlan {
+/** Pure: delete exactly the assignments attach makes (either role, at the registry, for the kubelet); note the rest. */
+export function planDetach(discovery: Found): AssignmentPlan {
   const attachRoles = new Set(ATTACH_ROLES.map((r) => r.guid))
   const kubelets = discovery.assignments.filter((a) => isKubelet(discovery, a))
   const changes: Change[] = kubelets
@@ -92,5 +92,5 @@ function planDetach(discovery: Discovery): StepPlan {
   const notes = kubelets
     .filter((a) => !changes.some((c) => c.kind === 'delete-assignment' && c.assignment.id === a.id))
     .map((a) => `Left alone: the kubelet identity's ${roleNameOf(a.roleGuid)} at ${a.scope} (not created by attach); it may still let the cluster pull`)
-  return { mode: 'detach', changes, notes }
+  return { mode: 'detach', role: undefined, changes, notes }
 }

@@ -1,6 +1,6 @@
 /**
  * A failure explained for the person reading the job: what failed, the service's own code and
- * words, and what to change. `code` keeps Azure's or Entra's error code for tooling and tests.
+ * words, and what to change. `code` keeps Azure's, Entra's or Kubernetes' error code for tooling and tests.
  */
 export class ActionError extends Error {
   readonly code: string | undefined
@@ -16,6 +16,25 @@ export class ActionError extends Error {
     this.code = options.code
     this.hint = options.hint
   }
+}
+
+/**
+ * A problem with what the workflow asked for, found before any request leaves the runner.
+ * It always names the input so the fix is obvious from the one-line failure annotation.
+ */
+export class InputError extends Error {
+  readonly input: string
+
+  constructor(input: string, problem: string) {
+    super(`Input '${input}': ${problem}`)
+    this.name = 'InputError'
+    this.input = input
+  }
+}
+
+/** The message of anything thrown, for sentences that quote it. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }
 
 /** The parts of an Azure SDK RestError (or any thrown value) that explanations need. */

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
-import type { Change, StepPlan } from '../plan/plan.js'
+import type { Assignment } from '../azure/role-assignments.js'
+import type { AssignmentPlan, Change } from '../plan/assignments.js'
 import type { AzureSession } from './azure-session.js'
 
 export type Outcome = 'created' | 'already-exists' | 'kept' | 'deleted' | 'already-gone' | 'would-create' | 'would-delete'
@@ -9,10 +10,12 @@ export interface ChangeResult {
   outcome: Outcome
   /** The assignment that exists after this change, when one does. */
   assignmentId: string | undefined
+  /** The same, whole, when this run knows it (created or kept). */
+  assignment?: Assignment
 }
 
 export interface StepResult {
-  mode: StepPlan['mode']
+  mode: AssignmentPlan['mode']
   results: ChangeResult[]
 }
 
@@ -20,17 +23,18 @@ export function changed(outcome: Outcome): boolean {
   return outcome === 'created' || outcome === 'deleted'
 }
 
-/** Carries out one step of the plan; independent changes (several deletes) run concurrently. */
-export async function applyStep(step: StepPlan, session: AzureSession): Promise<StepResult> {
-  const results = await Promise.all(step.changes.map((change) => applyChange(change, session)))
-  return { mode: step.mode, results }
+/** Carries out attach's or detach's plan; independent changes (several deletes) run concurrently. */
+export async function changeAssignments(plan: AssignmentPlan, session: AzureSession): Promise<StepResult> {
+  for (const note of plan.notes) core.info(`Note: ${note}`)
+  const results = await Promise.all(plan.changes.map((change) => applyChange(change, session)))
+  return { mode: plan.mode, results }
 }
 
 async function applyChange(change: Change, session: AzureSession): Promise<ChangeResult> {
   switch (change.kind) {
     case 'keep-assignment':
       core.info(`Unchanged: ${change.roleName} for the kubelet identity already exists on ${change.assignment.scope} (${change.assignment.name})`)
-      return { change, outcome: 'kept', assignmentId: change.assignment.id }
+      return { change, outcome: 'kept', assignmentId: change.assignment.id, assignment: change.assignment }
     case 'create-assignment': {
       const { request } = change
       const description = `create ${request.roleName} for principal ${request.principalId} on ${request.scope} (assignment ${request.name})`
@@ -41,14 +45,14 @@ async function applyChange(change: Change, session: AzureSession): Promise<Chang
       if (!outcome) return { change, outcome: 'would-create', assignmentId: undefined }
       if (outcome.created) {
         core.info(`Created ${outcome.assignment.id}`)
-        return { change, outcome: 'created', assignmentId: outcome.assignment.id }
+        return { change, outcome: 'created', assignmentId: outcome.assignment.id, assignment: outcome.assignment }
       }
       // Another run won the race (or someone used another name); report the one that exists.
       const existing = (await session.roleAssignments.listAtScope(request.scope)).find(
         (a) => a.principalId === request.principalId.toLowerCase() && a.roleGuid === request.roleGuid && a.scope.toLowerCase() === request.scope.toLowerCase()
       )
       core.info(`Unchanged: the ${request.roleName} assignment was created concurrently (${existing?.id ?? 'RoleAssignmentExists'})`)
-      return { change, outcome: 'already-exists', assignmentId: existing?.id }
+      return { change, outcome: 'already-exists', assignmentId: existing?.id, assignment: existing }
     }
     case 'delete-assignment': {
       const description = `delete ${change.roleName} of the kubelet identity on ${change.assignment.scope} (${change.assignment.name})`
@@ -61,4 +65,20 @@ async function applyChange(change: Change, session: AzureSession): Promise<Chang
       return { change, outcome: deleted ? 'deleted' : 'already-gone', assignmentId: undefined }
     }
   }
+}
+
+/** The assignments at and above the registry once attach or detach ran: what was found, changed by what they did. */
+export function assignmentsAfter(found: Assignment[], steps: Array<StepResult | undefined>): Assignment[] {
+  const gone = new Set<string>()
+  const added: Assignment[] = []
+  for (const result of steps.flatMap((step) => step?.results ?? [])) {
+    if (result.outcome === 'deleted' || result.outcome === 'already-gone') gone.add(result.change.kind === 'delete-assignment' ? result.change.assignment.id.toLowerCase() : '')
+    if (result.assignment && !found.some((a) => a.id.toLowerCase() === result.assignment!.id.toLowerCase())) added.push(result.assignment)
+  }
+  return [...found.filter((a) => !gone.has(a.id.toLowerCase())), ...added]
+}
+
+/** IDs (lower case) of the role assignments a run created: fresh, whatever ARM's clock says. */
+export function createdAssignments(steps: Array<StepResult | undefined>): Set<string> {
+  return new Set(steps.flatMap((step) => step?.results ?? []).filter((r) => r.outcome === 'created' && r.assignmentId).map((r) => r.assignmentId!.toLowerCase()))
 }
