@@ -1,4 +1,4 @@
-/** Tests run as ESM on Node 24 (see FACTS.md: @actions/core 3 is ESM-only). */
+/** Tests run as ESM on Node 24: @actions/core 3 is ESM-only (README, Development). */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -7,6 +7,8 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }]
   },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+  // dist/ is rebuilt from src/ before any test: the e2e tests run the bundle.
+  globalSetup: '<rootDir>/__tests__/global-setup.js',
   testTimeout: 60000,
   maxWorkers: 2
 }

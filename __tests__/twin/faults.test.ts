@@ -19,12 +19,12 @@ describe('fault injection and latency', () => {
   it('the SDK retries a 429 after Retry-After, and the log shows the fault', async () => {
     await getCluster(aks, S.RESOURCE_GROUP, S.CLUSTER) // warm the token so only ARM calls are timed
     h.twin.inject({ method: 'GET', path: '/managedClusters/', ...throttled(1) })
-    const start = Date.now()
     const mc = await getCluster(aks, S.RESOURCE_GROUP, S.CLUSTER)
     expect(mc.name).toBe(S.CLUSTER)
-    expect(Date.now() - start).toBeGreaterThanOrEqual(950)
     const last = h.twin.requests.slice(-2)
     expect(last.map((r) => [r.status, r.fault ?? false])).toEqual([[429, true], [200, false]])
+    // The twin's own log: the retry arrived no sooner than the second it was asked to wait.
+    expect(Date.parse(last[1]!.time) - (Date.parse(last[0]!.time) + last[0]!.durationMs)).toBeGreaterThanOrEqual(1000)
   })
 
   it('matches by RegExp and counts `times`, then answers normally', async () => {
@@ -38,10 +38,9 @@ describe('fault injection and latency', () => {
 
   it('latencyMs delays every answer', async () => {
     h.twin.latencyMs = 150
-    const start = Date.now()
     await getCluster(aks, S.RESOURCE_GROUP, S.CLUSTER)
-    expect(Date.now() - start).toBeGreaterThanOrEqual(145)
-    expect(h.twin.requests.at(-1)!.durationMs).toBeGreaterThanOrEqual(145)
+    // The twin records how long it held each answer: the latency is in it.
+    expect(h.twin.requests.at(-1)!.durationMs).toBeGreaterThanOrEqual(150)
     h.twin.latencyMs = 0
   })
 

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity'
+import { ActionError } from '../errors.js'
 
 /** Tokens are renewed this long before they expire (or a quarter of their life, if that is shorter). */
 const RENEW_BEFORE_MS = 5 * 60 * 1000
@@ -45,7 +46,7 @@ export class TokenCache implements TokenCredential {
 
   private fetch(key: string, scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     const token = this.inner.getToken(scopes, options).then((result) => {
-      if (!result) throw new Error(`Entra ID returned no token for ${key}`)
+      if (!result) throw new ActionError(`Entra ID returned no token for ${key}`)
       core.setSecret(result.token)
       return result
     })

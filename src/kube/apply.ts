@@ -1,4 +1,4 @@
-import { ActionError } from '../errors.js'
+import { ActionError, errorMessage } from '../errors.js'
 import type { KubeClient, KubeStatus } from './kube-client.js'
 import { describeObject, type KubeObject } from './kube-object.js'
 import { objectPath, type ResourceMap, type ResourceType } from './resources.js'
@@ -34,7 +34,7 @@ export async function applyObject(client: KubeClient, resources: ResourceMap, or
   try {
     type = await resources.typeOf(original)
   } catch (error) {
-    throw new ActionError(`Cannot apply ${describeObject(original)}`, { detail: (error as Error).message })
+    throw new ActionError(`Cannot apply ${describeObject(original)}`, { detail: errorMessage(error), cause: error })
   }
   const namespace = type.namespaced ? (original.metadata.namespace ?? options.defaultNamespace) : undefined
   const object: KubeObject = type.namespaced ? { ...original, metadata: { ...original.metadata, namespace } } : original

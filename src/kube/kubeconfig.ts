@@ -1,4 +1,5 @@
 import { load } from 'js-yaml'
+import { ActionError } from '../errors.js'
 
 /** How to reach and authenticate to one cluster's API server, from the kubeconfig AKS returns. */
 export interface ClusterAccess {
@@ -27,7 +28,7 @@ export function parseKubeconfig(yaml: string): ClusterAccess {
   const context = config.contexts?.find((c) => c.name === contextName)?.context
   const cluster = config.clusters?.find((c) => c.name === context?.cluster)?.cluster ?? config.clusters?.[0]?.cluster
   const user = config.users?.find((u) => u.name === context?.user)?.user ?? config.users?.[0]?.user
-  if (!cluster?.server) throw new Error('the kubeconfig names no cluster server')
+  if (!cluster?.server) throw new ActionError('The kubeconfig ARM handed out names no cluster server', { hint: 'The cluster may still be provisioning; re-run when `az aks show` reports provisioningState Succeeded' })
   return {
     server: cluster.server.replace(/\/+$/, ''),
     caPem: decode(cluster['certificate-authority-data']),

@@ -1,3 +1,4 @@
+import { ActionError } from '../errors.js'
 import type { KubeClient, KubeStatus, WatchEvent } from './kube-client.js'
 
 type Listed = { metadata?: { resourceVersion?: string }; items?: Array<Record<string, any>> }
@@ -18,7 +19,7 @@ export async function listAndWatch(
   while (!signal.aborted) {
     if (resourceVersion === undefined) {
       const listed = await client.request<Listed>('GET', collection, { query, signal })
-      if (listed.status !== 200) throw new Error(`listing ${collection} failed: HTTP ${listed.status} ${(listed.body as KubeStatus)?.message ?? ''}`)
+      if (listed.status !== 200) throw refused('listing', collection, listed.status, listed.body as KubeStatus)
       for (const item of listed.body.items ?? []) onObject('ADDED', item)
       resourceVersion = listed.body.metadata?.resourceVersion
     }
@@ -33,7 +34,7 @@ export async function listAndWatch(
         if (event.type === 'ERROR') {
           const status = event.object as KubeStatus
           if (status.code === 410) expired = true
-          else throw new Error(`watching ${collection} failed: ${status.message ?? JSON.stringify(status)}`)
+          else throw refused('watching', collection, status.code, status)
           return
         }
         const version = (event.object.metadata as { resourceVersion?: string } | undefined)?.resourceVersion
@@ -50,6 +51,12 @@ export async function listAndWatch(
 }
 
 const REWATCH_PAUSE_MS = 1000
+
+/** The API server's refusal with its reason kept (Forbidden, Unauthorized, ...). */
+function refused(verb: string, collection: string, status: number | undefined, body: KubeStatus | undefined): ActionError {
+  const detail = typeof body === 'object' && body ? (body.message ?? JSON.stringify(body)) : String(body ?? '')
+  return new ActionError(`${verb} ${collection} failed`, { code: body?.reason ?? `HTTP ${status}`, detail })
+}
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

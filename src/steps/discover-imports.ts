@@ -67,7 +67,8 @@ async function resolveAcrSources(settings: Settings, session: AzureSession, spec
       resolved.set(spec, await lookups.get(key)!)
     } catch (error) {
       throw new ActionError(`Input 'images', line ${spec.line}: the source registry could not be found`, {
-        detail: errorMessage(error)
+        detail: errorMessage(error),
+        cause: error
       })
     }
   }
