@@ -185,19 +185,19 @@ const ROWS: Row[] = [
     }
   },
   {
-    name: 'a private cluster, from a runner outside its network',
+    name: 'a private cluster, direct access from a runner outside its network',
     injects: false,
     expect: [/The cluster is private/, /self-hosted runner in that virtual network/],
     prepare(world) {
-      return deploy(world, freshPair(world, { cluster: { privateCluster: true } }), 'private')
+      return deploy(world, freshPair(world, { cluster: { privateCluster: true } }), 'private', { 'cluster-access': 'direct' })
     }
   },
   {
-    name: 'authorized IP ranges that leave the runner out',
+    name: 'authorized IP ranges that leave the runner out, direct access',
     injects: false,
     expect: [/no connection could be made/, /authorized IP ranges \(apiServerAccessProfile\.authorizedIPRanges: 203\.0\.113\.0\/24\)/],
     prepare(world) {
-      return deploy(world, freshPair(world, { cluster: { authorizedIpRanges: ['203.0.113.0/24'] } }), 'ranged')
+      return deploy(world, freshPair(world, { cluster: { authorizedIpRanges: ['203.0.113.0/24'] } }), 'ranged', { 'cluster-access': 'direct' })
     }
   }
 ]

@@ -88,7 +88,8 @@ export const MODES: { [M in Mode]: ModeDefinition<M> } = {
     outputs: importOutputs
   },
   check: {
-    needs: (settings) => ({ cluster: true, assignments: true, kubeconfig: settings.check.pull }),
+    // Run command needs no kubeconfig: the command pod is inside the cluster.
+    needs: (settings) => ({ cluster: true, assignments: true, kubeconfig: settings.check.pull && settings.clusterAccess !== 'run-command' }),
     plan: (settings, discovery) => planCheck(settings, discovery.registry),
     title: () => 'Check that the cluster can pull from the registry',
     async carryOut(plan, { settings, session, discovery, kubeconfig }, record) {
@@ -102,7 +103,7 @@ export const MODES: { [M in Mode]: ModeDefinition<M> } = {
     outputs: checkOutputs
   },
   deploy: {
-    needs: () => ({ cluster: true, kubeconfig: true, manifests: true }),
+    needs: (settings) => ({ cluster: true, kubeconfig: settings.clusterAccess !== 'run-command', manifests: true }),
     // Tags this run imported are pinned to the digests the imports gave.
     plan: (settings, discovery, record) =>
       planDeploy(discovery.manifests, settings.deploy.namespace, discovery.registry, settings.cloud.acrSuffix, importedDigests(record)),
@@ -114,7 +115,7 @@ export const MODES: { [M in Mode]: ModeDefinition<M> } = {
       const context = {
         settings,
         session,
-        kubeconfig: kubeconfig!,
+        kubeconfig,
         registry: discovery.registry,
         kubeletObjectId: discovery.kubeletObjectId,
         cluster: discovery.cluster,

@@ -31,6 +31,11 @@ export class Mutations {
     return change()
   }
 
+  /** A kubectl write in a command pod (run-command clusters): a dry run asks the server to validate it only. */
+  kubectl(args: string[]): string[] {
+    return this.dryRun ? [...args, '--dry-run=server'] : args
+  }
+
   /** A Kubernetes write (apply, create, patch, delete): a dry run asks the server to validate it only. */
   kube<T = unknown>(
     client: KubeWriter,

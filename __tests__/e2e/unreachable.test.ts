@@ -22,10 +22,10 @@ function expectReport(result: Awaited<ReturnType<typeof deployTo>>) {
 }
 
 describe('an API server the runner cannot reach', () => {
-  it('names the private cluster when its private name does not resolve from the runner', async () => {
+  it('names the private cluster when its private name does not resolve from the runner (cluster-access: direct)', async () => {
     const pair = freshPair(world, { cluster: { privateCluster: true } })
     const since = twin.requests.length
-    const result = await deployTo(pair)
+    const result = await deployTo(pair, { 'cluster-access': 'direct' })
     expect(result.exitCode).toBe(1)
     const message = errorAnnotation(result.log)
     expect(message).toContain(`Could not reach the API server of AKS cluster '${pair.cluster.name}' at ${pair.cluster.privateFqdn}`)
@@ -37,9 +37,9 @@ describe('an API server the runner cannot reach', () => {
     expectReport(result)
   })
 
-  it('names the authorized IP ranges when connections are dropped, after the connect deadline', async () => {
+  it('names the authorized IP ranges when connections are dropped, after the connect deadline (cluster-access: direct)', async () => {
     const pair = freshPair(world, { cluster: { authorizedIpRanges: ['203.0.113.0/24', '198.51.100.7/32'] } })
-    const result = await deployTo(pair)
+    const result = await deployTo(pair, { 'cluster-access': 'direct' })
     expect(result.exitCode).toBe(1)
     const message = errorAnnotation(result.log)
     expect(message).toContain(`Could not reach the API server of AKS cluster '${pair.cluster.name}' at ${pair.cluster.fqdn}`)
@@ -70,10 +70,9 @@ describe('an API server the runner cannot reach', () => {
 describe('a request that fails inside rollout verification', () => {
   it('ends in the report (exit 1, outputs and summary), not in an unhandled rejection', async () => {
     const pair = freshPair(world)
-    twin.addRoleAssignment({ scope: pair.registry.id, role: 'AcrPull', principalId: pair.cluster.pullPrincipalId })
-    const workspace = workspaceWith({ 'k8s/app.yaml': deployment('web', `${pair.registry.loginServer}/missing:1`, { replicas: 1 }) })
-    // Looking into the stuck pod reads its ReplicaSet: every attempt, retries included, is reset.
-    twin.inject({ host: pair.cluster.fqdn, method: 'GET', path: /\/replicasets\/web-/, action: 'reset', times: 10 })
+    const workspace = workspaceWith({ 'k8s/app.yaml': deployment('web', 'mcr.microsoft.com/azuredocs/aks-helloworld:v1', { replicas: 1 }) })
+    // Every attempt to follow the Deployment, retries included, is reset after the apply went through.
+    twin.inject({ host: pair.cluster.fqdn, method: 'GET', path: '/apis/apps/v1/namespaces/default/deployments', action: 'reset', times: 20 })
     const result = await run(world, { ...baseInputs(world, pair.cluster, pair.registry.name), mode: 'deploy', manifests: 'k8s' }, { GITHUB_WORKSPACE: workspace })
     twin.clearFaults()
     expect(result.exitCode).toBe(1)

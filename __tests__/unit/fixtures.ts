@@ -29,7 +29,8 @@ export function discoveryWith(assignments: Assignment[], mode: 'LegacyRegistryPe
       subscriptionId: SUB,
       location: 'westeurope',
       kubelet: { kind: 'managed-identity', objectId: KUBELET, clientId: undefined, resourceId: undefined },
-      apiServer: { privateCluster: false, authorizedIpRanges: [], fqdn: 'myakscluster-dns.hcp.westeurope.azmk8s.io', privateFqdn: undefined, runCommandDisabled: false }
+      apiServer: { privateCluster: false, authorizedIpRanges: [], fqdn: 'myakscluster-dns.hcp.westeurope.azmk8s.io', privateFqdn: undefined, runCommandDisabled: false },
+      entraId: false
     },
     kubeletObjectId: KUBELET,
     registry: {

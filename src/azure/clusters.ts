@@ -31,6 +31,8 @@ export interface Cluster {
   location: string
   kubelet: KubeletIdentity
   apiServer: ApiServerAccess
+  /** AKS-managed Entra ID: its API server takes tokens for the AKS server application (and run command needs one). */
+  entraId: boolean
 }
 
 export async function findCluster(credential: TokenCredential, cloud: Cloud, ref: ResourceId): Promise<Cluster> {
@@ -66,7 +68,8 @@ export async function findCluster(credential: TokenCredential, cloud: Cloud, ref
       fqdn: cluster.fqdn,
       privateFqdn: cluster.privateFqdn,
       runCommandDisabled: cluster.apiServerAccessProfile?.disableRunCommand === true
-    }
+    },
+    entraId: cluster.aadProfile?.managed === true
   }
 }
 

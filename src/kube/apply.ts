@@ -10,7 +10,6 @@ export const FIELD_MANAGER = 'aks-acr-action'
 
 export interface Applied {
   object: KubeObject
-  type: ResourceType
   namespace: string | undefined
   result: 'created' | 'configured'
   /** The object as the server stored it (or would have, in a dry run). */
@@ -26,6 +25,8 @@ export interface ApplyOptions {
   defaultNamespace: string
   /** Dry runs: namespaces this run would create, where the server cannot validate anything yet. */
   namespacesToCreate: Set<string>
+  /** Told of every object as soon as it is applied, for the log and the record. */
+  onApplied: (applied: Applied) => void
 }
 
 /** Server-side apply of one object, sent as written (JSON is valid YAML for apply-patch+yaml). */
@@ -39,7 +40,7 @@ export async function applyObject(client: KubeClient, resources: ResourceMap, or
   const namespace = type.namespaced ? (original.metadata.namespace ?? options.defaultNamespace) : undefined
   const object: KubeObject = type.namespaced ? { ...original, metadata: { ...original.metadata, namespace } } : original
   if (options.mutations.dryRun && namespace && options.namespacesToCreate.has(namespace)) {
-    return { object, type, namespace, result: 'created', live: object, changes: [], note: `not validated by the server: namespace ${namespace} does not exist yet` }
+    return { object, namespace, result: 'created', live: object, changes: [], note: unvalidated(namespace) }
   }
   const path = objectPath(type, object.metadata.name, namespace)
   // A dry run shows what would change, so it reads the live object to compare with the server's answer.
@@ -52,33 +53,48 @@ export async function applyObject(client: KubeClient, resources: ResourceMap, or
   if (response.status === 200 || response.status === 201) {
     const existed = before?.status === 200
     const changes = before ? (existed ? diffObjects(before.body, response.body) : []) : undefined
-    return { object, type, namespace, result: response.status === 201 || (before && !existed) ? 'created' : 'configured', live: response.body, changes }
+    return { object, namespace, result: response.status === 201 || (before && !existed) ? 'created' : 'configured', live: response.body, changes }
   }
-  throw applyFailure(object, response.status, response.body as KubeStatus)
+  const body = response.body as KubeStatus
+  const message = typeof body === 'object' && body ? (body.message ?? JSON.stringify(body)) : String(body)
+  const reason = typeof body === 'object' && body?.reason ? body.reason : statusReason(response.status)
+  const owners = (typeof body === 'object' ? (body?.details?.causes ?? []) : []).map((cause) => `${cause.field ?? ''} (${cause.message ?? ''})`.trim())
+  throw explainApplyFailure(object, reason, message, owners)
 }
 
-function applyFailure(object: KubeObject, status: number, body: KubeStatus): ActionError {
+/** In a dry run, objects in a namespace the run would create cannot be validated by the server. */
+export function unvalidated(namespace: string): string {
+  return `not validated by the server: namespace ${namespace} does not exist yet`
+}
+
+function statusReason(status: number): string {
+  return { 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 422: 'Invalid' }[status] ?? `HTTP ${status}`
+}
+
+/**
+ * Why an apply was refused and what to do, from the API server's reason (`Conflict`, `Forbidden`,
+ * ...) and words: the same for a direct request and for kubectl's "Error from server (Reason)".
+ */
+export function explainApplyFailure(object: KubeObject, reason: string | undefined, message: string, conflictingFields: string[] = []): ActionError {
   const what = `Server-side apply of ${describeObject(object)} failed`
-  const detail = typeof body === 'object' && body ? (body.message ?? JSON.stringify(body)) : String(body)
-  const code = typeof body === 'object' && body?.reason ? body.reason : `HTTP ${status}`
-  if (status === 409) {
-    const owners = (body.details?.causes ?? []).map((cause) => `${cause.field ?? ''} (${cause.message ?? ''})`.trim())
+  const code = reason ?? 'ApplyFailed'
+  if (reason === 'Conflict') {
     return new ActionError(what, {
-      code: 'Conflict',
-      detail: owners.length ? `fields owned by other managers: ${owners.join('; ')}` : detail,
+      code,
+      detail: conflictingFields.length ? `fields owned by other managers: ${conflictingFields.join('; ')}` : message,
       hint: "Set 'force-conflicts: true' to take those fields over, or remove them from the manifest"
     })
   }
-  if (status === 403) {
+  if (reason === 'Forbidden') {
     return new ActionError(what, {
       code,
-      detail,
+      detail: message,
       hint: "The signed-in identity lacks that Kubernetes permission: bind it to a role that allows it (for Azure RBAC clusters, 'Azure Kubernetes Service RBAC Writer' on the namespace), or use 'admin: true' where local accounts are enabled"
     })
   }
-  if (status === 404 && /namespaces? "[^"]+" not found/.test(detail)) {
-    return new ActionError(what, { code, detail, hint: "Add the Namespace to the manifests, or set 'namespace' so the action creates it" })
+  if (reason === 'NotFound' && /namespaces? "[^"]+" not found/.test(message)) {
+    return new ActionError(what, { code, detail: message, hint: "Add the Namespace to the manifests, or set 'namespace' so the action creates it" })
   }
-  if (status === 401) return new ActionError(what, { code, detail, hint: 'The cluster rejected the credentials from ARM; check the cluster has finished provisioning' })
-  return new ActionError(what, { code, detail })
+  if (reason === 'Unauthorized') return new ActionError(what, { code, detail: message, hint: 'The cluster rejected the credentials from ARM; check the cluster has finished provisioning' })
+  return new ActionError(what, { code, detail: message })
 }

@@ -37,6 +37,8 @@ export interface ApiServerEndpoint {
   token: ((fresh: boolean) => Promise<string | undefined>) | undefined
   /** Turns "could not reach" into advice about this cluster (a private API server, IP ranges). */
   explainUnreachable: (error: NetworkError) => Error
+  /** Shorter than the usual connect deadline when a failure to connect has a fallback (auto access). */
+  connectTimeoutMs?: number
 }
 
 export interface RequestOptions {
@@ -90,6 +92,7 @@ export class KubeClient {
             url,
             agent: this.agent,
             deadline,
+            connectTimeoutMs: this.endpoint.connectTimeoutMs,
             signal: options.signal,
             body: payload,
             headers: await this.headers(fresh, payload === undefined ? undefined : (options.contentType ?? 'application/json'))
@@ -116,6 +119,7 @@ export class KubeClient {
             agent: this.agent,
             signal,
             deadline: this.deadline,
+            connectTimeoutMs: this.endpoint.connectTimeoutMs,
             idleTimeoutMs: WATCH_IDLE_MS,
             headers: await this.headers(fresh, undefined)
           })

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { dump } from 'js-yaml'
-import type { ClusterAccess } from './kubeconfig.js'
+import type { ApiServerCredentials } from './kubeconfig.js'
 
 /** The post step finds the file to delete under this state key. */
 export const KUBECONFIG_STATE = 'kubeconfig-path'
@@ -11,7 +11,7 @@ export const KUBECONFIG_STATE = 'kubeconfig-path'
  * RUNNER_TEMP, readable by the runner user alone, with the bearer token inline so later steps need
  * no kubelogin. The post step deletes it.
  */
-export async function writeKubeconfig(access: ClusterAccess, bearer: string | undefined, clusterName: string, runnerTemp: string): Promise<string> {
+export async function writeKubeconfig(access: ApiServerCredentials, bearer: string | undefined, clusterName: string, runnerTemp: string): Promise<string> {
   const dir = await mkdtemp(join(runnerTemp, 'aks-acr-'))
   const path = join(dir, 'kubeconfig')
   const user: Record<string, string> = {}

@@ -2,7 +2,7 @@ import { load } from 'js-yaml'
 import { ActionError } from '../errors.js'
 
 /** How to reach and authenticate to one cluster's API server, from the kubeconfig AKS returns. */
-export interface ClusterAccess {
+export interface ApiServerCredentials {
   server: string
   caPem: string | undefined
   token: string | undefined
@@ -22,7 +22,7 @@ interface KubeconfigFile {
 const decode = (base64: string | undefined) => (base64 ? Buffer.from(base64, 'base64').toString('utf8') : undefined)
 
 /** Reads the current context of a kubeconfig held in memory; it never touches disk here. */
-export function parseKubeconfig(yaml: string): ClusterAccess {
+export function parseKubeconfig(yaml: string): ApiServerCredentials {
   const config = load(yaml) as KubeconfigFile
   const contextName = config['current-context'] ?? config.contexts?.[0]?.name
   const context = config.contexts?.find((c) => c.name === contextName)?.context

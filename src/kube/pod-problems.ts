@@ -47,11 +47,26 @@ export function podProblem(pod: Pod): PodProblem | undefined {
   return undefined
 }
 
+export interface LabelSelector {
+  matchLabels?: Record<string, string>
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>
+}
+
+/** Pure: the selector as `kubectl -l` and `labelSelector=` take it: `app=web,tier in (a,b),!legacy`. */
+export function selectorString(selector: LabelSelector | undefined): string | undefined {
+  if (!selector) return undefined
+  const terms = Object.entries(selector.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`)
+  for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
+    if (operator === 'In') terms.push(`${key} in (${values.join(',')})`)
+    if (operator === 'NotIn') terms.push(`${key} notin (${values.join(',')})`)
+    if (operator === 'Exists') terms.push(key)
+    if (operator === 'DoesNotExist') terms.push(`!${key}`)
+  }
+  return terms.length ? terms.join(',') : undefined
+}
+
 /** Pure: does a label selector (matchLabels and matchExpressions) select these labels? */
-export function selects(
-  selector: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined,
-  labels: Record<string, string> | undefined
-): boolean {
+export function selects(selector: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
   if (!selector) return false
   const have = labels ?? {}
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (have[key] !== value) return false

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { Mutations } from '../mutations.js'
-import type { KubeClient } from './kube-client.js'
+import type { ClusterApi } from './cluster-api.js'
 import { podProblem, type PodProblem } from './pod-problems.js'
-import { listAndWatch } from './rollout-watch.js'
 import { watchUntil } from './watch-until.js'
 import { errorMessage } from '../errors.js'
 
@@ -15,19 +13,18 @@ export type ProbeOutcome = { pulled: true; node: string | undefined } | { pulled
  * propagating) is waited out until the deadline. The pod is deleted either way.
  */
 export async function probePull(
-  client: KubeClient,
-  mutations: Mutations,
+  cluster: ClusterApi,
+  dryRun: boolean,
   namespace: string,
   image: string,
   deadline: number,
   judge: (problem: PodProblem) => Promise<'fail' | 'wait'>
 ): Promise<ProbeOutcome> {
   const name = `aks-acr-check-${randomBytes(4).toString('hex')}`
-  const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`
   const pod = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'aks-acr-action', 'aks-acr-action/probe': name } },
+    metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'aks-acr-action', 'aks-acr-action/probe': name } },
     spec: {
       restartPolicy: 'Never',
       activeDeadlineSeconds: Math.ceil(Math.max(0, deadline - Date.now()) / 1000) + 30,
@@ -45,11 +42,9 @@ export async function probePull(
       ]
     }
   }
-  const created = await mutations.kube(client, 'POST', base, { body: pod })
-  if (created.status !== 201 && created.status !== 200) {
-    return { pulled: 'unknown', message: `could not start a probe pod in ${namespace}: HTTP ${created.status} ${(created.body as { message?: string })?.message ?? ''}` }
-  }
-  if (mutations.dryRun) return { pulled: 'unknown', message: 'dry run: the probe pod was validated by the server, not started' }
+  const refused = await cluster.createPod(pod)
+  if (refused) return { pulled: 'unknown', message: `could not start a probe pod in ${namespace}: ${refused}` }
+  if (dryRun) return { pulled: 'unknown', message: 'dry run: the probe pod was validated by the server, not started' }
 
   let judged: Promise<'fail' | 'wait'> | undefined
   try {
@@ -57,39 +52,37 @@ export async function probePull(
       deadline,
       () => ({ pulled: 'unknown', message: `no pull verdict before the deadline` }),
       (decide, signal) => [
-        listAndWatch(
-          client,
-          base,
-          { fieldSelector: `metadata.name=${name}` },
-          (_type, object) => {
-            const problem = podProblem(object)
-            if (problem && problem.reason !== 'CrashLoopBackOff') {
-              judged ??= judge(problem)
-              judged.then(
-                (verdict) => {
-                  if (verdict === 'fail') decide({ pulled: false, reason: problem.reason, message: problem.message })
-                },
-                (error: unknown) => decide({ pulled: 'unknown', message: `could not judge the pull error: ${errorMessage(error)}` })
-              )
-              return
-            }
-            // Past the pull, any container state means the image is on the node: whether `true` exists
-            // in the image (a distroless one has no shell tools) does not matter to the verdict.
-            const statuses = (object.status?.containerStatuses ?? []) as Array<{ imageID?: string; state?: { running?: unknown; terminated?: unknown; waiting?: { reason?: string } } }>
-            const pastPull = (s: (typeof statuses)[number]) =>
-              s.state?.running || s.state?.terminated || s.imageID || /^(CreateContainerError|CreateContainerConfigError|RunContainerError|StartError|CrashLoopBackOff)$/.test(s.state?.waiting?.reason ?? '')
-            if (statuses.some(pastPull)) decide({ pulled: true, node: object.spec?.nodeName })
-          },
-          signal
-        ).catch((error: unknown) => decide({ pulled: 'unknown', message: `could not watch the probe pod: ${errorMessage(error)}` }))
+        cluster
+          .follow(
+            [{ type: PODS, namespace, names: [name] }],
+            (_collection, _type, object) => {
+              const problem = podProblem(object)
+              if (problem && problem.reason !== 'CrashLoopBackOff') {
+                judged ??= judge(problem)
+                judged.then(
+                  (verdict) => {
+                    if (verdict === 'fail') decide({ pulled: false, reason: problem.reason, message: problem.message })
+                  },
+                  (error: unknown) => decide({ pulled: 'unknown', message: `could not judge the pull error: ${errorMessage(error)}` })
+                )
+                return
+              }
+              // Past the pull, any container state means the image is on the node: whether `true` exists
+              // in the image (a distroless one has no shell tools) does not matter to the verdict.
+              const statuses = (object.status?.containerStatuses ?? []) as Array<{ imageID?: string; state?: { running?: unknown; terminated?: unknown; waiting?: { reason?: string } } }>
+              const pastPull = (s: (typeof statuses)[number]) =>
+                s.state?.running || s.state?.terminated || s.imageID || /^(CreateContainerError|CreateContainerConfigError|RunContainerError|StartError|CrashLoopBackOff)$/.test(s.state?.waiting?.reason ?? '')
+              if (statuses.some(pastPull)) decide({ pulled: true, node: object.spec?.nodeName })
+            },
+            (_collection, error) => decide({ pulled: 'unknown', message: `could not follow the probe pod: ${error.message}` }),
+            signal
+          )
+          .catch((error: unknown) => decide({ pulled: 'unknown', message: `could not follow the probe pod: ${errorMessage(error)}` }))
       ]
     )
   } finally {
-    // The deletion gets its own deadline: the phase's may have passed already.
-    await mutations.kube(client, 'DELETE', `${base}/${name}`, { query: { gracePeriodSeconds: '0' }, deadline: Date.now() + CLEAN_UP_MS }).catch(() => undefined)
+    await cluster.deletePod(namespace, name)
   }
 }
 
-/** Deleting the probe pod may take this long after the deadline. */
-const CLEAN_UP_MS = 15_000
-
+const PODS = { base: '/api/v1', plural: 'pods', namespaced: true }

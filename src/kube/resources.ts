@@ -34,6 +34,18 @@ const BUILT_IN: Record<string, { plural: string; namespaced: boolean }> = {
   'apiextensions.k8s.io/v1/CustomResourceDefinition': { plural: 'customresourcedefinitions', namespaced: false }
 }
 
+/** The REST type of a built-in kind (the workloads, namespaces, ...), known without asking the server. */
+export function builtInType(apiVersion: string, kind: string): ResourceType | undefined {
+  const known = BUILT_IN[`${apiVersion}/${kind}`]
+  return known ? { base: apiBase(apiVersion), ...known } : undefined
+}
+
+/** How kubectl names a type unambiguously: `deployments.v1.apps`, `pods` (the core group has no name). */
+export function kubectlResource(type: ResourceType): string {
+  const [, group, version] = /^\/apis?\/(?:([^/]+)\/)?([^/]+)$/.exec(type.base) ?? []
+  return group ? `${type.plural}.${version}.${group}` : type.plural
+}
+
 export function apiBase(apiVersion: string): string {
   return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`
 }

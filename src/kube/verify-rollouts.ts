@@ -1,9 +1,8 @@
 import * as core from '@actions/core'
-import type { KubeClient } from './kube-client.js'
-import { podProblem, problemKind, selects, type PodProblem } from './pod-problems.js'
+import type { ClusterApi, Collection, OnObject } from './cluster-api.js'
+import { podProblem, problemKind, selectorString, selects, type LabelSelector, type PodProblem } from './pod-problems.js'
 import { readinessOf, type Readiness, type WorkloadKind } from './readiness.js'
-import { collectionPath, type ResourceType } from './resources.js'
-import { listAndWatch } from './rollout-watch.js'
+import type { ResourceType } from './resources.js'
 import { watchUntil } from './watch-until.js'
 import { errorMessage } from '../errors.js'
 
@@ -12,6 +11,8 @@ export interface Workload {
   namespace: string
   name: string
   type: ResourceType
+  /** Its pod selector as applied, so a transport that prefers narrow collections lists only its pods. */
+  selector: LabelSelector | undefined
 }
 
 export interface WorkloadState {
@@ -35,14 +36,14 @@ export type Verdict =
 export type JudgeProblem = (problem: PodProblem) => Promise<'fail' | 'wait'>
 
 /**
- * Watches every workload at once, one list-and-watch per namespace and kind plus one for pods per
- * namespace, until all are ready, one fails (`ProgressDeadlineExceeded`, a failed Job), a pod of
+ * Follows every workload at once (one collection per namespace and kind), with their pods and
+ * ReplicaSets, until all are ready, one fails (`ProgressDeadlineExceeded`, a failed Job), a pod of
  * the current rollout is stuck for a reason the caller judges final (`ErrImagePull`,
  * `ImagePullBackOff`, `InvalidImageName`, `CrashLoopBackOff`: fail fast instead of waiting for the
- * deadline), or the deadline passes.
+ * deadline), or the deadline passes. The cluster watches or polls; the rules are the same.
  */
 export async function verifyRollouts(
-  client: KubeClient,
+  cluster: ClusterApi,
   workloads: Workload[],
   deadline: number,
   states: Map<string, WorkloadState>,
@@ -51,6 +52,7 @@ export async function verifyRollouts(
   const key = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`
   for (const workload of workloads) states.set(key(workload.kind, workload.namespace, workload.name), { workload, readiness: undefined, pods: new Map() })
   const objects = new Map<string, Record<string, any>>()
+  const replicaSets = new Map<string, Record<string, any>>()
   const considered = new Set<string>()
   const judgements = new Map<string, Promise<'fail' | 'wait'>>()
 
@@ -65,7 +67,7 @@ export async function verifyRollouts(
         if (all.every((state) => state.readiness?.state === 'ready')) decide({ outcome: 'ready' })
       }
 
-      const onWorkload = (kind: WorkloadKind) => (type: string, object: Record<string, any>) => {
+      const onWorkload = (kind: WorkloadKind, type: string, object: Record<string, any>) => {
         const state = states.get(key(kind, object.metadata?.namespace, object.metadata?.name))
         if (!state || type === 'DELETED') return
         objects.set(key(kind, state.workload.namespace, state.workload.name), object)
@@ -76,11 +78,8 @@ export async function verifyRollouts(
       }
 
       /** Judged once per pod and kind of problem; a pod of an older revision is not this rollout's concern. */
-      const consider = async (state: WorkloadState, object: Record<string, any>, pod: Record<string, any>, problem: PodProblem, seen: string) => {
-        if (!(await belongsToRollout(client, state.workload, object, pod))) {
-          considered.delete(seen)
-          return
-        }
+      const consider = async (state: WorkloadState, object: Record<string, any>, pod: Record<string, any>, problem: PodProblem) => {
+        if (!belongsToRollout(state.workload, object, pod, replicaSets)) return
         const which = problemKind(problem)
         let judged = judgements.get(which)
         if (!judged) {
@@ -90,10 +89,10 @@ export async function verifyRollouts(
         if ((await judged) === 'fail') decide({ outcome: 'pod-problem', workload: state, problem })
       }
 
-      const onPod = (namespace: string) => (type: string, pod: Record<string, any>) => {
+      const onPod = (type: string, pod: Record<string, any>) => {
         for (const state of states.values()) {
           const { workload } = state
-          if (workload.namespace !== namespace) continue
+          if (workload.namespace !== pod.metadata?.namespace) continue
           const object = objects.get(key(workload.kind, workload.namespace, workload.name))
           if (!object || !selects(object.spec?.selector, pod.metadata?.labels)) continue
           const podName = String(pod.metadata?.name)
@@ -107,32 +106,59 @@ export async function verifyRollouts(
           const seen = `${podName}|${problemKind(problem)}`
           if (considered.has(seen)) continue
           considered.add(seen)
-          consider(state, object, pod, problem, seen).catch((error: unknown) =>
+          consider(state, object, pod, problem).catch((error: unknown) =>
             decide({ outcome: 'error', message: `while looking into pod ${podName}: ${errorMessage(error)}` })
           )
         }
       }
 
-      const groups = new Map<string, Workload>()
-      for (const workload of workloads) groups.set(`${workload.kind}/${workload.namespace}`, workload)
-      const namespaces = new Set(workloads.map((workload) => workload.namespace))
-      return [
-        ...[...groups.values()].map((workload) =>
-          listAndWatch(client, collectionPath(workload.type, workload.namespace), {}, onWorkload(workload.kind), signal).catch((error: unknown) =>
-            decide({ outcome: 'error', message: errorMessage(error) })
-          )
-        ),
-        // Without pod access the rollout is still verified, only not diagnosed early.
-        ...[...namespaces].map((namespace) =>
-          listAndWatch(client, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, {}, onPod(namespace), signal).catch((error: unknown) => {
-            if (!signal.aborted) core.warning(`Cannot watch pods in ${namespace}, so stuck pods will not be caught early: ${errorMessage(error)}`)
-          })
-        )
-      ]
+      const onObject: OnObject = (collection, type, object) => {
+        if (collection.type.plural === 'pods') return onPod(type, object)
+        if (collection.type.plural === 'replicasets') {
+          const name = `${object.metadata?.namespace}/${object.metadata?.name}`
+          if (type === 'DELETED') replicaSets.delete(name)
+          else replicaSets.set(name, object)
+          return
+        }
+        const kind = workloads.find((w) => w.type.plural === collection.type.plural && w.type.base === collection.type.base)?.kind
+        if (kind) onWorkload(kind, type, object)
+      }
+      // Without pods (or ReplicaSets) the rollout is still verified, only not diagnosed early.
+      const onLost = (collection: Collection, error: Error) => {
+        if (!signal.aborted) core.warning(`Cannot follow ${collection.type.plural} in ${collection.namespace}, so stuck pods will not be caught early: ${error.message}`)
+      }
+      const following = cluster.follow(collectionsFor(workloads, cluster.prefersNarrowCollections), onObject, onLost, signal).catch((error: unknown) => {
+        if (!signal.aborted) decide({ outcome: 'error', message: errorMessage(error) })
+      })
+      return [following]
     }
   )
 }
 
+/**
+ * The workloads by namespace and kind (by name), then their ReplicaSets (to tell a pod's revision)
+ * and pods: the whole namespace over a watch, only each workload's own over a polling transport.
+ */
+export function collectionsFor(workloads: Workload[], narrow: boolean): Collection[] {
+  const byKind = new Map<string, Collection>()
+  for (const workload of workloads) {
+    const group = `${workload.type.base}/${workload.type.plural}/${workload.namespace}`
+    const collection = byKind.get(group) ?? { type: workload.type, namespace: workload.namespace, names: [] }
+    collection.names!.push(workload.name)
+    byKind.set(group, collection)
+  }
+  const owners = narrow ? workloads.map((w) => ({ namespace: w.namespace, selector: selectorString(w.selector), deployment: w.kind === 'Deployment' })) : undefined
+  const namespaces = [...new Set(workloads.map((w) => w.namespace))]
+  const scoped = (type: ResourceType, onlyDeployments: boolean): Collection[] =>
+    owners
+      ? owners.filter((o) => !onlyDeployments || o.deployment).map((o) => ({ type, namespace: o.namespace, labelSelector: o.selector, optional: true }))
+      : namespaces.map((namespace) => ({ type, namespace, optional: true }))
+  const deployments = workloads.some((w) => w.kind === 'Deployment')
+  return [...byKind.values(), ...(deployments ? scoped(REPLICA_SETS, true) : []), ...scoped(PODS, false)]
+}
+
+const REPLICA_SETS: ResourceType = { base: '/apis/apps/v1', plural: 'replicasets', namespaced: true }
+const PODS: ResourceType = { base: '/api/v1', plural: 'pods', namespaced: true }
 
 function podPhase(pod: Record<string, any>): string {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])] as Array<Record<string, any>>
@@ -146,9 +172,10 @@ function podPhase(pod: Record<string, any>): string {
 /**
  * Is this stuck pod part of the rollout being verified, rather than a leftover of an older
  * revision? Deployments: its ReplicaSet carries the Deployment's current revision. StatefulSets:
- * its revision is the update revision. DaemonSets and Jobs: every pod counts.
+ * its revision is the update revision. DaemonSets and Jobs: every pod counts. A ReplicaSet not
+ * seen yet is taken to be the new one: older ones were all listed before any pod.
  */
-async function belongsToRollout(client: KubeClient, workload: Workload, object: Record<string, any>, pod: Record<string, any>): Promise<boolean> {
+function belongsToRollout(workload: Workload, object: Record<string, any>, pod: Record<string, any>, replicaSets: Map<string, Record<string, any>>): boolean {
   if (workload.kind === 'StatefulSet') {
     const update = object.status?.updateRevision
     return !update || pod.metadata?.labels?.['controller-revision-hash'] === update
@@ -157,7 +184,6 @@ async function belongsToRollout(client: KubeClient, workload: Workload, object: 
   const owner = (pod.metadata?.ownerReferences ?? []).find((ref: { kind?: string }) => ref.kind === 'ReplicaSet')
   const revision = object.metadata?.annotations?.['deployment.kubernetes.io/revision']
   if (!owner || !revision) return true
-  const replicaSet = await client.request<Record<string, any>>('GET', `/apis/apps/v1/namespaces/${encodeURIComponent(workload.namespace)}/replicasets/${encodeURIComponent(owner.name)}`)
-  if (replicaSet.status !== 200) return true
-  return replicaSet.body.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision
+  const replicaSet = replicaSets.get(`${workload.namespace}/${owner.name}`)
+  return !replicaSet || replicaSet.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision
 }

@@ -44,6 +44,10 @@ export function deploySection(record: RunRecord): string[] {
   if (!deploy) return []
   const dryRun = record.settings?.dryRun
   const lines = [`### Deploy${dryRun ? ' (server dry run: nothing stored)' : ''}`, '']
+  if (deploy.access) {
+    const how = deploy.access.transport === 'direct' ? 'directly, to its API server' : `through the AKS run-command API${deploy.access.commands !== undefined ? ` (${deploy.access.commands} command pods)` : ''}`
+    lines.push(`Reached the cluster ${how}: ${escape(deploy.access.why)}.`, '')
+  }
   if (deploy.applied.length > 0 && dryRun) {
     lines.push('| Object | Would |', '|---|---|')
     for (const a of deploy.applied) {

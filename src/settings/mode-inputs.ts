@@ -22,7 +22,8 @@ export const MODE_INPUTS: ReadonlyArray<{ input: string; modes: readonly Mode[];
   { input: 'check-pull', modes: ['check'], default: 'false', boolean: true },
   { input: 'check-image', modes: ['check'] },
   { input: 'fail-on-check', modes: ['check'], default: 'false', boolean: true },
-  { input: 'timeout', modes: ['import', 'check', 'deploy'], default: '5m' }
+  { input: 'timeout', modes: ['import', 'check', 'deploy'], default: '5m' },
+  { input: 'cluster-access', modes: ['deploy', 'check'], default: 'auto' }
 ]
 
 export function refuseInputsOfAbsentModes(getInput: InputReader, modes: readonly Mode[]): void {

@@ -24,6 +24,8 @@ export interface Settings {
   dryRun: boolean
   /** How long each phase that waits may take: the imports, the deploy (apply, rollouts, diagnosis), the pull probe. */
   timeoutMs: number
+  /** How deploy and the pull probe reach the cluster: its API server, or the AKS run-command API. */
+  clusterAccess: ClusterAccessSetting
   /** Repository names or prefixes (ending in `*`) that an ABAC-mode pull assignment is limited to. */
   repositories: string[]
   /** The subscription searched for a registry given by name or login server. */
@@ -31,6 +33,9 @@ export interface Settings {
   signIn: SignInSettings
   cloud: Cloud
 }
+
+export const CLUSTER_ACCESS = ['auto', 'direct', 'run-command'] as const
+export type ClusterAccessSetting = (typeof CLUSTER_ACCESS)[number]
 
 export interface ImportSettings {
   specs: ImportSpec[]
@@ -83,6 +88,7 @@ export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Set
     check: readCheckSettings(getInput, importsATag),
     dryRun: readBoolean(getInput, 'dry-run', false),
     timeoutMs: parseDuration('timeout', getInput('timeout') || '5m'),
+    clusterAccess: readClusterAccess(getInput),
     repositories,
     subscriptionId: subscriptionInput.toLowerCase() || cluster?.subscriptionId || registrySubscription,
     signIn: readSignIn(getInput, env),
@@ -102,6 +108,14 @@ function readImports(getInput: InputReader, modes: Mode[]): ImportSettings {
     throw new InputError(username ? 'source-password' : 'source-username', "'source-username' and 'source-password' go together")
   }
   return { specs, mode: parseImportMode(getInput('import-mode')), credentials: username ? { username, password } : undefined }
+}
+
+function readClusterAccess(getInput: InputReader): ClusterAccessSetting {
+  const raw = getInput('cluster-access').trim().toLowerCase() || 'auto'
+  if (!(CLUSTER_ACCESS as readonly string[]).includes(raw)) {
+    throw new InputError('cluster-access', `'${raw}' is not a way to reach the cluster; use one of ${CLUSTER_ACCESS.join(', ')}`)
+  }
+  return raw as ClusterAccessSetting
 }
 
 function readSignIn(getInput: InputReader, env: NodeJS.ProcessEnv): SignInSettings {

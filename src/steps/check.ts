@@ -36,7 +36,7 @@ export async function checkPull(plan: CheckPlan, context: CheckContext, record: 
   const access = await kubeletAccess(context.session.roleAssignments, discovery.registry, discovery.kubeletObjectId, repository, context.createdThisRun, context.assignments)
   record.verdict = checkVerdict(discovery.registry, access, discovery.kubeletObjectId, repository, undefined)
   for (const reason of record.verdict.reasons) core.info(`${reason.ok === true ? '✓' : reason.ok === false ? '✗' : '?'} ${reason.check}: ${reason.detail}`)
-  if (plan.probe && context.kubeconfig) {
+  if (plan.probe) {
     const probe = await pullProbe(plan.probe, context, context.kubeconfig)
     const reasons = [...record.verdict.reasons, probe]
     record.verdict = { canPull: reasons.every((reason) => reason.ok === true), reasons }
@@ -53,19 +53,20 @@ export async function checkPull(plan: CheckPlan, context: CheckContext, record: 
  * pull refused while the kubelet's grant is younger than RBAC propagation is waited out within
  * `timeout`; any other refusal is the answer at once.
  */
-async function pullProbe(probe: NonNullable<CheckPlan['probe']>, context: CheckContext, kubeconfig: Promise<string>): Promise<CheckReason> {
+async function pullProbe(probe: NonNullable<CheckPlan['probe']>, context: CheckContext, kubeconfig: Promise<string> | undefined): Promise<CheckReason> {
   const { settings, session, discovery } = context
   const deadline = Date.now() + settings.timeoutMs
-  const { client } = await connectToCluster(session, kubeconfig, discovery.cluster)
-  client.deadline = deadline
+  const connection = await connectToCluster({ session, access: settings.clusterAccess, kubeconfig, cluster: discovery.cluster })
+  const { cluster } = connection
+  cluster.deadline = deadline
   let waited: Diagnosis | undefined
   let failed: Diagnosis | undefined
   const { image } = probe
   try {
     core.info(`Starting a probe pod in ${probe.namespace} that pulls ${image}`)
-    const outcome = await probePull(client, session.mutations, probe.namespace, image, deadline, async (problem) => {
+    const outcome = await probePull(cluster, session.mutations.dryRun, probe.namespace, image, deadline, async (problem) => {
       const diagnosis = await diagnosePod(problem, {
-        client,
+        cluster,
         session,
         registry: discovery.registry,
         kubeletObjectId: discovery.kubeletObjectId,
@@ -91,6 +92,6 @@ async function pullProbe(probe: NonNullable<CheckPlan['probe']>, context: CheckC
     }
     return { check: 'pull', ok: 'unknown', detail: outcome.message }
   } finally {
-    client.close()
+    cluster.close()
   }
 }

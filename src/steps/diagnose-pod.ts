@@ -1,5 +1,5 @@
 import type { Registry } from '../azure/registries.js'
-import type { KubeClient } from '../kube/kube-client.js'
+import type { ClusterApi } from '../kube/cluster-api.js'
 import type { PodProblem } from '../kube/pod-problems.js'
 import { RegistrySession } from '../registry/registry-session.js'
 import { ago } from '../words.js'
@@ -28,7 +28,7 @@ export interface Diagnosis {
 }
 
 export interface DiagnosisContext {
-  client: KubeClient
+  cluster: ClusterApi
   session: AzureSession
   registry: Registry | undefined
   kubeletObjectId: string | undefined
@@ -47,7 +47,7 @@ type AccessState = { state: 'known'; access: KubeletAccess } | { state: 'unknown
  * (docs/azure.md).
  */
 export async function diagnosePod(problem: PodProblem, context: DiagnosisContext): Promise<Diagnosis> {
-  const eventsRead = podEvents(context.client, problem)
+  const eventsRead = podEvents(context.cluster, problem)
   const reference = parseImageReference(problem.image)
   const { registry, kubeletObjectId } = context
   const pullProblem = problem.reason === 'ErrImagePull' || problem.reason === 'ImagePullBackOff'
@@ -140,15 +140,10 @@ async function tagState(session: AzureSession, registry: Registry, repository: s
   }
 }
 
-async function podEvents(client: KubeClient, problem: PodProblem): Promise<string[]> {
+async function podEvents(cluster: ClusterApi, problem: PodProblem): Promise<string[]> {
   try {
-    const response = await client.request<{ items?: Array<{ type?: string; reason?: string; message?: string; count?: number; lastTimestamp?: string; eventTime?: string }> }>(
-      'GET',
-      `/api/v1/namespaces/${encodeURIComponent(problem.namespace)}/events`,
-      { query: { fieldSelector: `involvedObject.name=${problem.pod}` } }
-    )
-    if (response.status !== 200) return []
-    return (response.body.items ?? [])
+    const events = (await cluster.events(problem.namespace, problem.pod)) as Array<{ type?: string; reason?: string; message?: string; count?: number; lastTimestamp?: string; eventTime?: string }>
+    return events
       .sort((a, b) => String(a.lastTimestamp ?? a.eventTime).localeCompare(String(b.lastTimestamp ?? b.eventTime)))
       .slice(-8)
       .map((event) => `${event.type ?? 'Normal'} ${event.reason ?? ''}: ${event.message ?? ''}${event.count && event.count > 1 ? ` (x${event.count})` : ''}`)

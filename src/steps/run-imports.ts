@@ -5,7 +5,7 @@ import type { ImportDecision } from '../plan/import-plan.js'
 import { RegistrySession } from '../registry/registry-session.js'
 import type { Settings } from '../settings/settings.js'
 import type { AzureSession } from './azure-session.js'
-import { mapLimit } from './map-limit.js'
+import { mapLimit } from '../net/map-limit.js'
 import { ActionError } from '../errors.js'
 import { count } from '../words.js'
 

@@ -1,4 +1,4 @@
-/** Runs `work` over `items` with at most `limit` in flight, keeping results in input order. */
+/** Runs `work` over `items` with at most `limit` in flight (requests, imports), keeping results in input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length)
   let next = 0
