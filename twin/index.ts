@@ -14,6 +14,7 @@ import { registerClusters } from './arm/clusters.ts'
 import { registerRegistries } from './arm/registries.ts'
 import { registerAuthorization } from './arm/authorization.ts'
 import { registerSubscriptions } from './arm/subscriptions.ts'
+import { registerResources } from './arm/resources.ts'
 import { armError } from './arm/errors.ts'
 import { createRegistryRouter, registryNotFound } from './registry/index.ts'
 import { registerImport } from './arm/import.ts'
@@ -101,6 +102,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   registerRegistries(main, armDeps)
   registerAuthorization(main, armDeps)
   registerSubscriptions(main, armDeps)
+  registerResources(main, armDeps)
   registerImport(main, armDeps)
   const registry = createRegistryRouter({ state, entra })
 
