@@ -11,6 +11,7 @@ import type { GithubClaims, TokenForgery } from './github-oidc.ts'
 import { createEntra } from './entra.ts'
 import { registerGraph } from './graph.ts'
 import { registerClusters } from './arm/clusters.ts'
+import { registerClusterUpdate } from './arm/cluster-update.ts'
 import { registerRegistries } from './arm/registries.ts'
 import { registerAuthorization } from './arm/authorization.ts'
 import { registerSubscriptions } from './arm/subscriptions.ts'
@@ -99,6 +100,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   registerGraph(main, state, entra)
   const armDeps = { state, entra }
   registerClusters(main, armDeps)
+  registerClusterUpdate(main, armDeps)
   registerRegistries(main, armDeps)
   registerAuthorization(main, armDeps)
   registerSubscriptions(main, armDeps)
