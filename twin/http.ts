@@ -1,5 +1,7 @@
+import { STATUS_CODES } from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { randomUUID } from 'node:crypto'
 
 export type Via = 'direct' | 'proxy'
@@ -32,6 +34,11 @@ export interface TwinResponse {
    * callback owns the response and ends it when it likes.
    */
   stream?: (res: ServerResponse) => void
+  /**
+   * An accepted HTTP Upgrade (Kubernetes attach over WebSocket): with status 101 the dispatcher
+   * writes the status line and `headers`, then the callback owns the socket.
+   */
+  upgrade?: (socket: Duplex, head: Buffer) => void
 }
 
 export type Handler = (req: TwinRequest, m: RegExpExecArray) => TwinResponse | Promise<TwinResponse>
@@ -145,11 +152,34 @@ export class Dispatcher {
     const started = Date.now()
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
+    const treq = this.twinRequest(req, Buffer.concat(chunks))
+    const { out, fault } = await this.answer(treq)
+    this.record(treq, out, fault, started)
+    send(res, out)
+  }
+
+  /** An HTTP Upgrade request: routed, faulted and logged like any other; a 101 hands the socket over. */
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const started = Date.now()
+    socket.on('error', () => socket.destroy())
+    const treq = this.twinRequest(req, Buffer.alloc(0))
+    const { out, fault } = await this.answer(treq)
+    this.record(treq, out, fault, started)
+    if (out.status === 101 && out.upgrade) {
+      const lines = Object.entries(out.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('')
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\n${lines}\r\n`)
+      out.upgrade(socket, head)
+      return
+    }
+    sendRaw(socket, out)
+  }
+
+  private twinRequest(req: IncomingMessage, body: Buffer): TwinRequest {
     const hostHeader = req.headers.host ?? '127.0.0.1'
     // Concatenated, not resolved: the SDK's `/{scope}` template sends `//subscriptions/...`,
     // which URL resolution would read as a host.
     const url = new URL(`https://${hostHeader}${req.url ?? '/'}`)
-    const treq: TwinRequest = {
+    return {
       method: (req.method ?? 'GET').toUpperCase(),
       host: url.hostname.replace(/^\[|\]$/g, '').toLowerCase(),
       baseUrl: `https://${hostHeader}`,
@@ -157,10 +187,14 @@ export class Dispatcher {
       query: parseQuery(url.searchParams),
       search: url.searchParams,
       headers: req.headers,
-      body: Buffer.concat(chunks),
+      body,
       via: this.viaOf(req.socket),
       note: {}
     }
+  }
+
+  /** Latency, then an injected fault or the route's answer. */
+  private async answer(treq: TwinRequest): Promise<{ out: TwinResponse; fault: Fault | undefined }> {
     const latency = this.opts.latency()
     if (latency > 0) await sleep(latency)
 
@@ -177,6 +211,10 @@ export class Dispatcher {
         out = { status: 500, body: { error: { code: 'InternalServerError', message: `twin: ${(err as Error).message}` } } }
       }
     }
+    return { out, fault }
+  }
+
+  private record(treq: TwinRequest, out: TwinResponse, fault: Fault | undefined, started: number) {
     this.requests.push({
       time: new Date(started).toISOString(),
       method: treq.method,
@@ -189,8 +227,28 @@ export class Dispatcher {
       ...(fault ? { fault: true as const } : {}),
       durationMs: Date.now() - started
     })
-    send(res, out)
   }
+}
+
+function bodyOf(out: TwinResponse, headers: Record<string, string>): Buffer | undefined {
+  if (out.body === undefined || out.body === null) return undefined
+  const has = (h: string) => Object.keys(headers).some((k) => k.toLowerCase() === h)
+  if (typeof out.body === 'string' || Buffer.isBuffer(out.body)) {
+    if (!has('content-type')) headers['content-type'] = 'text/plain; charset=utf-8'
+    return Buffer.from(out.body as string)
+  }
+  if (!has('content-type')) headers['content-type'] = 'application/json; charset=utf-8'
+  return Buffer.from(JSON.stringify(out.body))
+}
+
+/** A refused upgrade: a plain HTTP answer written on the raw socket, then the connection ends. */
+function sendRaw(socket: Duplex, out: TwinResponse) {
+  const headers: Record<string, string> = { 'x-ms-request-id': randomUUID(), ...(out.headers ?? {}) }
+  const body = bodyOf(out, headers)
+  headers['content-length'] = String(body?.length ?? 0)
+  headers.connection = 'close'
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')
+  socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${out.status} ${STATUS_CODES[out.status] ?? ''}\r\n${lines}\r\n`), body ?? Buffer.alloc(0)]))
 }
 
 function send(res: ServerResponse, out: TwinResponse) {
@@ -202,16 +260,7 @@ function send(res: ServerResponse, out: TwinResponse) {
     out.stream(res)
     return
   }
-  let body: Buffer | undefined
-  if (out.body !== undefined && out.body !== null) {
-    if (typeof out.body === 'string' || Buffer.isBuffer(out.body)) {
-      body = Buffer.from(out.body as string)
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'text/plain; charset=utf-8'
-    } else {
-      body = Buffer.from(JSON.stringify(out.body))
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json; charset=utf-8'
-    }
-  }
+  const body = bodyOf(out, headers)
   headers['content-length'] = String(body?.length ?? 0)
   res.writeHead(out.status, headers)
   res.end(body)

@@ -126,6 +126,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     void dispatcher.handle(req, res)
   })
+  // Upgrades (kubectl attach over WebSocket) come here instead of 'request'.
+  server.on('upgrade', (req, socket, head) => void dispatcher.handleUpgrade(req, socket, head))
   const port = await listen(server)
   const proxyLog: ProxyLogEntry[] = []
   const proxy = createProxy({
