@@ -2,6 +2,9 @@
 //   1. imports: one run importing 1 image versus one importing 20 (goal: ratio ≤ 2.0)
 //   2. fail fast: first ErrImagePull → exit, the action versus `kubectl rollout status`
 //   3. deploy: 1 Deployment versus 50 in one manifest
+//   4. attach: `az aks update --attach-acr` versus the action (requests, writes, chain, wall time)
+//   5. import 5 images: `az acr import` one at a time versus the action's concurrent imports
+//      (4 and 5 need the Azure CLI; without it the bench says so and leaves them out)
 // Every run is `node dist/index.js` exactly as the runner runs it (demo/run-action.ts), main step
 // then post step; times are the main step's wall time. Prints a table, writes bench/results.json.
 // Exits non-zero only on errors (a run that did not do what it had to); a missed goal is reported.
@@ -18,6 +21,9 @@ import { captureKubeconfig, kubectl } from './kubectl.ts'
 import { baseInputs, buildWorld, freshPair, freshRegistry, type World } from '../__tests__/e2e/world.ts'
 import { deployment, workspaceWith } from '../__tests__/e2e/workspace.ts'
 import { removeTemps, tempDir } from './temp.ts'
+import { trustTwinCa } from '../twin/trust.ts'
+import { azVersion, findAz, INSTALL_HINT } from '../__tests__/az/az-cli.ts'
+import { versusAz, versusLines, type RunAction, type VersusAz } from './versus-az.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const RESULTS = join(import.meta.dirname, 'results.json')
@@ -320,6 +326,24 @@ async function deploys(world: World) {
   return { one: a, fifty: b, ratio: b.medianMs / a.medianMs }
 }
 
+// ---- 4 and 5. the seed's tool --------------------------------------------------------------------
+
+/** The action's side of a comparison with az: one run, its main step. */
+const actionSide = (twin: Twin): RunAction => async (inputs) => {
+  const t = await timedRun(twin, inputs, tempDir('workspace'))
+  return { exitCode: t.run.main.exitCode, log: t.run.main.log, startedAt: t.spawnedAt, exitedAt: t.exitedAt, records: t.records }
+}
+
+async function seedTool(world: World): Promise<VersusAz | undefined> {
+  const az = findAz()
+  const version = az && azVersion(az)
+  if (!az || !version) {
+    progress(`az not found: the Azure CLI comparisons (4, 5) are left out (install it: ${INSTALL_HINT})`)
+    return undefined
+  }
+  return versusAz(world, version, actionSide(world.twin), progress)
+}
+
 // ---- the report -------------------------------------------------------------------------------
 
 function machine() {
@@ -448,7 +472,10 @@ async function main(): Promise<void> {
   const base = baseline()
   const twin = await startTwin()
   twin.latencyMs = LATENCY_MS
+  // The az comparisons fetch GitHub OIDC tokens from the twin in this process.
+  const untrust = trustTwinCa(twin.caPem)
   const cleanup = async () => {
+    untrust()
     await twin.close()
     removeRunnerTemps()
     removeTemps()
@@ -471,10 +498,15 @@ async function main(): Promise<void> {
     const im = await imports(world)
     const ff = await failFast(world)
     const dp = await deploys(world)
+    const vs = await seedTool(world)
 
     print()
     for (const line of table(m, im, ff, dp)) print(line)
     print()
+    if (vs) {
+      for (const line of versusLines(vs)) print(line)
+      print()
+    }
     for (const line of whereTimeGoes(im, ff, dp, base)) print(line)
     const results = {
       date: new Date().toISOString(),
@@ -483,7 +515,8 @@ async function main(): Promise<void> {
       settings: { latencyMs: LATENCY_MS, importDurationMs: IMPORT_DURATION_MS, repeats: REPEATS, kubeKnobs: twin.state.clusters[0]?.kube.knobs },
       imports: { one: strip(im.one), twenty: strip(im.twenty), ratio: im.ratio, goal: IMPORT_GOAL, pass: im.pass },
       failFast: ff,
-      deploy: { one: strip(dp.one), fifty: strip(dp.fifty), ratio: dp.ratio }
+      deploy: { one: strip(dp.one), fifty: strip(dp.fifty), ratio: dp.ratio },
+      versusAz: vs ?? null
     }
     writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`)
     print()

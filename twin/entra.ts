@@ -198,6 +198,46 @@ export function createEntra(state: TwinState, githubKey: SigningKey): Entra {
     }
   }
 
+  /**
+   * The same directory behind an ADFS-style authority (`{host}/adfs`). MSAL for Python asks
+   * login.microsoftonline.com to vouch for any other authority host before signing in, and the
+   * Azure CLI offers no switch to skip that; an authority ending in `/adfs` is trusted as given
+   * (AD FS and Azure Stack use it), so this path is how `az login` reaches the twin. AD FS has
+   * no tenant in its URLs: the tenant is the one whose app has the request's `client_id`.
+   */
+  const adfsMetadata = (req: TwinRequest): TwinResponse => {
+    const b = `${req.baseUrl}/adfs`
+    return {
+      status: 200,
+      body: {
+        issuer: b,
+        authorization_endpoint: `${b}/oauth2/authorize/`,
+        token_endpoint: `${b}/oauth2/token/`,
+        jwks_uri: `${b}/discovery/keys`,
+        token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic', 'private_key_jwt', 'windows_client_authentication'],
+        response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token', 'code token', 'code id_token token'],
+        response_modes_supported: ['query', 'fragment', 'form_post'],
+        grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'implicit', 'password', 'srv_challenge', 'urn:ietf:params:oauth:grant-type:device_code', 'device_code'],
+        subject_types_supported: ['pairwise'],
+        scopes_supported: ['openid', 'profile', 'email', 'allatclaims', 'aza', 'vpn_cert', 'user_impersonation', 'winhello_cert', 'logon_cert'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        access_token_issuer: `${b}/services/trust`,
+        device_authorization_endpoint: `${b}/oauth2/devicecode`,
+        end_session_endpoint: `${b}/oauth2/logout`
+      }
+    }
+  }
+
+  const adfsToken = (req: TwinRequest): TwinResponse => {
+    const clientId = form(req).client_id ?? ''
+    const owners = state.apps.filter((a) => a.clientId.toLowerCase() === clientId.toLowerCase())
+    if (owners.length !== 1) {
+      return aadError(400, 'unauthorized_client', 700016,
+        `Application with identifier '${clientId}' was not found in the directory 'adfs'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`)
+    }
+    return token(req, owners[0].tenantId)
+  }
+
   return {
     key,
     checkBearer(authorization) {
@@ -220,6 +260,9 @@ export function createEntra(state: TwinState, githubKey: SigningKey): Entra {
       }))
       router.on('GET', /^\/([^/]+)\/discovery\/v2\.0\/keys$/i, () => ({ status: 200, body: { keys: [key.jwk] } }))
       router.on('POST', /^\/([^/]+)\/oauth2\/v2\.0\/token$/i, (req, m) => token(req, m[1]))
+      router.on('GET', /^\/adfs\/\.well-known\/openid-configuration$/i, (req) => adfsMetadata(req))
+      router.on('GET', /^\/adfs\/discovery\/keys$/i, () => ({ status: 200, body: { keys: [key.jwk] } }))
+      router.on('POST', /^\/adfs\/oauth2\/token\/?$/i, (req) => adfsToken(req))
     }
   }
 }

@@ -1,5 +1,7 @@
+import { STATUS_CODES } from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { randomUUID } from 'node:crypto'
 
 export type Via = 'direct' | 'proxy'
@@ -32,6 +34,11 @@ export interface TwinResponse {
    * callback owns the response and ends it when it likes.
    */
   stream?: (res: ServerResponse) => void
+  /**
+   * An accepted HTTP Upgrade (Kubernetes attach over WebSocket): with status 101 the dispatcher
+   * writes the status line and `headers`, then the callback owns the socket.
+   */
+  upgrade?: (socket: Duplex, head: Buffer) => void
 }
 
 export type Handler = (req: TwinRequest, m: RegExpExecArray) => TwinResponse | Promise<TwinResponse>
@@ -161,11 +168,47 @@ export class Dispatcher {
     const started = Date.now()
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
+    const treq = this.twinRequest(req, Buffer.concat(chunks))
+    const { out, fault, action } = await this.answer(treq)
+    this.record(treq, out?.status ?? 0, fault, started)
+    if (!out) {
+      // No answer: the connection is closed (reset, drop) or left open for ever (hang).
+      if (action !== 'hang') req.socket.destroy()
+      return
+    }
+    send(res, out)
+    if (action === 'end-stream' && out.stream) {
+      const cut = setTimeout(() => res.destroy(), fault!.delayMs ?? 0)
+      res.once('close', () => clearTimeout(cut))
+    }
+  }
+
+  /** An HTTP Upgrade request: routed, faulted and logged like any other; a 101 hands the socket over. */
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const started = Date.now()
+    socket.on('error', () => socket.destroy())
+    const treq = this.twinRequest(req, Buffer.alloc(0))
+    const { out, fault, action } = await this.answer(treq)
+    this.record(treq, out?.status ?? 0, fault, started)
+    if (!out) {
+      if (action !== 'hang') socket.destroy()
+      return
+    }
+    if (out.status === 101 && out.upgrade) {
+      const lines = Object.entries(out.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('')
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\n${lines}\r\n`)
+      out.upgrade(socket, head)
+      return
+    }
+    sendRaw(socket, out)
+  }
+
+  private twinRequest(req: IncomingMessage, body: Buffer): TwinRequest {
     const hostHeader = req.headers.host ?? '127.0.0.1'
     // Concatenated, not resolved: the SDK's `/{scope}` template sends `//subscriptions/...`,
     // which URL resolution would read as a host.
     const url = new URL(`https://${hostHeader}${req.url ?? '/'}`)
-    const treq: TwinRequest = {
+    return {
       method: (req.method ?? 'GET').toUpperCase(),
       host: url.hostname.replace(/^\[|\]$/g, '').toLowerCase(),
       baseUrl: `https://${hostHeader}`,
@@ -173,33 +216,20 @@ export class Dispatcher {
       query: parseQuery(url.searchParams),
       search: url.searchParams,
       headers: req.headers,
-      body: Buffer.concat(chunks),
+      body,
       via: this.viaOf(req.socket),
       note: {}
     }
+  }
+
+  /** Latency, then an injected fault or the route's answer; no answer at all for reset, drop and hang. */
+  private async answer(treq: TwinRequest): Promise<{ out: TwinResponse | undefined; fault: Fault | undefined; action: Fault['action'] }> {
     const latency = this.opts.latency()
     if (latency > 0) await sleep(latency)
 
     const fault = this.takeFault(treq.method, treq.host, treq.path, treq.query)
     const action = fault ? (fault.action ?? 'respond') : undefined
-    const log = (status: number) =>
-      this.requests.push({
-        time: new Date(started).toISOString(),
-        method: treq.method,
-        host: treq.host,
-        path: treq.path,
-        query: treq.query,
-        status,
-        ...(treq.note.tokenOid ? { tokenOid: treq.note.tokenOid } : {}),
-        via: treq.via,
-        ...(fault ? { fault: true as const } : {}),
-        durationMs: Date.now() - started
-      })
-    if (action === 'reset' || action === 'hang') {
-      log(0)
-      if (action === 'reset') req.socket.destroy()
-      return
-    }
+    if (action === 'reset' || action === 'hang') return { out: undefined, fault, action }
     if (fault?.delayMs && action !== 'end-stream') await sleep(fault.delayMs)
 
     let out: TwinResponse
@@ -213,18 +243,46 @@ export class Dispatcher {
         out = { status: 500, body: { error: { code: 'InternalServerError', message: `twin: ${(err as Error).message}` } } }
       }
     }
-    if (action === 'drop') {
-      log(0)
-      req.socket.destroy()
-      return
-    }
-    log(out.status)
-    send(res, out)
-    if (action === 'end-stream' && out.stream) {
-      const cut = setTimeout(() => res.destroy(), fault!.delayMs ?? 0)
-      res.once('close', () => clearTimeout(cut))
-    }
+    // A lost response: the request had its effect, the client hears nothing.
+    if (action === 'drop') return { out: undefined, fault, action }
+    return { out, fault, action }
   }
+
+  private record(treq: TwinRequest, status: number, fault: Fault | undefined, started: number) {
+    this.requests.push({
+      time: new Date(started).toISOString(),
+      method: treq.method,
+      host: treq.host,
+      path: treq.path,
+      query: treq.query,
+      status,
+      ...(treq.note.tokenOid ? { tokenOid: treq.note.tokenOid } : {}),
+      via: treq.via,
+      ...(fault ? { fault: true as const } : {}),
+      durationMs: Date.now() - started
+    })
+  }
+}
+
+function bodyOf(out: TwinResponse, headers: Record<string, string>): Buffer | undefined {
+  if (out.body === undefined || out.body === null) return undefined
+  const has = (h: string) => Object.keys(headers).some((k) => k.toLowerCase() === h)
+  if (typeof out.body === 'string' || Buffer.isBuffer(out.body)) {
+    if (!has('content-type')) headers['content-type'] = 'text/plain; charset=utf-8'
+    return Buffer.from(out.body as string)
+  }
+  if (!has('content-type')) headers['content-type'] = 'application/json; charset=utf-8'
+  return Buffer.from(JSON.stringify(out.body))
+}
+
+/** A refused upgrade: a plain HTTP answer written on the raw socket, then the connection ends. */
+function sendRaw(socket: Duplex, out: TwinResponse) {
+  const headers: Record<string, string> = { 'x-ms-request-id': randomUUID(), ...(out.headers ?? {}) }
+  const body = bodyOf(out, headers)
+  headers['content-length'] = String(body?.length ?? 0)
+  headers.connection = 'close'
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')
+  socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${out.status} ${STATUS_CODES[out.status] ?? ''}\r\n${lines}\r\n`), body ?? Buffer.alloc(0)]))
 }
 
 function send(res: ServerResponse, out: TwinResponse) {
@@ -236,16 +294,7 @@ function send(res: ServerResponse, out: TwinResponse) {
     out.stream(res)
     return
   }
-  let body: Buffer | undefined
-  if (out.body !== undefined && out.body !== null) {
-    if (typeof out.body === 'string' || Buffer.isBuffer(out.body)) {
-      body = Buffer.from(out.body as string)
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'text/plain; charset=utf-8'
-    } else {
-      body = Buffer.from(JSON.stringify(out.body))
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json; charset=utf-8'
-    }
-  }
+  const body = bodyOf(out, headers)
   headers['content-length'] = String(body?.length ?? 0)
   res.writeHead(out.status, headers)
   res.end(body)

@@ -11,9 +11,11 @@ import type { GithubClaims, TokenForgery } from './github-oidc.ts'
 import { createEntra } from './entra.ts'
 import { registerGraph } from './graph.ts'
 import { registerClusters } from './arm/clusters.ts'
+import { registerClusterUpdate } from './arm/cluster-update.ts'
 import { registerRegistries } from './arm/registries.ts'
 import { registerAuthorization } from './arm/authorization.ts'
 import { registerSubscriptions } from './arm/subscriptions.ts'
+import { registerResources } from './arm/resources.ts'
 import { armError } from './arm/errors.ts'
 import { createRegistryRouter, registryNotFound } from './registry/index.ts'
 import { registerImport } from './arm/import.ts'
@@ -98,9 +100,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   registerGraph(main, state, entra)
   const armDeps = { state, entra }
   registerClusters(main, armDeps)
+  registerClusterUpdate(main, armDeps)
   registerRegistries(main, armDeps)
   registerAuthorization(main, armDeps)
   registerSubscriptions(main, armDeps)
+  registerResources(main, armDeps)
   registerImport(main, armDeps)
   const registry = createRegistryRouter({ state, entra })
 
@@ -122,6 +126,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     void dispatcher.handle(req, res)
   })
+  // Upgrades (kubectl attach over WebSocket) come here instead of 'request'.
+  server.on('upgrade', (req, socket, head) => void dispatcher.handleUpgrade(req, socket, head))
   const port = await listen(server)
   const proxyLog: ProxyLogEntry[] = []
   const proxy = createProxy({

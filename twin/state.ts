@@ -242,6 +242,11 @@ export class TwinState {
   importDurationMs = 400
   /** Retry-After on importImage 202s; unset by default, as ACR answered in 2026 (it sent 10 in 2022). */
   importRetryAfterSeconds: number | undefined = undefined
+  /**
+   * How long a managed cluster PUT (`az aks update`) runs as a long-running operation before the
+   * cluster reads Succeeded again. Real AKS takes minutes; tests want seconds.
+   */
+  clusterOperationMs = 3000
 
   constructor() {
     for (const e of UPSTREAM_CATALOG) this.addUpstreamImage(e.ref, e)

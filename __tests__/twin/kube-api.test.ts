@@ -24,7 +24,7 @@ describe('ARM listClusterUserCredential / listClusterAdminCredential', () => {
     expect(kc).toContain(`    token: ${c.kube.tokens.user}\n`)
     expect(kc).toContain(`current-context: ${S.CLUSTER}\n`)
     const admin = await fetchKubeconfig(h.twin, credential(h.twin), c, 'admin')
-    expect(admin).toContain(`current-context: ${S.CLUSTER}-admin\n`)
+    expect(admin).toContain(`current-context: ${S.CLUSTER}\n`)
     expect(admin).toContain(`    token: ${c.kube.tokens.admin}\n`)
   })
 

@@ -4,6 +4,7 @@ import type { Cluster, TwinState } from '../state.ts'
 import { armCaller, authorize, checkSubscription, isResponse } from './context.ts'
 import type { ArmDeps } from './context.ts'
 import { missingApiVersion, resourceGroupNotFound, resourceNotFound } from './errors.ts'
+import { provisioningStateOf } from './cluster-operations.ts'
 
 const etag = (s: string) => createHash('sha1').update(s).digest('hex').slice(0, 8)
 
@@ -11,6 +12,7 @@ const etag = (s: string) => createHash('sha1').update(s).digest('hex').slice(0, 
 export function clusterJson(c: Cluster, state: TwinState): Record<string, unknown> {
   const tenantId = state.subscription(c.subscriptionId)?.tenantId
   const mi = c.identity === 'managedIdentity'
+  const provisioningState = provisioningStateOf(state, c)
   return {
     id: c.id,
     location: c.location,
@@ -21,7 +23,7 @@ export function clusterJson(c: Cluster, state: TwinState): Record<string, unknow
     sku: { name: 'Base', tier: 'Free' },
     ...(mi ? { identity: { type: 'SystemAssigned', principalId: c.systemPrincipalId, tenantId } } : {}),
     properties: {
-      provisioningState: 'Succeeded',
+      provisioningState,
       powerState: { code: 'Running' },
       kubernetesVersion: c.kubernetesVersion,
       currentKubernetesVersion: c.kubernetesVersion,
@@ -39,7 +41,7 @@ export function clusterJson(c: Cluster, state: TwinState): Record<string, unknow
           type: 'VirtualMachineScaleSets',
           availabilityZones: ['1', '2', '3'],
           enableAutoScaling: false,
-          provisioningState: 'Succeeded',
+          provisioningState,
           powerState: { code: 'Running' },
           orchestratorVersion: c.kubernetesVersion,
           currentOrchestratorVersion: c.kubernetesVersion,

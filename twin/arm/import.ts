@@ -201,7 +201,8 @@ export function registerImport(router: Router, deps: ArmDeps) {
       const body: Record<string, string> = {}
       for (const p of op.pending) body[p] = 'Pending'
       body.status = 'Accepted'
-      return { status: 202, headers: { Location: `${req.baseUrl}${req.path}?${new URLSearchParams(req.query).toString()}` }, body }
+      const retryAfter: Record<string, string> = state.importRetryAfterSeconds !== undefined ? { 'Retry-After': String(state.importRetryAfterSeconds) } : {}
+      return { status: 202, headers: { Location: `${req.baseUrl}${req.path}?${new URLSearchParams(req.query).toString()}`, ...retryAfter }, body }
     }
     return op.result.ok
       ? { status: 200, body: { status: 'Succeeded' } }

@@ -29,6 +29,8 @@ import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts'
 import { serverSideApply } from './ssa.ts'
 import { applyDefaults } from './defaults.ts'
 import type { KubeCluster } from './cluster.ts'
+import { podLog } from './pod-log.ts'
+import { podAttach } from './pod-attach.ts'
 
 export interface KubeDeps { state: TwinState; entra: Entra }
 
@@ -130,10 +132,13 @@ function handle(req: TwinRequest, deps: KubeDeps): TwinResponse {
   let verb = VERB[req.method] ?? 'get'
   if (req.method === 'GET' && !t.name) verb = watching ? 'watch' : 'list'
   if (req.method === 'DELETE' && !t.name) verb = 'deletecollection'
+  // RBAC grants attach as `create` on pods/attach, whether the client POSTs (SPDY) or GETs (WebSocket).
+  if (t.subresource === 'attach') verb = 'create'
   const name = t.name
   const attrs: Attributes = { verb, group: t.r.group, resource: t.r.plural, subresource: t.subresource, namespace: t.namespace, name, clusterScoped: !t.r.namespaced }
   const denied = authorize(user, attrs, cluster, deps.state)
   if (denied) return err(denied)
+  if (t.subresource === 'log' || t.subresource === 'attach') return podStream(req, k, t)
 
   try {
     switch (verb) {
@@ -150,6 +155,15 @@ function handle(req: TwinRequest, deps: KubeDeps): TwinResponse {
     return err(statusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`))
   }
   return err(statusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'))
+}
+
+/** What a pod's container writes: its log, or a live attach. */
+function podStream(req: TwinRequest, k: KubeCluster, t: Target): TwinResponse {
+  if (t.subresource === 'log' && req.method !== 'GET') return err(statusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'))
+  const pod = k.store.get(t.r, t.namespace, t.name!)
+  if (!pod) return err(notFound(t.r, t.name!))
+  const out = t.subresource === 'log' ? podLog(req, k, pod) : podAttach(req, k, pod)
+  return isErr(out) ? err(out) : out
 }
 
 function namespaceMissing(k: KubeCluster, t: Target): KubeError | undefined {

@@ -47,6 +47,17 @@ export function apiGroup(group: string) {
 
 const storageHash = (r: ResourceDef) => createHash('sha256').update(`${r.group}/${r.version}/${r.kind}`).digest('base64').slice(0, 11)
 
+/** Kind and verbs as the real server lists each subresource (`pods/attach` is PodAttachOptions, create and get). */
+function subresourceEntry(r: ResourceDef, sub: string): Record<string, unknown> {
+  const base = { name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced }
+  switch (sub) {
+    case 'scale': return { ...base, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] }
+    case 'log': return { ...base, kind: r.kind, verbs: ['get'] }
+    case 'attach': return { ...base, kind: 'PodAttachOptions', verbs: ['create', 'get'] }
+    default: return { ...base, kind: r.kind, verbs: ['get', 'patch', 'update'] }
+  }
+}
+
 export function resourceList(group: string, version: string) {
   const rs = RESOURCES.filter((r) => r.group === group && r.version === version)
   if (!rs.length) return undefined
@@ -62,11 +73,7 @@ export function resourceList(group: string, version: string) {
       ...(r.categories ? { categories: r.categories } : {}),
       storageVersionHash: storageHash(r)
     })
-    for (const sub of r.subresources) {
-      resources.push(sub === 'scale'
-        ? { name: `${r.plural}/scale`, singularName: '', namespaced: r.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] }
-        : { name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] })
-    }
+    for (const sub of r.subresources) resources.push(subresourceEntry(r, sub))
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources }
 }

@@ -21,7 +21,9 @@ const b64 = (s: string) => Buffer.from(s).toString('base64')
 export function kubeconfigYaml(c: Cluster, kind: CredentialKind, format: 'exec' | 'azure', tenantId: string, m: KubeconfigMaterial): string {
   const admin = kind === 'admin'
   const userName = `${admin ? 'clusterAdmin' : 'clusterUser'}_${c.resourceGroup}_${c.name}`
-  const context = admin ? `${c.name}-admin` : c.name
+  // Both kinds name the context after the cluster: az aks get-credentials --admin appends
+  // `-admin` itself when it merges (Microsoft's docs show `Merged "<name>-admin"`).
+  const context = c.name
   const lines = [
     'apiVersion: v1',
     'clusters:',

@@ -35,7 +35,7 @@ const def = (group: string, kind: string, plural: string, namespaced: boolean, o
 export const RESOURCES: ResourceDef[] = [
   def('', 'Namespace', 'namespaces', false, { shortNames: ['ns'], subresources: ['status'] }),
   def('', 'Node', 'nodes', false, { shortNames: ['no'], subresources: ['status'] }),
-  def('', 'Pod', 'pods', true, { shortNames: ['po'], categories: ['all'], subresources: ['status'] }),
+  def('', 'Pod', 'pods', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'attach'] }),
   def('', 'Event', 'events', true, { shortNames: ['ev'] }),
   def('', 'ConfigMap', 'configmaps', true, { shortNames: ['cm'] }),
   def('', 'Secret', 'secrets', true),

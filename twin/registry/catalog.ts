@@ -23,6 +23,8 @@ export const UPSTREAM_CATALOG: CatalogEntry[] = [
   { ref: 'mcr.microsoft.com/dotnet/runtime:8.0', shape: { format: 'docker' } },
   { ref: 'mcr.microsoft.com/azuredocs/aks-helloworld:v1', shape: { kind: 'manifest', format: 'docker' } },
   { ref: 'mcr.microsoft.com/oss/nginx/nginx:1.27' },
+  // What `az aks check-acr` runs (its CONST_CANIPULL_IMAGE): a single-platform Linux image.
+  { ref: 'mcr.microsoft.com/aks/canipull:v0.1.0', shape: { kind: 'manifest', format: 'docker' } },
   { ref: 'quay.io/prometheus/node-exporter:v1.8.2' },
   QUAY_PRIVATE
 ]

@@ -15,6 +15,8 @@ import type { KObj } from '../store.ts'
 import { nowIso } from '../objects.ts'
 import { parseImage, pullImage } from '../images.ts'
 import type { ImageRef } from '../images.ts'
+import { programFor } from '../programs/index.ts'
+import { appendOutput, endOutput } from '../container-output.ts'
 
 interface CState {
   state: KObj
@@ -39,7 +41,7 @@ interface Runtime {
 const sleep = (k: KubeCluster, ms: number) => new Promise<void>((r) => k.after(Math.max(0, ms), r))
 const hex = (n: number) => randomBytes(n).toString('hex')
 
-type Behaviour = { kind: 'forever' } | { kind: 'exit'; code: number; afterMs: number }
+type Behaviour = { kind: 'forever' } | { kind: 'exit'; code: number; afterMs: number; output?: () => { output: string; exitCode: number } }
 
 /** What the container's process does, read from its command: the twin runs no code. */
 export function behaviourOf(c: KObj, restartPolicy: string, k: KubeCluster): Behaviour {
@@ -68,7 +70,12 @@ export class Kubelet {
   /** Called on every pod change: schedule unbound pods, start the node's loop for bound ones. */
   onPod(pod: KObj, deleted: boolean) {
     const id = pod.metadata.uid
-    if (deleted || pod.metadata.deletionTimestamp) { this.running.delete(id); return }
+    if (deleted || pod.metadata.deletionTimestamp) {
+      this.running.delete(id)
+      // Its processes are gone: whoever follows their output (attach, logs -f) gets the end.
+      for (const c of pod.spec?.containers ?? []) endOutput(this.k, id, c.name)
+      return
+    }
     if (!pod.spec?.nodeName) { this.k.after(this.k.knobs.scheduleMs, () => this.schedule(pod)); return }
     if (!this.running.has(id) && !pod.status?.phase?.match(/^(Succeeded|Failed)$/)) void this.run(pod)
   }
@@ -213,13 +220,21 @@ export class Kubelet {
       await sleep(k, delay)
       if (!this.alive(rt)) return
       this.set(rt, c.name, { ready: true })
-      const b = behaviourOf(c, restartPolicy, k)
+      const program = programFor(ref)
+      const b: Behaviour = program
+        ? { kind: 'exit', code: 0, afterMs: program.runMs, output: () => program.run(k, c) }
+        : behaviourOf(c, restartPolicy, k)
       if (b.kind === 'forever') return
       await sleep(k, Math.max(0, b.afterMs - delay))
       if (!this.alive(rt)) return
-      const terminated = { exitCode: b.code, reason: b.code === 0 ? 'Completed' : 'Error', startedAt, finishedAt: nowIso(), containerID }
+      // A program decides its verdict when it ends, so a role assignment made meanwhile counts.
+      const ran = b.output?.()
+      if (ran) appendOutput(k, rt.uid, c.name, ran.output)
+      const exitCode = ran ? ran.exitCode : b.code
+      const terminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt: nowIso(), containerID }
       this.set(rt, c.name, { state: { terminated }, ready: false })
-      if (restartPolicy === 'Never' || (restartPolicy === 'OnFailure' && b.code === 0)) return
+      endOutput(k, rt.uid, c.name)
+      if (restartPolicy === 'Never' || (restartPolicy === 'OnFailure' && exitCode === 0)) return
       // Restart with back-off: CrashLoopBackOff in the status, BackOff events, then start again.
       backoff = backoff ? Math.min(backoff * 2, k.knobs.crashBackoffMaxMs) : k.knobs.crashBackoffMs
       await sleep(k, Math.min(200, backoff / 4))
