@@ -139,6 +139,7 @@ describe('AKS run command, judged by @azure/arm-containerservice', () => {
     expect(priv.fqdn).toMatch(/\.privatelink\./)
     // The runner's network: the private name does not resolve there (the proxy answers 502).
     expect(await connectThroughProxy(h.twin.proxyUrl, priv.fqdn)).toMatch(/^HTTP\/1\.1 502/)
+    expect(h.twin.proxyLog.at(-1)).toMatchObject({ target: `${priv.fqdn}:443`, allowed: false, reach: 'unresolvable' })
   })
 
   it('another private cluster stays unreachable from inside a cluster (its name resolves only in its own network)', async () => {
