@@ -4,7 +4,8 @@ import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { randomUUID } from 'node:crypto'
 
-export type Via = 'direct' | 'proxy'
+/** How a request reached the twin: directly, through the runner's proxy, or from inside a cluster (a command pod). */
+export type Via = 'direct' | 'proxy' | 'cluster'
 
 export interface TwinRequest {
   method: string
@@ -131,6 +132,8 @@ export class Dispatcher {
   requests: RequestRecord[] = []
   faults: Array<Fault & { left: number }> = []
   proxiedSockets = new WeakSet<Socket>()
+  /** Sockets tunnelled through a cluster's own network (command pods). */
+  clusterSockets = new WeakSet<Socket>()
   opts: DispatcherOptions
 
   constructor(opts: DispatcherOptions) {
@@ -161,6 +164,7 @@ export class Dispatcher {
 
   private viaOf(socket: Socket): Via {
     const parent = (socket as unknown as { _parent?: Socket })._parent
+    if (parent && this.clusterSockets.has(parent)) return 'cluster'
     return parent && this.proxiedSockets.has(parent) ? 'proxy' : 'direct'
   }
 

@@ -22,11 +22,15 @@ import { registerImport } from './arm/import.ts'
 import { TwinState } from './state.ts'
 import { createKubeRouter } from './kube/api.ts'
 import { registerCredentials } from './arm/credentials.ts'
+import { registerRunCommand } from './arm/run-command.ts'
+import { clusterNetworks } from './cluster-network.ts'
+import type { OpenClusterNetwork } from './cluster-network.ts'
 
 export { TwinState } from './state.ts'
 export type * from './state.ts'
 export type { Fault, RequestRecord } from './http.ts'
 export type { ProxyLogEntry } from './proxy.ts'
+export type { CommandRun } from './arm/run-command.ts'
 export type { GithubClaims, TokenForgery } from './github-oidc.ts'
 export { GITHUB_ISSUER } from './github-oidc.ts'
 export { armError, throttled } from './arm/errors.ts'
@@ -109,6 +113,9 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const registry = createRegistryRouter({ state, entra })
 
   registerCredentials(main, armDeps, tls)
+  // Command pods reach their cluster through its own network, which exists once the server listens.
+  let openNetwork: OpenClusterNetwork = () => Promise.reject(new Error('the twin is not listening yet'))
+  const runCommand = registerRunCommand(main, { ...armDeps, caPem: tls.caPem, openNetwork: (c) => openNetwork(c) })
   const kube = createKubeRouter({ state, entra })
 
   let twin!: Twin
@@ -129,6 +136,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   // Upgrades (kubectl attach over WebSocket) come here instead of 'request'.
   server.on('upgrade', (req, socket, head) => void dispatcher.handleUpgrade(req, socket, head))
   const port = await listen(server)
+  openNetwork = clusterNetworks({ https: server, twinPort: () => port, markInCluster: (s) => dispatcher.clusterSockets.add(s), state })
   const proxyLog: ProxyLogEntry[] = []
   const proxy = createProxy({
     https: server,
@@ -181,6 +189,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     },
     async close() {
       for (const c of state.clusters) c.kube.stop()
+      await runCommand.stop()
       const closed = Promise.all([
         new Promise<void>((r) => proxy.close(() => r())),
         new Promise<void>((r) => server.close(() => r()))

@@ -2,7 +2,11 @@ import http from 'node:http'
 import type { Server } from 'node:https'
 import type { Socket } from 'node:net'
 
-export interface ProxyLogEntry { time: string; target: string; allowed: boolean }
+/**
+ * One CONNECT: `allowed` is true when a tunnel was opened; a kube host the network cannot reach
+ * (`reach`: a private name that does not resolve, packets dropped by authorized IP ranges) opens none.
+ */
+export interface ProxyLogEntry { time: string; target: string; allowed: boolean; reach?: Exclude<KubeReach, 'open'> }
 
 /** Hosts a runner may reach for registries; anything else through the proxy is a leak. */
 const REGISTRY_HOSTS = [
@@ -60,9 +64,9 @@ export function createProxy(deps: ProxyDeps): http.Server {
     const t = parseTarget(target)
     const own = t && (t.host === '127.0.0.1' || t.host === 'localhost') && t.port === deps.twinPort()
     const allowed = !!t && (own || (t.port === 443 && (isRegistryHost(t.host) || isKubeHost(t.host))))
-    deps.log.push({ time: new Date().toISOString(), target, allowed })
-    socket.on('error', () => socket.destroy())
     const reach = allowed && t && isKubeHost(t.host) ? (deps.kubeReach?.(t.host) ?? 'open') : 'open'
+    deps.log.push({ time: new Date().toISOString(), target, allowed: allowed && reach === 'open', ...(reach !== 'open' ? { reach } : {}) })
+    socket.on('error', () => socket.destroy())
     if (reach === 'unresolvable') {
       const body = `Unable to resolve ${t!.host}\n`
       socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`)

@@ -7,6 +7,7 @@ import { buildImage, closure, emptyContent, manifestFromBytes, putImage, resolve
 import type { ImageShape, Manifest, RegistryContent } from './registry/content.ts'
 import { canonicalHost, parseImageRef, parseRepoRef } from './registry/reference.ts'
 import { UPSTREAM_CATALOG } from './registry/catalog.ts'
+import type { CommandRun } from './arm/run-command.ts'
 
 export interface Tenant { id: string; displayName: string }
 export interface Subscription { id: string; tenantId: string; displayName: string }
@@ -247,6 +248,27 @@ export class TwinState {
    * cluster reads Succeeded again. Real AKS takes minutes; tests want seconds.
    */
   clusterOperationMs = 3000
+  /**
+   * AKS run command: how long the command pod takes to start (real AKS: seconds, sometimes
+   * more than the 30 s it waits for it); small by default so tests stay fast.
+   */
+  runCommandStartMs = 500
+  /** How long AKS waits for the command pod to start before the command fails (real: 30 s). */
+  runCommandStartDeadlineMs = 30_000
+  /** A waiting reason (e.g. 'ImagePullBackOff', 'Unschedulable') makes every command pod never start. */
+  runCommandStartFailure: string | undefined = undefined
+  /**
+   * Where a pod that never starts shows: 'sync' (real AKS, azure-cli#27776): the POST itself
+   * waits for the start and fails with 400 KubernetesPerformanceError; 'async' (the REST
+   * examples' shape): 202 at once, then a `Failed` result with the `reason`.
+   */
+  runCommandStartWait: 'sync' | 'async' = 'sync'
+  /** Logs beyond this many bytes are cut (AKS: 512 kB; the first bytes are kept). */
+  runCommandLogsCapBytes = 512 * 1024
+  /** The command is killed after this long and the result is `Failed`/`DeadlineExceeded` (AKS's limit is not published). */
+  runCommandTimeLimitMs = 3_600_000
+  /** Every command the twin was asked to run, in order (see arm/run-command.ts). */
+  commandRuns: CommandRun[] = []
 
   constructor() {
     for (const e of UPSTREAM_CATALOG) this.addUpstreamImage(e.ref, e)
