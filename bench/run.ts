@@ -5,6 +5,8 @@
 //   4. attach: `az aks update --attach-acr` versus the action (requests, writes, chain, wall time)
 //   5. import 5 images: `az acr import` one at a time versus the action's concurrent imports
 //      (4 and 5 need the Azure CLI; without it the bench says so and leaves them out)
+//   6. a private cluster: the seed's deploy through the AKS run-command API with a command pod that
+//      takes 5 s to start, the action (goal: at most 3 command pods) versus k8s-deploy's one pod per call
 // Every run is `node dist/index.js` exactly as the runner runs it (demo/run-action.ts), main step
 // then post step; times are the main step's wall time. Prints a table, writes bench/results.json.
 // Exits non-zero only on errors (a run that did not do what it had to); a missed goal is reported.
@@ -21,6 +23,7 @@ import { captureKubeconfig, kubectl } from './kubectl.ts'
 import { baseInputs, buildWorld, freshPair, freshRegistry, type World } from '../__tests__/e2e/world.ts'
 import { deployment, workspaceWith } from '../__tests__/e2e/workspace.ts'
 import { removeTemps, tempDir } from './temp.ts'
+import { privateCluster, privateClusterLines } from './private-cluster.ts'
 import { trustTwinCa } from '../twin/trust.ts'
 import { azVersion, findAz, INSTALL_HINT } from '../__tests__/az/az-cli.ts'
 import { versusAz, versusLines, type RunAction, type VersusAz } from './versus-az.ts'
@@ -499,6 +502,7 @@ async function main(): Promise<void> {
     const ff = await failFast(world)
     const dp = await deploys(world)
     const vs = await seedTool(world)
+    const pc = await privateCluster(world, progress)
 
     print()
     for (const line of table(m, im, ff, dp)) print(line)
@@ -507,6 +511,8 @@ async function main(): Promise<void> {
       for (const line of versusLines(vs)) print(line)
       print()
     }
+    for (const line of privateClusterLines(pc)) print(line)
+    print()
     for (const line of whereTimeGoes(im, ff, dp, base)) print(line)
     const results = {
       date: new Date().toISOString(),
@@ -516,7 +522,8 @@ async function main(): Promise<void> {
       imports: { one: strip(im.one), twenty: strip(im.twenty), ratio: im.ratio, goal: IMPORT_GOAL, pass: im.pass },
       failFast: ff,
       deploy: { one: strip(dp.one), fifty: strip(dp.fifty), ratio: dp.ratio },
-      versusAz: vs ?? null
+      versusAz: vs ?? null,
+      privateCluster: pc
     }
     writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`)
     print()

@@ -1,6 +1,6 @@
 import type { Cloud } from '../settings/clouds.js'
 import { defaultScope } from '../settings/clouds.js'
-import { DEADLINE_POLICIES } from './request-deadline.js'
+import { AZURE_REQUEST_TIMEOUT_MS, deadlinePolicies } from './request-deadline.js'
 
 /** api-versions pinned to what the twin and the real services were checked against (docs/azure.md). */
 export const API_VERSIONS = {
@@ -15,12 +15,13 @@ export const API_VERSIONS = {
  * Options for the modular ARM clients. The scope is set from the cloud's audience because, with a
  * custom endpoint, some clients would otherwise ask for `<endpoint>/.default` (docs/azure.md).
  */
-export function modularClientOptions(cloud: Cloud, apiVersion: string) {
+export function modularClientOptions(cloud: Cloud, apiVersion: string, overrides: { requestTimeoutMs?: number; maxRetries?: number } = {}) {
   return {
     endpoint: cloud.armEndpoint,
     credentials: { scopes: [defaultScope(cloud.armAudience)] },
     apiVersion,
     userAgentOptions: { userAgentPrefix: 'aks-acr-action' },
-    additionalPolicies: DEADLINE_POLICIES
+    additionalPolicies: deadlinePolicies(overrides.requestTimeoutMs ?? AZURE_REQUEST_TIMEOUT_MS),
+    ...(overrides.maxRetries !== undefined ? { retryOptions: { maxRetries: overrides.maxRetries } } : {})
   }
 }

@@ -9,6 +9,11 @@ import { API_VERSIONS, modularClientOptions } from './arm-options.js'
 
 /** A command pod takes seconds to start; its result is asked for this often. */
 const POLL_INTERVAL_MS = 1000
+/**
+ * AKS holds the POST until the command pod has started, for up to 30 s, within ARM's 60 s for a
+ * synchronous request (docs/azure.md, "Run command"): the usual 30 s request deadline would cut it.
+ */
+const POST_TIMEOUT_MS = 75_000
 
 export interface ClusterCommand {
   /** A POSIX shell command line, run in the command pod's working directory. */
@@ -17,6 +22,11 @@ export interface ClusterCommand {
   files: Record<string, string>
   /** Entra ID clusters: a token for the AKS server application, which the command's kubectl uses. */
   clusterToken: string | undefined
+  /**
+   * Whether running the command twice does no harm (reads; server-side apply). The SDK retries a
+   * POST that failed with a 5xx or a broken connection, which runs the command again: only these may be.
+   */
+  repeatable: boolean
 }
 
 /**
@@ -31,7 +41,8 @@ export async function runClusterCommand(
   request: ClusterCommand,
   signal: AbortSignal
 ): Promise<{ exitCode: number; logs: string }> {
-  const context = createContainerService(credential, cluster.subscriptionId, modularClientOptions(cloud, API_VERSIONS.containerService))
+  const options = modularClientOptions(cloud, API_VERSIONS.containerService, { requestTimeoutMs: POST_TIMEOUT_MS, ...(request.repeatable ? {} : { maxRetries: 0 }) })
+  const context = createContainerService(credential, cluster.subscriptionId, options)
   const names = Object.keys(request.files)
   const zip = names.length === 0 ? '' : Buffer.from(zipSync(Object.fromEntries(names.map((name) => [name, strToU8(request.files[name]!)])))).toString('base64')
   let result
@@ -72,6 +83,14 @@ export function explainRunCommandFailure(error: unknown, cluster: Pick<ResourceI
       code: failure.code,
       detail: failure.message,
       hint: `Grant the signed-in identity Microsoft.ContainerService/managedClusters/runcommand/action and Microsoft.ContainerService/managedClusters/commandResults/read on ${cluster.id} (Contributor, or a custom role with both)`,
+      cause: error
+    })
+  }
+  if (failure.code === 'KubernetesPerformanceError') {
+    return new ActionError(`The command pod in AKS cluster '${cluster.name}' did not start in time`, {
+      code: failure.code,
+      detail: failure.message,
+      hint: "AKS waits 30 s for it: give the cluster room for a pod (200m CPU, 500Mi), check its egress to mcr.microsoft.com, and re-run; or run the job on a self-hosted runner in the cluster's network",
       cause: error
     })
   }

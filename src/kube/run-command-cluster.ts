@@ -10,8 +10,8 @@ import { kubectlResource } from './resources.js'
 
 /** Runs a shell command in a command pod inside the cluster (`az aks command invoke`). */
 export interface CommandRunner {
-  /** `files` land in the command's working directory. */
-  run(command: string, files: Record<string, string>, signal: AbortSignal): Promise<{ exitCode: number; logs: string }>
+  /** `files` land in the command's working directory; `repeatable`: running it twice does no harm. */
+  run(command: string, files: Record<string, string>, signal: AbortSignal, repeatable: boolean): Promise<{ exitCode: number; logs: string }>
 }
 
 /** AKS keeps at most this much of a command's output (docs/azure.md, "Run command"). */
@@ -67,7 +67,8 @@ export class RunCommandCluster implements ClusterApi {
       }
     })
     core.info(`Applying ${entries.length} object(s) in one command pod (run-command)`)
-    const outputs = await this.exec(steps, files)
+    // Server-side apply of the same objects again changes nothing more.
+    const outputs = await this.exec(steps, files, true)
 
     const applied: Applied[] = []
     const failures: Error[] = []
@@ -112,7 +113,7 @@ export class RunCommandCluster implements ClusterApi {
       podNamespaces.forEach((namespace, j) => steps.push({ id: `warnings-${j}`, args: ['get', 'events', '-n', namespace, '--field-selector', 'type=Warning', '-o', 'json'] }))
       let outputs: Map<string, StepOutput>
       try {
-        outputs = await this.exec(steps, {}, signal)
+        outputs = await this.exec(steps, {}, true, signal)
       } catch (error) {
         if (signal.aborted) return
         throw error
@@ -153,19 +154,20 @@ export class RunCommandCluster implements ClusterApi {
   async events(namespace: string, name: string): Promise<Array<Record<string, any>>> {
     const cached = this.warnings.get(namespace)?.filter((event) => event.involvedObject?.name === name)
     if (cached?.length) return cached
-    const outputs = await this.exec([{ id: 'events', args: ['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${name}`, '-o', 'json'] }], {})
+    const outputs = await this.exec([{ id: 'events', args: ['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${name}`, '-o', 'json'] }], {}, true)
     return itemsOf(outputs.get('events')!) ?? []
   }
 
   async rollBack(namespace: string, name: string): Promise<string> {
-    const outputs = await this.exec([{ id: 'undo', args: this.mutations.kubectl(['rollout', 'undo', `deployment/${name}`, '-n', namespace]) }], {})
+    // Undone twice, a Deployment would go back two revisions: never repeated.
+    const outputs = await this.exec([{ id: 'undo', args: this.mutations.kubectl(['rollout', 'undo', `deployment/${name}`, '-n', namespace]) }], {}, false)
     const undo = outputs.get('undo')!
     const said = undo.output.trim().split('\n').pop() ?? ''
     return undo.exitCode === 0 ? `deployment/${name}: ${said} (kubectl rollout undo)` : `deployment/${name}: rollback failed: ${kubectlError(undo.output).message}`
   }
 
   async createPod(pod: KubeObject): Promise<string | undefined> {
-    const outputs = await this.exec([{ id: 'create', args: this.mutations.kubectl(['create', '-f', 'pod.json', '-o', 'name']) }], { 'pod.json': JSON.stringify(pod) })
+    const outputs = await this.exec([{ id: 'create', args: this.mutations.kubectl(['create', '-f', 'pod.json', '-o', 'name']) }], { 'pod.json': JSON.stringify(pod) }, false)
     const create = outputs.get('create')!
     return create.exitCode === 0 ? undefined : kubectlError(create.output).message
   }
@@ -174,7 +176,7 @@ export class RunCommandCluster implements ClusterApi {
     const deadline = this.deadline
     this.deadline = Date.now() + CLEAN_UP_MS
     try {
-      await this.exec([{ id: 'delete', args: this.mutations.kubectl(['delete', 'pod', name, '-n', namespace, '--grace-period=0', '--wait=false', '--ignore-not-found']) }], {})
+      await this.exec([{ id: 'delete', args: this.mutations.kubectl(['delete', 'pod', name, '-n', namespace, '--grace-period=0', '--wait=false', '--ignore-not-found']) }], {}, true)
     } catch {
       // The pod's activeDeadlineSeconds ends it anyway.
     } finally {
@@ -187,10 +189,10 @@ export class RunCommandCluster implements ClusterApi {
   }
 
   /** One command pod for all the steps; its log split back into each step's output. */
-  private async exec(steps: ScriptStep[], files: Record<string, string>, signal?: AbortSignal): Promise<Map<string, StepOutput>> {
+  private async exec(steps: ScriptStep[], files: Record<string, string>, repeatable: boolean, signal?: AbortSignal): Promise<Map<string, StepOutput>> {
     const limits = [signal, this.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(0, this.deadline - Date.now()))].filter((s): s is AbortSignal => s !== undefined)
     this.commands++
-    const result = await this.runner.run(kubectlScript(steps), files, AbortSignal.any(limits))
+    const result = await this.runner.run(kubectlScript(steps), files, AbortSignal.any(limits), repeatable)
     const outputs = splitLog(result.logs, steps.map((step) => step.id))
     const unfinished = steps.find((step) => outputs.get(step.id)!.exitCode === undefined)
     if (!unfinished) return outputs

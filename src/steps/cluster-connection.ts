@@ -113,10 +113,10 @@ function openRunCommand(context: ConnectionContext): Omit<ClusterConnection, 'wh
     })
   }
   const runner = {
-    async run(command: string, files: Record<string, string>, signal: AbortSignal) {
+    async run(command: string, files: Record<string, string>, signal: AbortSignal, repeatable: boolean) {
       // The command's kubectl signs in as this run's identity on Entra ID clusters.
       const clusterToken = cluster.entraId ? (await session.credential.getToken(AKS_SERVER_APP_SCOPE)).token : undefined
-      return runClusterCommand(session.credential, session.cloud, cluster, { command, files, clusterToken }, signal)
+      return runClusterCommand(session.credential, session.cloud, cluster, { command, files, clusterToken, repeatable }, signal)
     }
   }
   return { cluster: new RunCommandCluster(runner, session.mutations, `the run-command API of AKS cluster '${cluster.name}'`), credentials: undefined, currentToken: async () => undefined }
