@@ -193,6 +193,48 @@ const ROWS: Row[] = [
     }
   },
   {
+    name: 'a private cluster on auto: the deploy goes through run command',
+    expect: 'survive',
+    injects: false,
+    prepare(world) {
+      return deploy(world, freshPair(world, { cluster: { privateCluster: true } }), 'through-run-command')
+    }
+  },
+  {
+    name: 'a run-command poll answers 500 once',
+    expect: 'survive',
+    prepare(world) {
+      const pair = freshPair(world, { cluster: { privateCluster: true } })
+      world.twin.inject({ method: 'GET', path: '/commandResults/', status: 500, body: { error: { code: 'InternalServerError', message: 'Internal error' } } })
+      return deploy(world, pair, 'poll-500')
+    }
+  },
+  {
+    name: "the command pod never starts (AKS's 30 s wait)",
+    expect: [/did not start in time/, /KubernetesPerformanceError/],
+    injects: false,
+    prepare(world) {
+      const pair = freshPair(world, { cluster: { privateCluster: true } })
+      world.twin.state.runCommandStartFailure = 'Unschedulable'
+      world.twin.state.runCommandStartDeadlineMs = 3000
+      return {
+        ...deploy(world, pair, 'never-starts'),
+        after: () => {
+          world.twin.state.runCommandStartFailure = undefined
+          world.twin.state.runCommandStartDeadlineMs = 30_000
+        }
+      }
+    }
+  },
+  {
+    name: 'a private cluster that disables run command',
+    expect: [/disables run command/, /self-hosted runner/],
+    injects: false,
+    prepare(world) {
+      return deploy(world, freshPair(world, { cluster: { privateCluster: true, disableRunCommand: true } }), 'no-run-command')
+    }
+  },
+  {
     name: 'authorized IP ranges that leave the runner out, direct access',
     injects: false,
     expect: [/no connection could be made/, /authorized IP ranges \(apiServerAccessProfile\.authorizedIPRanges: 203\.0\.113\.0\/24\)/],

@@ -115,6 +115,22 @@ describe('a private cluster, through the AKS run-command API', () => {
   }, 40_000)
 })
 
+describe('check-pull on a private cluster', () => {
+  it('proves the pull with a probe pod created, followed and deleted through run command', async () => {
+    const pair = freshPair(world, { cluster: { privateCluster: true } })
+    twin.addImage(pair.registry, 'nginx:v1', { from: 'docker.io/library/nginx:latest' })
+    twin.addRoleAssignment({ scope: pair.registry.id, role: 'AcrPull', principalId: pair.cluster.pullPrincipalId, createdOn: new Date(Date.now() - 86_400_000).toISOString() })
+    const since = twin.requests.length
+    const result = await run(world, { ...baseInputs(world, pair.cluster, pair.registry.name), mode: 'check', 'check-pull': 'true', 'check-image': 'nginx:v1' })
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['can-pull']).toBe('true')
+    const pull = (JSON.parse(result.outputs.reasons!) as Array<{ check: string; ok: unknown; detail: string }>).find((r) => r.check === 'pull')!
+    expect(pull).toMatchObject({ ok: true })
+    expect(runCommands(since).length).toBeGreaterThanOrEqual(3)
+    expect(pair.cluster.kube.list('Pod', 'default').filter((p: any) => p.metadata.name.startsWith('aks-acr-check-') && !p.metadata.deletionTimestamp)).toEqual([])
+  }, 90_000)
+})
+
 describe('cluster-access: auto', () => {
   it('turns to run command when authorized IP ranges leave the runner out', async () => {
     const pair = freshPair(world, { cluster: { authorizedIpRanges: ['203.0.113.0/24'] } })
