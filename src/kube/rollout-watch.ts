@@ -1,4 +1,5 @@
 import { ActionError } from '../errors.js'
+import { pause } from '../net/pause.js'
 import type { KubeClient, KubeStatus, WatchEvent } from './kube-client.js'
 
 type Listed = { metadata?: { resourceVersion?: string }; items?: Array<Record<string, any>> }
@@ -56,14 +57,4 @@ const REWATCH_PAUSE_MS = 1000
 function refused(verb: string, collection: string, status: number | undefined, body: KubeStatus | undefined): ActionError {
   const detail = typeof body === 'object' && body ? (body.message ?? JSON.stringify(body)) : String(body ?? '')
   return new ActionError(`${verb} ${collection} failed`, { code: body?.reason ?? `HTTP ${status}`, detail })
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer)
-      resolve()
-    }, { once: true })
-  })
 }

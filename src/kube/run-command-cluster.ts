@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { ActionError } from '../errors.js'
+import { pause } from '../net/pause.js'
 import type { Mutations } from '../mutations.js'
 import { explainApplyFailure, FIELD_MANAGER, unvalidated, type Applied, type ApplyOptions } from './apply.js'
 import type { ClusterApi, Collection, OnLost, OnObject } from './cluster-api.js'
@@ -244,15 +245,4 @@ function parseJson(output: string): Record<string, any> | undefined {
   } catch {
     return undefined
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve()
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer)
-      resolve()
-    }, { once: true })
-  })
 }

@@ -1,3 +1,4 @@
+import { pause } from './pause.js'
 import { NetworkError } from './network-error.js'
 
 /**
@@ -29,14 +30,13 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 export async function withRetry<R extends { status: number; header(name: string): string | undefined }>(
   send: () => Promise<R>,
   options: RetryOptions
 ): Promise<R> {
   const attempts = options.idempotent ? (options.attempts ?? RETRY.attempts) : 1
-  const sleep = options.sleep ?? defaultSleep
+  const sleep = options.sleep ?? ((ms: number) => pause(ms))
   for (let attempt = 1; ; attempt++) {
     let outcome: { response: R } | { error: unknown }
     try {
