@@ -61,7 +61,8 @@ export const MODES: { [M in Mode]: ModeDefinition<M> } = {
     plan: (settings, discovery) => planAttach(settings, discovery),
     title: () => 'Attach the registry to the cluster',
     async carryOut(plan, { session }, record) {
-      record.results.attach = await changeAssignments(plan, session)
+      record.results.attach = { mode: plan.mode, results: [] }
+      await changeAssignments(plan, session, record.results.attach)
     },
     summary: assignmentsSection('attach'),
     outputs: attachOutputs
@@ -71,7 +72,8 @@ export const MODES: { [M in Mode]: ModeDefinition<M> } = {
     plan: (_settings, discovery) => planDetach(discovery),
     title: () => 'Detach the registry from the cluster',
     async carryOut(plan, { session }, record) {
-      record.results.detach = await changeAssignments(plan, session)
+      record.results.detach = { mode: plan.mode, results: [] }
+      await changeAssignments(plan, session, record.results.detach)
     },
     summary: assignmentsSection('detach'),
     outputs: detachOutputs

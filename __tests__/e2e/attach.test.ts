@@ -61,6 +61,17 @@ describe('attach', () => {
     expect(listings).toEqual([])
   })
 
+  it('says a subscription it could not search may hold the registry, instead of "not found" alone', async () => {
+    const { cluster } = freshPair(world)
+    const refused = { error: { code: 'AuthorizationFailed', message: 'The client does not have authorization to perform action Microsoft.ContainerRegistry/registries/read' } }
+    twin.inject({ method: 'GET', path: `/subscriptions/${world.otherSubscriptionId}/providers/Microsoft.ContainerRegistry/registries`, status: 403, body: refused })
+    const result = await run(world, baseInputs(world, cluster, 'nosuchregistry'))
+    expect(result.exitCode).toBe(1)
+    const message = errorAnnotation(result.log)
+    expect(message).toContain("No container registry named 'nosuchregistry'")
+    expect(message).toContain(`could not search subscription ${world.otherSubscriptionId} (AuthorizationFailed), so it may be there`)
+  })
+
   it('to an ABAC-mode registry grants Container Registry Repository Reader without a condition', async () => {
     const { cluster, registry } = freshPair(world, { roleAssignmentMode: 'AbacRepositoryPermissions' })
     const result = await run(world, baseInputs(world, cluster, registry.name))

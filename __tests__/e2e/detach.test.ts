@@ -44,6 +44,22 @@ describe('detach', () => {
     expect(twin.roleAssignments({ scope: registry.id, principalId: cluster.pullPrincipalId })).toEqual([])
   })
 
+  it('when one of two deletes is refused, reports the other as deleted and changed=true', async () => {
+    const { cluster, registry } = freshPair(world)
+    const kubelet = cluster.pullPrincipalId
+    const pull = twin.addRoleAssignment({ scope: registry.id, role: 'AcrPull', principalId: kubelet })
+    const reader = twin.addRoleAssignment({ scope: registry.id, role: 'Container Registry Repository Reader', principalId: kubelet })
+    const refused = { error: { code: 'AuthorizationFailed', message: 'The client does not have authorization to perform action Microsoft.Authorization/roleAssignments/delete' } }
+    twin.inject({ method: 'DELETE', path: reader.name, status: 403, body: refused })
+    const result = await run(world, { ...baseInputs(world, cluster, registry.name), mode: 'detach' })
+    expect(result.exitCode).toBe(1)
+    expect(twin.state.assignments).not.toContainEqual(pull)
+    expect(twin.state.assignments).toContainEqual(reader)
+    expect(result.outputs.changed).toBe('true')
+    expect(result.summary).toContain('🗑️ deleted')
+    expect(result.log).toContain('AuthorizationFailed')
+  })
+
   it('succeeds with changed=false when there is nothing to remove', async () => {
     const { cluster, registry } = freshPair(world)
     const since = twin.requests.length

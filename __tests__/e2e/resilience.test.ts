@@ -99,6 +99,23 @@ describe('faults the action retries through, as kubectl and the Azure SDK do', (
   })
 })
 
+describe('a lost answer to an import', () => {
+  it("counts the import as done when the SDK's resend finds the tag already holding the source digest", async () => {
+    const registry = freshRegistry(world)
+    twin.inject({ method: 'POST', path: '/importImage', action: 'drop' })
+    const since = twin.requests.length
+    const result = await run(world, { ...baseInputs(world, undefined, registry.name), mode: 'import', images: 'docker.io/library/nginx:latest => nginx:v1' })
+    expect(result.exitCode).toBe(0)
+    const posts = requestsSince(world, since).filter((r) => r.method === 'POST' && /\/importImage$/i.test(r.path))
+    // ACR carried the first POST out; the SDK's resend was refused because the tag existed.
+    expect(posts[0]!.fault).toBeTruthy()
+    expect(posts.length).toBeGreaterThanOrEqual(2)
+    const nginx = twin.tagDigest('docker.io', 'library/nginx', 'latest')
+    expect(JSON.parse(result.outputs.images!)).toEqual([{ source: 'docker.io/library/nginx:latest', target: `${registry.loginServer}/nginx:v1`, digest: nginx, changed: true }])
+    expect(result.log).toContain('ACR answered that the tag already exists, and it holds that digest')
+  })
+})
+
 describe('clear failures where retrying cannot help', () => {
   it('an OIDC endpoint that keeps failing is not blamed on the permissions', async () => {
     const pair = freshPair(world)

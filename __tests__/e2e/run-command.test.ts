@@ -131,6 +131,43 @@ describe('check-pull on a private cluster', () => {
   }, 90_000)
 })
 
+describe('run command under faults', () => {
+  const probeInputs = (pair: Pair) => ({ ...baseInputs(world, pair.cluster, pair.registry.name), mode: 'check', 'check-pull': 'true', 'check-image': 'nginx:v1' })
+  const arrange = () => {
+    const pair = freshPair(world, { cluster: { privateCluster: true } })
+    twin.addImage(pair.registry, 'nginx:v1', { from: 'docker.io/library/nginx:latest' })
+    twin.addRoleAssignment({ scope: pair.registry.id, role: 'AcrPull', principalId: pair.cluster.pullPrincipalId, createdOn: new Date(Date.now() - 86_400_000).toISOString() })
+    return pair
+  }
+
+  it('does not send a command that must not run twice again after a 500, and says it may have run', async () => {
+    const pair = arrange()
+    const since = twin.requests.length
+    // The probe pod's create is the first command of a check-pull.
+    twin.inject({ method: 'POST', path: '/runCommand', status: 500, body: { error: { code: 'InternalServerError', message: 'Internal error' } } })
+    const result = await run(world, probeInputs(pair))
+    expect(result.exitCode).toBe(0)
+    // The create was not sent again; the one command after it deletes a pod the first may have made.
+    expect(runCommands(since).map((r) => Boolean(r.fault))).toEqual([true, false])
+    expect(clusterWrites(pair, since).map((r) => `${r.method} ${r.path}`)).toEqual([expect.stringMatching(/^DELETE \/api\/v1\/namespaces\/default\/pods\/aks-acr-check-/)])
+    const pull = (JSON.parse(result.outputs.reasons!) as Array<{ check: string; ok: unknown; detail: string }>).find((r) => r.check === 'pull')
+    expect(pull).toMatchObject({ ok: 'unknown' })
+    expect(pull!.detail).toContain('failed before AKS said whether it ran the command')
+    expect(pull!.detail).toContain('InternalServerError')
+    expect(result.outputs['can-pull']).toBe('unknown')
+  }, 60_000)
+
+  it('retries a poll for the result of a command that must not run twice', async () => {
+    const pair = arrange()
+    const since = twin.requests.length
+    twin.inject({ method: 'GET', path: '/commandResults/', status: 500, body: { error: { code: 'InternalServerError', message: 'Internal error' } } })
+    const result = await run(world, probeInputs(pair))
+    expect(result.exitCode).toBe(0)
+    expect(requestsSince(world, since).filter((r) => r.fault)).toHaveLength(1)
+    expect(result.outputs['can-pull']).toBe('true')
+  }, 90_000)
+})
+
 describe('cluster-access: auto', () => {
   it('turns to run command when authorized IP ranges leave the runner out', async () => {
     const pair = freshPair(world, { cluster: { authorizedIpRanges: ['203.0.113.0/24'] } })
@@ -140,6 +177,18 @@ describe('cluster-access: auto', () => {
     expect(result.outputs.ready).toBe('true')
     expect(runCommands(since).length).toBeGreaterThan(0)
     expect(result.log).toContain('the IP-restricted API server is out of the runner')
+  }, 90_000)
+
+  it('turns to run command when the identity may not fetch the kubeconfig of a private cluster', async () => {
+    const pair = freshPair(world, { cluster: { privateCluster: true } })
+    const refused = { error: { code: 'AuthorizationFailed', message: 'The client does not have authorization to perform action Microsoft.ContainerService/managedClusters/listClusterUserCredential/action' } }
+    twin.inject({ method: 'POST', path: '/listClusterUserCredential', status: 403, body: refused })
+    const since = twin.requests.length
+    const result = await run(world, deployInputs(pair), { GITHUB_WORKSPACE: workspaceWith({ 'k8s/app.yaml': deployment('web', 'mcr.microsoft.com/azuredocs/aks-helloworld:v1', { replicas: 1 }) }) })
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs.ready).toBe('true')
+    expect(runCommands(since).length).toBeGreaterThan(0)
+    expect(result.log).toMatch(/no kubeconfig for the private API server \(.*AuthorizationFailed/)
   }, 90_000)
 
   it('goes straight to a private API server the runner can reach, with no run-command call at all', async () => {

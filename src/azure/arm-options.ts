@@ -1,3 +1,4 @@
+import type { PipelinePolicy } from '@azure/core-rest-pipeline'
 import type { Cloud } from '../settings/clouds.js'
 import { defaultScope } from '../settings/clouds.js'
 import { AZURE_REQUEST_TIMEOUT_MS, deadlinePolicies } from './request-deadline.js'
@@ -15,13 +16,15 @@ export const API_VERSIONS = {
  * Options for the modular ARM clients. The scope is set from the cloud's audience because, with a
  * custom endpoint, some clients would otherwise ask for `<endpoint>/.default` (docs/azure.md).
  */
-export function modularClientOptions(cloud: Cloud, apiVersion: string, overrides: { requestTimeoutMs?: number; maxRetries?: number } = {}) {
+export function modularClientOptions(cloud: Cloud, apiVersion: string, overrides: { requestTimeoutMs?: number; perRetryPolicies?: PipelinePolicy[] } = {}) {
   return {
     endpoint: cloud.armEndpoint,
     credentials: { scopes: [defaultScope(cloud.armAudience)] },
     apiVersion,
     userAgentOptions: { userAgentPrefix: 'aks-acr-action' },
-    additionalPolicies: deadlinePolicies(overrides.requestTimeoutMs ?? AZURE_REQUEST_TIMEOUT_MS),
-    ...(overrides.maxRetries !== undefined ? { retryOptions: { maxRetries: overrides.maxRetries } } : {})
+    additionalPolicies: [
+      ...deadlinePolicies(overrides.requestTimeoutMs ?? AZURE_REQUEST_TIMEOUT_MS),
+      ...(overrides.perRetryPolicies ?? []).map((policy) => ({ policy, position: 'perRetry' as const }))
+    ]
   }
 }

@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity'
 import { getClient } from '@azure-rest/core-client'
-import { ActionError, errorMessage } from '../errors.js'
+import { ActionError, describeFailure } from '../errors.js'
 import type { Cloud } from '../settings/clouds.js'
 import { defaultScope } from '../settings/clouds.js'
 import { DEADLINE_POLICIES } from './request-deadline.js'
@@ -20,8 +20,11 @@ export async function servicePrincipalObjectId(credential: TokenCredential, clou
   try {
     response = await client.pathUnchecked(path).get({ queryParameters: { $select: 'id,appId,displayName' } })
   } catch (error) {
-    throw new ActionError(`Could not reach Microsoft Graph to resolve the cluster's service principal ${appId}`, {
-      detail: errorMessage(error),
+    // No answer from Graph: the connection, its deadline, or the token for it failed (AADSTS codes kept).
+    const failure = describeFailure(error)
+    throw new ActionError(`Could not ask Microsoft Graph (${new URL(cloud.graphEndpoint).host}) for the cluster's service principal ${appId}`, {
+      code: failure.code,
+      detail: failure.message,
       cause: error
     })
   }

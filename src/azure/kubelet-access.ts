@@ -1,5 +1,5 @@
 import type { Registry } from './registries.js'
-import { grantsPull, type RolePermissions } from './pull-access.js'
+import { grantsPull, type PullVerdict, type RolePermissions } from './pull-access.js'
 import type { Assignment, RoleAssignments } from './role-assignments.js'
 import { roleNameOf } from './roles.js'
 import { ago } from '../words.js'
@@ -49,7 +49,7 @@ export async function kubeletAccess(
   // Custom role definitions are read once each, all at once.
   const isBuiltIn = (roleDefinitionId: string, roleGuid: string) => roleNameOf(roleDefinitionId) !== roleGuid
   const custom = new Map(assignments.filter((a) => !isBuiltIn(a.roleDefinitionId, a.roleGuid)).map((a) => [a.roleGuid, a.roleDefinitionId]))
-  const definitions = new Map<string, RolePermissions | undefined>(
+  const definitions = new Map<string, RolePermissions | { unreadable: string }>(
     await Promise.all([...custom].map(async ([guid, id]) => [guid, await roleAssignments.permissionsOf(id)] as const))
   )
   const findings: string[] = []
@@ -57,8 +57,11 @@ export async function kubeletAccess(
   let canPull: boolean | 'unknown' = false
   for (const assignment of assignments) {
     const builtIn = isBuiltIn(assignment.roleDefinitionId, assignment.roleGuid)
-    const permissions = builtIn ? undefined : definitions.get(assignment.roleGuid)
-    const verdict = grantsPull(registry.permissionsMode, assignment.roleGuid, permissions, assignment.condition, repository)
+    const definition = builtIn ? undefined : definitions.get(assignment.roleGuid)
+    const verdict: PullVerdict =
+      definition && 'unreadable' in definition
+        ? { allowed: 'unknown', why: `its role definition could not be read (${definition.unreadable}); grant the signed-in identity Reader on the registry's subscription to let the action judge it` }
+        : grantsPull(registry.permissionsMode, assignment.roleGuid, definition, assignment.condition, repository)
     const role = builtIn ? roleNameOf(assignment.roleDefinitionId) : `custom role ${assignment.roleGuid}`
     const where = assignment.scope.toLowerCase() === registry.id.toLowerCase() ? 'the registry' : assignment.scope
     if (verdict.allowed === true) {
@@ -67,7 +70,7 @@ export async function kubeletAccess(
       grants.push({ role, where, createdOn: assignment.createdOn, createdByThisRun: createdThisRun.has(assignment.id.toLowerCase()) })
     } else {
       if (verdict.allowed === 'unknown' && canPull === false) canPull = 'unknown'
-      findings.push(`${role} at ${where} does not grant pull: ${verdict.why}`)
+      findings.push(`${role} at ${where} ${verdict.allowed === 'unknown' ? 'may or may not grant pull' : 'does not grant pull'}: ${verdict.why}`)
     }
   }
   return { canPull, findings, grants }

@@ -61,17 +61,31 @@ export async function findRegistry(credential: TokenCredential, cloud: Cloud, re
   const first = await searchSubscription(credential, cloud, ref, subscriptionId)
   let matches = first.matches
   let elsewhere: string[] = []
+  // Searches that could not be made: a registry there is neither found nor ruled out.
+  const unsearched: string[] = []
   if (matches.length === 0) {
     // Promotion pipelines name a registry of another subscription by its login server: look in every
     // subscription the identity can read, but only when the usual one holds no match.
-    elsewhere = (await visibleSubscriptions(credential, cloud)).filter((id) => id.toLowerCase() !== subscriptionId.toLowerCase())
-    const searched = await Promise.all(elsewhere.map((id) => searchSubscription(credential, cloud, ref, id).catch(() => ({ matches: [], searched: 0 }))))
+    const visible = await visibleSubscriptions(credential, cloud)
+    if ('unlisted' in visible) unsearched.push(`the other subscriptions (${visible.unlisted})`)
+    elsewhere = ('ids' in visible ? visible.ids : []).filter((id) => id.toLowerCase() !== subscriptionId.toLowerCase())
+    const searched = await Promise.all(
+      elsewhere.map((id) =>
+        searchSubscription(credential, cloud, ref, id).catch((error: unknown) => {
+          const failure = describeFailure((error as { cause?: unknown }).cause ?? error)
+          unsearched.push(`subscription ${id} (${failure.code ?? failure.status ?? failure.message})`)
+          return { matches: [], searched: 0 }
+        })
+      )
+    )
     matches = searched.flatMap((result) => result.matches)
     if (matches.length === 1) core.info(`Registry ${label} is not in subscription ${subscriptionId}; found it in subscription ${parseResourceId('registry', matches[0]!.id!, 'Microsoft.ContainerRegistry/registries').subscriptionId}`)
   }
   if (matches.length === 0) {
-    const others = elsewhere.length ? ` or in the ${elsewhere.length} other subscription(s) the signed-in identity can read` : ''
+    const readable = elsewhere.length - unsearched.filter((u) => u.startsWith('subscription ')).length
+    const others = readable > 0 ? ` or in the ${readable} other subscription(s) the signed-in identity can read` : ''
     throw new ActionError(`No container registry ${label} in subscription ${subscriptionId}${others} (searched ${first.searched} there)`, {
+      ...(unsearched.length ? { detail: `could not search ${unsearched.join(', ')}, so it may be there` } : {}),
       hint: "Check 'registry' and 'subscription-id', give the registry's full resource ID, or grant the signed-in identity Reader on the registry's subscription"
     })
   }
@@ -106,16 +120,18 @@ async function searchSubscription(credential: TokenCredential, cloud: Cloud, ref
   return { matches, searched }
 }
 
-/** Every subscription the signed-in identity can see; none when it may not list them. */
-async function visibleSubscriptions(credential: TokenCredential, cloud: Cloud): Promise<string[]> {
+/** Every subscription the signed-in identity can see, or why they could not be listed. */
+async function visibleSubscriptions(credential: TokenCredential, cloud: Cloud): Promise<{ ids: string[] } | { unlisted: string }> {
   const context = createSubscription(credential, modularClientOptions(cloud, API_VERSIONS.subscriptions))
   const ids: string[] = []
   try {
     for await (const subscription of listSubscriptions(context)) if (subscription.subscriptionId) ids.push(subscription.subscriptionId)
   } catch (error) {
-    core.info(`Could not list the subscriptions the signed-in identity can read: ${describeFailure(error).message}`)
+    const failure = describeFailure(error)
+    core.info(`Could not list the subscriptions the signed-in identity can read: ${failure.message}`)
+    return { unlisted: `not listed: ${failure.code ?? failure.status ?? failure.message}` }
   }
-  return ids
+  return { ids }
 }
 
 function readHint(status: number | undefined, scope: string): string | undefined {

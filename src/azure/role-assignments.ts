@@ -183,8 +183,11 @@ export class RoleAssignments {
     }
   }
 
-  /** What a (custom) role definition allows, to judge roles that are not built in. */
-  async permissionsOf(roleDefinitionIdValue: string): Promise<RolePermissions | undefined> {
+  /**
+   * What a (custom) role definition allows, to judge roles that are not built in; when it cannot be
+   * read, why not (with ARM's code), so the answer becomes unknown rather than "no pull".
+   */
+  async permissionsOf(roleDefinitionIdValue: string): Promise<RolePermissions | { unreadable: string }> {
     try {
       const definition = await this.client.roleDefinitions.getById(relative(roleDefinitionIdValue))
       const all = definition.permissions ?? []
@@ -194,8 +197,9 @@ export class RoleAssignments {
         dataActions: all.flatMap((p) => p.dataActions ?? []),
         notDataActions: all.flatMap((p) => p.notDataActions ?? [])
       }
-    } catch {
-      return undefined
+    } catch (error) {
+      const failure = describeFailure(error)
+      return { unreadable: [failure.status && `HTTP ${failure.status}`, failure.code, failure.message].filter(Boolean).join(': ') }
     }
   }
 

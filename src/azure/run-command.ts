@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/identity'
+import { RestError, type PipelinePolicy, type PipelineRequest } from '@azure/core-rest-pipeline'
 import { createContainerService } from '@azure/arm-containerservice/api'
 import { runCommand } from '@azure/arm-containerservice/api/managedClusters'
 import { strToU8, zipSync } from 'fflate'
@@ -24,7 +25,8 @@ export interface ClusterCommand {
   clusterToken: string | undefined
   /**
    * Whether running the command twice does no harm (reads; server-side apply). The SDK retries a
-   * POST that failed with a 5xx or a broken connection, which runs the command again: only these may be.
+   * POST that failed with a 5xx or a broken connection, which may run the command again: only these
+   * may be resent. The polls for the result are reads and are retried either way.
    */
   repeatable: boolean
 }
@@ -41,7 +43,7 @@ export async function runClusterCommand(
   request: ClusterCommand,
   signal: AbortSignal
 ): Promise<{ exitCode: number; logs: string }> {
-  const options = modularClientOptions(cloud, API_VERSIONS.containerService, { requestTimeoutMs: POST_TIMEOUT_MS, ...(request.repeatable ? {} : { maxRetries: 0 }) })
+  const options = modularClientOptions(cloud, API_VERSIONS.containerService, { requestTimeoutMs: POST_TIMEOUT_MS, perRetryPolicies: request.repeatable ? [] : [postOnce()] })
   const context = createContainerService(credential, cluster.subscriptionId, options)
   const names = Object.keys(request.files)
   const zip = names.length === 0 ? '' : Buffer.from(zipSync(Object.fromEntries(names.map((name) => [name, strToU8(request.files[name]!)])))).toString('base64')
@@ -67,6 +69,42 @@ export async function runClusterCommand(
   return { exitCode: result.exitCode, logs: result.logs ?? '' }
 }
 
+/**
+ * Lets the SDK retry everything but a second POST of the same command: after a 5xx or a broken
+ * connection AKS may already have started it. The first attempt's failure is kept as the answer.
+ */
+export function postOnce(): PipelinePolicy {
+  const sent = new WeakMap<PipelineRequest, unknown>()
+  return {
+    name: 'aksAcrPostOnce',
+    async sendRequest(request, next) {
+      if (request.method !== 'POST') return next(request)
+      if (sent.has(request)) {
+        const first = describeFailure(sent.get(request))
+        const answer = [first.status && `HTTP ${first.status}`, first.code, first.message].filter(Boolean).join(': ')
+        throw new RestError(`the first attempt failed (${answer}) and the command was not sent again`, { code: 'CommandNotResent', statusCode: first.status })
+      }
+      try {
+        const response = await next(request)
+        sent.set(request, { statusCode: response.status, ...armError(response.bodyAsText), message: armError(response.bodyAsText).message ?? `HTTP ${response.status}` })
+        return response
+      } catch (error) {
+        sent.set(request, error)
+        throw error
+      }
+    }
+  }
+}
+
+function armError(body: string | null | undefined): { code?: string; message?: string } {
+  try {
+    const parsed = JSON.parse(body ?? '') as { error?: { code?: unknown; message?: unknown } }
+    return { code: typeof parsed.error?.code === 'string' ? parsed.error.code : undefined, message: typeof parsed.error?.message === 'string' ? parsed.error.message : undefined }
+  } catch {
+    return {}
+  }
+}
+
 export function explainRunCommandFailure(error: unknown, cluster: Pick<ResourceId, 'id' | 'name'>, timedOut: boolean): ActionError {
   if (timedOut) {
     return new ActionError(`The run-command call to AKS cluster '${cluster.name}' did not finish before the deadline`, {
@@ -77,6 +115,14 @@ export function explainRunCommandFailure(error: unknown, cluster: Pick<ResourceI
     })
   }
   const failure = describeFailure(error)
+  if (failure.code === 'CommandNotResent' || failure.code === 'RequestTimeout') {
+    return new ActionError(`The run-command call to AKS cluster '${cluster.name}' failed before AKS said whether it ran the command`, {
+      code: failure.code,
+      detail: `${failure.message}; the command may have run: this action does not send a command twice when running it again could change the cluster differently`,
+      hint: 'Re-run the job: deploy re-applies the same objects, and the summary of the next run shows what the cluster holds',
+      cause: error
+    })
+  }
   const what = `The run-command API of AKS cluster '${cluster.name}' refused the command`
   if (failure.status === 403) {
     return new ActionError(what, {

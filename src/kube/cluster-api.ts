@@ -51,7 +51,10 @@ export interface ClusterApi {
   rollBack(namespace: string, name: string): Promise<string>
   /** Creates a pod (a dry run: validates it); undefined when created, else why not. */
   createPod(pod: KubeObject): Promise<string | undefined>
-  /** Deletes a pod at once, with its own short deadline (the phase's may have passed). */
-  deletePod(namespace: string, name: string): Promise<void>
+  /**
+   * Deletes a pod at once, with its own short deadline (the phase's may have passed); never throws:
+   * undefined when it is gone (or never was), else why it could not be deleted.
+   */
+  deletePod(namespace: string, name: string): Promise<string | undefined>
   close(): void
 }

@@ -1,10 +1,11 @@
-import { ActionError } from '../errors.js'
+import { ActionError, errorMessage } from '../errors.js'
+import { pause } from '../net/pause.js'
 import { NetworkError } from '../net/network-error.js'
 import type { Mutations } from '../mutations.js'
 import { mapLimit } from '../net/map-limit.js'
 import { applyObject, type Applied, type ApplyOptions } from './apply.js'
 import type { ClusterApi, Collection, OnLost, OnObject } from './cluster-api.js'
-import type { KubeClient } from './kube-client.js'
+import type { KubeClient, KubeStatus } from './kube-client.js'
 import type { KubeObject } from './kube-object.js'
 import { collectionPath, ResourceMap } from './resources.js'
 import { rollBackDeployment } from './rollback.js'
@@ -102,13 +103,18 @@ export class DirectCluster implements ClusterApi {
     return `HTTP ${created.status} ${(created.body as { message?: string } | undefined)?.message ?? ''}`.trim()
   }
 
-  async deletePod(namespace: string, name: string): Promise<void> {
-    await this.mutations
-      .kube(this.client, 'DELETE', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`, {
+  async deletePod(namespace: string, name: string): Promise<string | undefined> {
+    try {
+      const deleted = await this.mutations.kube(this.client, 'DELETE', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`, {
         query: { gracePeriodSeconds: '0' },
         deadline: Date.now() + CLEAN_UP_MS
       })
-      .catch(() => undefined)
+      if (deleted.status < 300 || deleted.status === 404) return undefined
+      const body = deleted.body as KubeStatus | undefined
+      return [`HTTP ${deleted.status}`, body?.reason, body?.message].filter(Boolean).join(': ')
+    } catch (error) {
+      return errorMessage(error)
+    }
   }
 
   close(): void {
@@ -131,12 +137,17 @@ export class DirectCluster implements ClusterApi {
     for (const crd of crds) {
       for (;;) {
         const response = await this.client.request<Record<string, any>>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`)
+        // Just applied, it may not be readable for a moment (404); any other refusal will not pass by waiting.
+        if (response.status >= 400 && response.status !== 404) {
+          const body = response.body as KubeStatus | undefined
+          throw new ActionError(`Could not read CustomResourceDefinition ${crd.metadata.name} to wait until it is established`, { code: body?.reason ?? `HTTP ${response.status}`, detail: body?.message })
+        }
         const established = (response.body?.status?.conditions ?? []).some((c: { type?: string; status?: string }) => c.type === 'Established' && c.status === 'True')
         if (established) break
         if (this.client.deadline !== undefined && Date.now() > this.client.deadline) {
           throw new ActionError(`CustomResourceDefinition ${crd.metadata.name} was not established before the timeout`, { hint: "Raise 'timeout'" })
         }
-        await new Promise((resolve) => setTimeout(resolve, 500))
+        await pause(500)
       }
     }
   }

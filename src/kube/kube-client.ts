@@ -97,7 +97,7 @@ export class KubeClient {
             body: payload,
             headers: await this.headers(fresh, payload === undefined ? undefined : (options.contentType ?? 'application/json'))
           }),
-        { idempotent: isIdempotent(method, options.contentType), deadline, onRetry: this.logRetry(method, path) }
+        { idempotent: isIdempotent(method, options.contentType), deadline, signal: options.signal, onRetry: this.logRetry(method, path) }
       )
     const response = await this.authenticated(send)
     return { status: response.status, body: parseBody(response.text) as T }
@@ -130,7 +130,7 @@ export class KubeClient {
           const text = Buffer.concat(chunks).toString('utf8')
           return { status, header: (name: string) => headerOf(response.headers[name]), stream: undefined, text }
         },
-        { idempotent: true, deadline: this.deadline, onRetry: this.logRetry('WATCH', path) }
+        { idempotent: true, deadline: this.deadline, signal, onRetry: this.logRetry('WATCH', path) }
       )
     let opened
     try {

@@ -19,11 +19,33 @@ interface KubeconfigFile {
   contexts?: Array<{ name: string; context: { cluster: string; user: string } }>
 }
 
+/**
+ * The values of a kubeconfig that must never reach a log: a static token (local accounts) and the
+ * client key, line by line and in the base64 forms a kubeconfig holds, since the runner masks lines.
+ */
+export function kubeconfigSecrets(credentials: ApiServerCredentials): string[] {
+  const key = credentials.clientKeyPem
+  const keyLines = key ? key.split('\n').filter((line) => line.trim() && !/^-----/.test(line.trim())) : []
+  return [credentials.token, key && Buffer.from(key).toString('base64'), ...keyLines].filter((value): value is string => Boolean(value))
+}
+
 const decode = (base64: string | undefined) => (base64 ? Buffer.from(base64, 'base64').toString('utf8') : undefined)
 
-/** Reads the current context of a kubeconfig held in memory; it never touches disk here. */
+/**
+ * Reads the current context of a kubeconfig held in memory; it never touches disk here. A parse
+ * error is reported without its text: YAML errors quote the lines around them, which hold keys.
+ */
 export function parseKubeconfig(yaml: string): ApiServerCredentials {
-  const config = load(yaml) as KubeconfigFile
+  let config: KubeconfigFile
+  try {
+    config = (load(yaml) ?? {}) as KubeconfigFile
+  } catch (error) {
+    const mark = (error as { mark?: { line?: number } }).mark
+    throw new ActionError('The kubeconfig ARM handed out is not valid YAML', {
+      detail: `parse error${mark?.line !== undefined ? ` at line ${mark.line + 1}` : ''} (its text is not shown: it holds credentials)`,
+      hint: 'Re-run; if it persists, compare with `az aks get-credentials --file -`'
+    })
+  }
   const contextName = config['current-context'] ?? config.contexts?.[0]?.name
   const context = config.contexts?.find((c) => c.name === contextName)?.context
   const cluster = config.clusters?.find((c) => c.name === context?.cluster)?.cluster ?? config.clusters?.[0]?.cluster

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import type { ClusterApi } from './cluster-api.js'
 import { podProblem, type PodProblem } from './pod-problems.js'
 import { watchUntil } from './watch-until.js'
-import { errorMessage } from '../errors.js'
+import { ActionError, errorMessage } from '../errors.js'
+import { NetworkError } from '../net/network-error.js'
 
 export type ProbeOutcome = { pulled: true; node: string | undefined } | { pulled: false; reason: string; message: string } | { pulled: 'unknown'; message: string }
 
@@ -10,7 +11,8 @@ export type ProbeOutcome = { pulled: true; node: string | undefined } | { pulled
  * `az aks check-acr` without a privileged pod: a short-lived, unprivileged pod that only needs its
  * image pulled. The kubelet's own verdict (a container that started or ran, or a pull error the
  * caller judges final) is the answer; a pull error the caller judges passing (a grant still
- * propagating) is waited out until the deadline. The pod is deleted either way.
+ * propagating) is waited out until the deadline. The pod is deleted either way; when it cannot be,
+ * `onLeftBehind` gets the command that deletes it. A probe that could not be made is 'unknown'.
  */
 export async function probePull(
   cluster: ClusterApi,
@@ -18,7 +20,8 @@ export async function probePull(
   namespace: string,
   image: string,
   deadline: number,
-  judge: (problem: PodProblem) => Promise<'fail' | 'wait'>
+  judge: (problem: PodProblem) => Promise<'fail' | 'wait'>,
+  onLeftBehind: (why: string) => void
 ): Promise<ProbeOutcome> {
   const name = `aks-acr-check-${randomBytes(4).toString('hex')}`
   const pod = {
@@ -42,12 +45,14 @@ export async function probePull(
       ]
     }
   }
-  const refused = await cluster.createPod(pod)
-  if (refused) return { pulled: 'unknown', message: `could not start a probe pod in ${namespace}: ${refused}` }
-  if (dryRun) return { pulled: 'unknown', message: 'dry run: the probe pod was validated by the server, not started' }
-
+  // Whether the pod may exist: a create that failed without an answer may still have made it.
+  let created: boolean | 'unknown' = 'unknown'
   let judged: Promise<'fail' | 'wait'> | undefined
   try {
+    const refused = await cluster.createPod(pod)
+    created = !refused && !dryRun
+    if (refused) return { pulled: 'unknown', message: `could not start a probe pod in ${namespace}: ${refused}` }
+    if (dryRun) return { pulled: 'unknown', message: 'dry run: the probe pod was validated by the server, not started' }
     return await watchUntil<ProbeOutcome>(
       deadline,
       () => ({ pulled: 'unknown', message: `no pull verdict before the deadline` }),
@@ -80,8 +85,14 @@ export async function probePull(
           .catch((error: unknown) => decide({ pulled: 'unknown', message: `could not follow the probe pod: ${errorMessage(error)}` }))
       ]
     )
+  } catch (error) {
+    if (!(error instanceof ActionError || error instanceof NetworkError)) throw error
+    return { pulled: 'unknown', message: `could not ${created === 'unknown' ? 'start' : 'follow'} a probe pod in ${namespace}: ${error.message}` }
   } finally {
-    await cluster.deletePod(namespace, name)
+    if (created !== false) {
+      const failed = await cluster.deletePod(namespace, name)
+      if (failed) onLeftBehind(`the probe pod ${namespace}/${name} may be left behind (${failed}); delete it with kubectl delete pod ${name} -n ${namespace}`)
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import type { KubeClient } from './kube-client.js'
+import type { KubeClient, KubeStatus } from './kube-client.js'
 import type { KubeObject } from './kube-object.js'
 
 export interface ResourceType {
@@ -80,15 +80,19 @@ export class ResourceMap {
   private discover(apiVersion: string) {
     let pending = this.discovered.get(apiVersion)
     if (!pending) {
-      pending = this.client.request<{ resources?: Array<{ name: string; kind: string; namespaced: boolean }> }>('GET', apiBase(apiVersion)).then((response) => {
+      pending = this.client.request<{ resources?: Array<{ name: string; kind: string; namespaced: boolean }> } & KubeStatus>('GET', apiBase(apiVersion)).then((response) => {
         const kinds = new Map<string, { plural: string; namespaced: boolean }>()
-        if (response.status === 200) {
-          for (const resource of response.body.resources ?? []) {
-            if (!resource.name.includes('/')) kinds.set(resource.kind, { plural: resource.name, namespaced: resource.namespaced })
-          }
+        // 404: the group/version is not served (no CRD yet); any other refusal says nothing about the kinds.
+        if (response.status !== 200 && response.status !== 404) {
+          throw new Error(`could not discover the kinds of ${apiVersion}: HTTP ${response.status}${response.body?.reason ? ` ${response.body.reason}` : ''}${response.body?.message ? `: ${response.body.message}` : ''}`)
+        }
+        for (const resource of response.status === 200 ? (response.body.resources ?? []) : []) {
+          if (!resource.name.includes('/')) kinds.set(resource.kind, { plural: resource.name, namespaced: resource.namespaced })
         }
         return kinds
       })
+      // A failed discovery is not remembered: the next object of that version asks again.
+      pending.catch(() => this.discovered.delete(apiVersion))
       this.discovered.set(apiVersion, pending)
     }
     return pending

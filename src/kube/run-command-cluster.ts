@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { ActionError } from '../errors.js'
+import { ActionError, errorMessage } from '../errors.js'
 import { pause } from '../net/pause.js'
 import type { Mutations } from '../mutations.js'
 import { explainApplyFailure, FIELD_MANAGER, unvalidated, type Applied, type ApplyOptions } from './apply.js'
@@ -64,7 +64,9 @@ export class RunCommandCluster implements ClusterApi {
       // Objects of later stages may be of these kinds: wait until the API server serves them.
       const crds = stage.filter((object) => object.kind === 'CustomResourceDefinition')
       if (crds.length > 0 && !options.mutations.dryRun) {
-        steps.push({ id: `established-${s}`, args: ['wait', '--for=condition=established', '--timeout=60s', ...crds.map((crd) => `customresourcedefinition/${crd.metadata.name}`)] })
+        // The wait runs inside one command: give it what is left of the run's deadline, less the command's own start.
+        const seconds = this.deadline === undefined ? 300 : Math.max(5, Math.floor((this.deadline - Date.now()) / 1000) - 40)
+        steps.push({ id: `established-${s}`, args: ['wait', '--for=condition=established', `--timeout=${seconds}s`, ...crds.map((crd) => `customresourcedefinition/${crd.metadata.name}`)] })
       }
     })
     core.info(`Applying ${entries.length} object(s) in one command pod (run-command)`)
@@ -173,13 +175,15 @@ export class RunCommandCluster implements ClusterApi {
     return create.exitCode === 0 ? undefined : kubectlError(create.output).message
   }
 
-  async deletePod(namespace: string, name: string): Promise<void> {
+  async deletePod(namespace: string, name: string): Promise<string | undefined> {
     const deadline = this.deadline
     this.deadline = Date.now() + CLEAN_UP_MS
     try {
-      await this.exec([{ id: 'delete', args: this.mutations.kubectl(['delete', 'pod', name, '-n', namespace, '--grace-period=0', '--wait=false', '--ignore-not-found']) }], {}, true)
-    } catch {
-      // The pod's activeDeadlineSeconds ends it anyway.
+      const outputs = await this.exec([{ id: 'delete', args: this.mutations.kubectl(['delete', 'pod', name, '-n', namespace, '--grace-period=0', '--wait=false', '--ignore-not-found']) }], {}, true)
+      const deleted = outputs.get('delete')!
+      return deleted.exitCode === 0 ? undefined : kubectlError(deleted.output).message
+    } catch (error) {
+      return errorMessage(error)
     } finally {
       this.deadline = deadline
     }

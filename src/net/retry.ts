@@ -25,6 +25,8 @@ export interface RetryOptions {
   /** No wait runs past this moment (epoch ms). */
   deadline?: number
   attempts?: number
+  /** Ends a wait between attempts early; the last answer or error is then handed back. */
+  signal?: AbortSignal
   /** Said once per retry, for the log. */
   onRetry?: (why: string, waitMs: number, attempt: number) => void
   sleep?: (ms: number) => Promise<void>
@@ -36,7 +38,7 @@ export async function withRetry<R extends { status: number; header(name: string)
   options: RetryOptions
 ): Promise<R> {
   const attempts = options.idempotent ? (options.attempts ?? RETRY.attempts) : 1
-  const sleep = options.sleep ?? ((ms: number) => pause(ms))
+  const sleep = options.sleep ?? ((ms: number) => pause(ms, options.signal))
   for (let attempt = 1; ; attempt++) {
     let outcome: { response: R } | { error: unknown }
     try {
@@ -45,13 +47,17 @@ export async function withRetry<R extends { status: number; header(name: string)
       outcome = { error }
     }
     const wait = attempt < attempts ? waitBefore(outcome, attempt) : undefined
-    const fits = wait !== undefined && (options.deadline === undefined || Date.now() + wait.ms < options.deadline)
+    const fits = wait !== undefined && !options.signal?.aborted && (options.deadline === undefined || Date.now() + wait.ms < options.deadline)
     if (!fits) {
       if ('error' in outcome) throw outcome.error
       return outcome.response
     }
     options.onRetry?.(wait.why, wait.ms, attempt)
     await sleep(wait.ms)
+    if (options.signal?.aborted) {
+      if ('error' in outcome) throw outcome.error
+      return outcome.response
+    }
   }
 }
 

@@ -8,14 +8,22 @@ export interface CheckReason {
 }
 
 export interface CheckVerdict {
-  canPull: boolean
+  canPull: boolean | 'unknown'
   reasons: CheckReason[]
 }
 
 /**
- * Pure: can the cluster's nodes pull from the registry? Every check must pass; one that cannot be
- * decided ('unknown', a condition this action cannot read) does not count as a yes.
+ * Pure: the answer the reasons add up to. A pod that pulled is proof and outweighs every inference;
+ * otherwise one failed check is a no, all passed is a yes, and anything undecided ('unknown': a
+ * private endpoint, a firewall, a condition this action cannot read) leaves the answer unknown.
  */
+export function canPullFrom(reasons: readonly CheckReason[]): boolean | 'unknown' {
+  if (reasons.some((reason) => reason.check === 'pull' && reason.ok === true)) return true
+  if (reasons.some((reason) => reason.ok === false)) return false
+  return reasons.every((reason) => reason.ok === true) ? true : 'unknown'
+}
+
+/** Pure: can the cluster's nodes pull from the registry, as far as Azure's configuration tells. */
 export function checkVerdict(
   registry: Registry,
   access: KubeletAccess,
@@ -61,5 +69,5 @@ export function checkVerdict(
           : `the kubelet identity ${kubeletObjectId} may not pull${scope}: ${held}; run with mode: attach`
   })
   if (probe) reasons.push(probe)
-  return { canPull: reasons.every((reason) => reason.ok === true), reasons }
+  return { canPull: canPullFrom(reasons), reasons }
 }

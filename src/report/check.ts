@@ -17,7 +17,7 @@ export function checkSection(record: RunRecord): string[] {
   if (!verdict) return []
   const mark = (ok: boolean | 'unknown') => (ok === true ? '✅' : ok === false ? '❌' : '❔')
   return [
-    `### Can the cluster pull? ${verdict.canPull ? '✅ yes' : '❌ no'}`,
+    `### Can the cluster pull? ${verdict.canPull === true ? '✅ yes' : verdict.canPull === false ? '❌ no' : '❔ unknown'}`,
     '',
     '| Check | | Finding |',
     '|---|---|---|',

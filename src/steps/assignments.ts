@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import type { Assignment } from '../azure/role-assignments.js'
 import type { AssignmentPlan, Change } from '../plan/assignments.js'
+import { errorMessage } from '../errors.js'
 import type { AzureSession } from './azure-session.js'
 
 export type Outcome = 'created' | 'already-exists' | 'kept' | 'deleted' | 'already-gone' | 'would-create' | 'would-delete'
@@ -23,11 +24,18 @@ export function changed(outcome: Outcome): boolean {
   return outcome === 'created' || outcome === 'deleted'
 }
 
-/** Carries out attach's or detach's plan; independent changes (several deletes) run concurrently. */
-export async function changeAssignments(plan: AssignmentPlan, session: AzureSession): Promise<StepResult> {
+/**
+ * Carries out attach's or detach's plan into `step`; independent changes (several deletes) run
+ * concurrently. Every change is seen through before a failure is thrown, so the ones that were
+ * made stay in the record (and in the summary and `changed`) beside the one that failed.
+ */
+export async function changeAssignments(plan: AssignmentPlan, session: AzureSession, step: StepResult): Promise<void> {
   for (const note of plan.notes) core.info(`Note: ${note}`)
-  const results = await Promise.all(plan.changes.map((change) => applyChange(change, session)))
-  return { mode: plan.mode, results }
+  const settled = await Promise.allSettled(plan.changes.map(async (change) => step.results.push(await applyChange(change, session))))
+  step.results.sort((a, b) => plan.changes.indexOf(a.change) - plan.changes.indexOf(b.change))
+  const failures = settled.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []))
+  if (failures.length === 1) throw failures[0]
+  if (failures.length > 1) throw new AggregateError(failures, failures.map((failure) => errorMessage(failure)).join('\n'))
 }
 
 async function applyChange(change: Change, session: AzureSession): Promise<ChangeResult> {

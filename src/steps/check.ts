@@ -4,7 +4,7 @@ import type { Assignment } from '../azure/role-assignments.js'
 import { ActionError } from '../errors.js'
 import { probePull } from '../kube/pull-probe.js'
 import type { CheckPlan } from '../plan/check.js'
-import { checkVerdict, type CheckReason, type CheckVerdict } from '../plan/check-verdict.js'
+import { canPullFrom, checkVerdict, type CheckReason, type CheckVerdict } from '../plan/check-verdict.js'
 import type { Discovery } from '../plan/discovery.js'
 import type { Settings } from '../settings/settings.js'
 import { duration } from '../words.js'
@@ -35,18 +35,27 @@ export async function checkPull(plan: CheckPlan, context: CheckContext, record: 
   const repository = plan.image?.repository
   const access = await kubeletAccess(context.session.roleAssignments, discovery.registry, discovery.kubeletObjectId, repository, context.createdThisRun, context.assignments)
   record.verdict = checkVerdict(discovery.registry, access, discovery.kubeletObjectId, repository, undefined)
-  for (const reason of record.verdict.reasons) core.info(`${reason.ok === true ? '✓' : reason.ok === false ? '✗' : '?'} ${reason.check}: ${reason.detail}`)
+  for (const reason of record.verdict.reasons) core.info(`${mark(reason.ok)} ${reason.check}: ${reason.detail}`)
   if (plan.probe) {
     const probe = await pullProbe(plan.probe, context, context.kubeconfig)
     const reasons = [...record.verdict.reasons, probe]
-    record.verdict = { canPull: reasons.every((reason) => reason.ok === true), reasons }
-    core.info(`${probe.ok === true ? '✓' : '✗'} pull: ${probe.detail}`)
+    record.verdict = { canPull: canPullFrom(reasons), reasons }
+    core.info(`${mark(probe.ok)} pull: ${probe.detail}`)
   }
-  if (record.verdict.canPull) return
-  const failed = record.verdict.reasons.filter((reason) => reason.ok !== true).map((reason) => `${reason.check}: ${reason.detail}`)
-  if (context.settings.check.failOnCheck) throw new ActionError('The cluster cannot pull from the registry', { detail: failed.join('; ') })
-  core.warning(`The cluster cannot pull from the registry: ${failed.join('; ')}`)
+  const { canPull, reasons } = record.verdict
+  if (canPull === true) return
+  const open = (ok: boolean | 'unknown') => reasons.filter((reason) => reason.ok === ok).map((reason) => `${reason.check}: ${reason.detail}`)
+  if (canPull === false) {
+    if (context.settings.check.failOnCheck) throw new ActionError('The cluster cannot pull from the registry', { detail: open(false).join('; ') })
+    core.warning(`The cluster cannot pull from the registry: ${open(false).join('; ')}`)
+    return
+  }
+  // Unknown is not a no: fail-on-check fails on what is known to be wrong, and check-pull can settle the rest.
+  const settle = plan.probe ? '' : '; check-pull: true proves it with a pod'
+  core.warning(`Whether the cluster can pull from the registry is unknown: ${open('unknown').join('; ')}${settle}`)
 }
+
+const mark = (ok: boolean | 'unknown') => (ok === true ? '✓' : ok === false ? '✗' : '?')
 
 /**
  * The pod that proves it: the kubelet pulls the image itself, as it will for real workloads. A
@@ -80,7 +89,7 @@ async function pullProbe(probe: NonNullable<CheckPlan['probe']>, context: CheckC
       }
       failed = diagnosis
       return 'fail'
-    })
+    }, (why) => core.warning(why))
     if (outcome.pulled === true) return { check: 'pull', ok: true, detail: `a pod pulled ${image}${outcome.node ? ` on ${outcome.node}` : ''}` }
     if (outcome.pulled === false) return { check: 'pull', ok: false, detail: `a pod could not pull ${image}: ${outcome.reason}: ${failed?.cause ?? outcome.message}` }
     if (waited?.pending) {

@@ -6,7 +6,7 @@ import { ActionError } from '../errors.js'
 import type { ClusterApi, Transport } from '../kube/cluster-api.js'
 import { DirectCluster } from '../kube/direct-cluster.js'
 import { KubeClient } from '../kube/kube-client.js'
-import { parseKubeconfig, type ApiServerCredentials } from '../kube/kubeconfig.js'
+import { kubeconfigSecrets, parseKubeconfig, type ApiServerCredentials } from '../kube/kubeconfig.js'
 import { RunCommandCluster } from '../kube/run-command-cluster.js'
 import { NetworkError } from '../net/network-error.js'
 import type { ClusterAccessSetting } from '../settings/settings.js'
@@ -49,27 +49,46 @@ export async function connectToCluster(context: ConnectionContext): Promise<Clus
   } else if (!restricted) {
     choice = { transport: 'direct', why: 'the API server is public' }
   } else {
-    const direct = await openDirect(context, TRY_DIRECT_CONNECT_MS)
-    const tried = await direct.cluster.reachable()
-    if (tried === true) {
-      const connection = { ...direct, why: `the runner reaches the ${restriction(cluster.apiServer)} API server` }
-      announce(connection)
-      return connection
-    }
-    direct.cluster.close()
-    if (cluster.apiServer.runCommandDisabled) {
-      throw new ActionError(`The runner cannot reach the ${restriction(cluster.apiServer)} API server of AKS cluster '${cluster.name}', and the cluster disables run command`, {
-        code: tried.code,
-        detail: tried.reason,
-        hint: "Run the job on a self-hosted runner in the cluster's network, or enable run command (az aks update --enable-run-command)",
-        cause: tried
-      })
-    }
-    choice = { transport: 'run-command', why: `the ${restriction(cluster.apiServer)} API server is out of the runner's reach (${tried.reason})` }
+    const tried = await tryDirect(context)
+    if (tried.transport === 'direct') return tried.connection
+    choice = tried
   }
   const connection = choice.transport === 'direct' ? { ...(await openDirect(context)), why: choice.why } : { ...openRunCommand(context), why: choice.why }
   announce(connection)
   return connection
+}
+
+/**
+ * auto on a private or IP-restricted API server: direct when a short try reaches it, else run
+ * command. An identity that may not fetch the kubeconfig (listClusterUserCredential) but may use
+ * run command is not stopped by that either.
+ */
+async function tryDirect(context: ConnectionContext): Promise<{ transport: 'direct'; connection: ClusterConnection } | { transport: 'run-command'; why: string }> {
+  const { cluster } = context
+  const where = `the ${restriction(cluster.apiServer)} API server`
+  let direct
+  try {
+    direct = await openDirect(context, TRY_DIRECT_CONNECT_MS)
+  } catch (error) {
+    if (!(error instanceof ActionError) || cluster.apiServer.runCommandDisabled) throw error
+    return { transport: 'run-command', why: `no kubeconfig for ${where} (${error.message})` }
+  }
+  const tried = await direct.cluster.reachable()
+  if (tried === true) {
+    const connection = { ...direct, why: `the runner reaches ${where}` }
+    announce(connection)
+    return { transport: 'direct', connection }
+  }
+  direct.cluster.close()
+  if (cluster.apiServer.runCommandDisabled) {
+    throw new ActionError(`The runner cannot reach ${where} of AKS cluster '${cluster.name}', and the cluster disables run command`, {
+      code: tried.code,
+      detail: tried.reason,
+      hint: "Run the job on a self-hosted runner in the cluster's network, or enable run command (az aks update --enable-run-command)",
+      cause: tried
+    })
+  }
+  return { transport: 'run-command', why: `${where} is out of the runner's reach (${tried.reason})` }
 }
 
 function announce(connection: ClusterConnection): void {
@@ -84,6 +103,7 @@ function restriction(apiServer: ApiServerAccess): string {
 async function openDirect(context: ConnectionContext, connectTimeoutMs?: number): Promise<Omit<ClusterConnection, 'why'> & { cluster: DirectCluster }> {
   if (!context.kubeconfig) throw new ActionError(`No kubeconfig for AKS cluster '${context.cluster.name}'`, { hint: "'cluster-access: run-command' skips it; use auto or direct" })
   const credentials = parseKubeconfig(await context.kubeconfig)
+  for (const secret of kubeconfigSecrets(credentials)) core.setSecret(secret)
   const { session } = context
   const token = credentials.needsEntraToken
     ? async (fresh: boolean) => {

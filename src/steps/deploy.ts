@@ -48,8 +48,11 @@ export function emptyDeployRecord(): DeployRecord {
   return { access: undefined, applied: [], rewrites: [], workloads: [], verdict: undefined, diagnosis: undefined, waits: [], rollbacks: [], kubeconfigPath: undefined }
 }
 
-/** Rolling back after a failed rollout gets this long, even when the deadline has passed. */
-const ROLLBACK_MS = 30_000
+/**
+ * Rolling back after a failed rollout gets this long, even when the deadline has passed: through
+ * run command, AKS holds each command until its pod has started (docs/azure.md, "Run command").
+ */
+const ROLLBACK_MS = { direct: 30_000, 'run-command': 120_000 } as const
 
 /**
  * Applies the manifests, then verifies every rollout, all within one deadline (`timeout`), which
@@ -111,14 +114,18 @@ export async function deploy(plan: DeployPlan, context: DeployContext, record: D
 
     if (verdict.outcome === 'pod-problem') record.diagnosis = diagnoses.get(problemKind(verdict.problem))
     if (settings.deploy.rollbackOnFailure) {
-      cluster.deadline = Date.now() + ROLLBACK_MS
+      cluster.deadline = Date.now() + ROLLBACK_MS[cluster.transport]
       const failing = record.workloads.filter((s) => s.readiness?.state !== 'ready')
       for (const state of failing) {
-        if (state.workload.kind !== 'Deployment') {
-          record.rollbacks.push(`${state.workload.kind.toLowerCase()}/${state.workload.name}: not rolled back (only Deployments keep previous revisions this action can restore)`)
+        const { kind, namespace, name } = state.workload
+        if (kind !== 'Deployment') {
+          record.rollbacks.push(`${kind.toLowerCase()}/${name}: not rolled back (only Deployments keep previous revisions this action can restore)`)
           continue
         }
-        record.rollbacks.push(await cluster.rollBack(state.workload.namespace, state.workload.name))
+        // A rollback that fails is reported beside the rollout's failure, never instead of it.
+        record.rollbacks.push(
+          await cluster.rollBack(namespace, name).catch((error: unknown) => `deployment/${name}: rollback failed (${error instanceof Error ? error.message : String(error)}); run kubectl rollout undo deployment/${name} -n ${namespace}`)
+        )
       }
       for (const line of record.rollbacks) core.warning(`Rollback: ${line}`)
     }

@@ -65,6 +65,12 @@ export async function runImports(decisions: ImportDecision[], settings: Settings
     })
     if (!imported) return result('planned', source.digest)
     const failure = imported.failure
+    // The SDK resends a POST that met a 5xx or a broken connection; when the first was carried out,
+    // the second finds the tag written (NoForce). The same digest there means the import happened.
+    if (failure && /already exists in target registry/i.test(failure.message) && source.digest && (await readBack(decision)) === source.digest) {
+      core.info(`Imported ${source.display} (${source.digest}): ACR answered that the tag already exists, and it holds that digest (an earlier attempt of this request, or another run, wrote it)`)
+      return result('imported', source.digest)
+    }
     if (failure) {
       const error = `line ${source.spec.line}: importing ${source.display} failed: ${failure.code ? `${failure.code}: ` : ''}${failure.message}`
       core.error(error)
