@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { clusterKubeconfig } from './azure/cluster-credentials.js'
 import { signIn } from './azure/sign-in.js'
+import { describeIdentity, METHOD_NAMES } from './azure/signed-in-identity.js'
 import { loadManifests } from './kube/manifests.js'
 import { MODES, needsOf, reportParts, type ModeDefinition, type RunContext } from './modes.js'
 import { closeSharedAgent } from './net/http.js'
@@ -28,12 +29,16 @@ export async function run(): Promise<void> {
     const needs = needsOf(settings)
     if (needs.manifests) record.discovery.manifests = await loadManifests(settings.deploy.manifests, process.env.GITHUB_WORKSPACE ?? process.cwd())
 
-    const signedIn = await core.group('Sign in to Azure with GitHub OIDC', async () => {
+    // `auto` knows whether the machine's identity is there only once the metadata service answers.
+    const way = settings.signIn.method === 'managed-identity' && settings.signIn.auto ? '' : ` with ${METHOD_NAMES[settings.signIn.method]}`
+    const signedIn = await core.group(`Sign in to Azure${way}`, async () => {
       const result = await signIn(settings.signIn, settings.cloud)
-      core.info(`Signed in as client ${settings.signIn.clientId} (object ID ${result.callerObjectId ?? 'unknown'}) in ${settings.cloud.name}`)
+      core.info(`Signed in as ${describeIdentity(result.identity)} in tenant ${result.identity.tenantId ?? 'unknown'} (${settings.cloud.name})`)
       return result
     })
-    const session = createSession(signedIn.credential, settings.cloud, settings.signIn.tenantId, settings.subscriptionId, signedIn.callerObjectId, settings.dryRun)
+    record.signedIn = signedIn.identity
+    const { tenantId, objectId } = signedIn.identity
+    const session = createSession(signedIn.credential, settings.cloud, tenantId ?? '', settings.subscriptionId, objectId, settings.dryRun)
     if (settings.dryRun) core.notice('Dry run: reading and planning only; nothing in Azure or the cluster will change')
 
     // The kubeconfig needs only the cluster's name, so it is fetched alongside discovery.

@@ -3,7 +3,6 @@ import type { Router, TwinRequest, TwinResponse } from './http.ts'
 import { createSigningKey, decodeJwt, nowSeconds, signJwt, verifySignature } from './jwt.ts'
 import type { Claims, SigningKey } from './jwt.ts'
 import type { TwinState } from './state.ts'
-import { GITHUB_ISSUER } from './github-oidc.ts'
 
 export const ARM_AUDIENCES = [
   'https://management.core.windows.net/',
@@ -20,7 +19,7 @@ export const ARM_AUDIENCES = [
 export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', 'https://graph.microsoft.com/', '00000003-0000-0000-c000-000000000000']
 export const AKS_SERVER_APP = '6dae42f8-4368-4678-94ff-3960e28e3630'
 const OTHER_RESOURCES = [AKS_SERVER_APP, 'https://containerregistry.azure.net']
-const KNOWN_RESOURCES = [...ARM_AUDIENCES, ...GRAPH_AUDIENCES, ...OTHER_RESOURCES]
+export const KNOWN_RESOURCES = [...ARM_AUDIENCES, ...GRAPH_AUDIENCES, ...OTHER_RESOURCES]
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 const FIC_DOC = 'https://learn.microsoft.com/entra/workload-id/workload-identity-federation'
@@ -53,10 +52,41 @@ export type TokenCheck =
   | { ok: true; claims: Claims }
   | { ok: false; reason: 'missing' | 'malformed' | 'signature' | 'expired'; claims?: Claims }
 
+/** Who a token is for: an app registration's or a managed identity's service principal. */
+export interface TokenSubject {
+  tenantId: string
+  clientId: string
+  objectId: string
+  /** Application.Read.All on Graph (apps only). */
+  graphRead?: boolean
+  /** A managed identity's resource ID: tokens for Azure's own resources carry it as `xms_mirid`. */
+  resourceId?: string
+}
+
+/** One client-assertion exchange Entra judged: who asked with which assertion (its `jti`, never the assertion). */
+export interface FederatedExchange {
+  time: string
+  tenantId: string
+  clientId: string
+  issuer: string
+  subject: string
+  jti: string
+  scope: string
+  status: number
+  /** The AADSTS code of a refusal. */
+  code?: number
+}
+
 export interface Entra {
   key: SigningKey
   /** Checks signature and lifetime of a bearer token; audience is each service's business. */
   checkBearer(authorization: string | undefined): TokenCheck
+  /** An access token for `resource` (a known audience, without `/.default`), as Entra signs them. */
+  issue(subject: TokenSubject, resource: string, lifetimeSeconds: number): string
+  /** Every client-assertion exchange, in order. */
+  exchanges: FederatedExchange[]
+  /** Called while an exchange is judged, before it is answered: tests rotate a token file here. */
+  onExchange(listener: (exchange: FederatedExchange) => void): () => void
   register(router: Router): void
 }
 
@@ -66,8 +96,40 @@ function form(req: TwinRequest): Record<string, string> {
   return out
 }
 
-export function createEntra(state: TwinState, githubKey: SigningKey): Entra {
+/**
+ * `issuerKey` gives the signing key of an OIDC issuer Entra trusts (GitHub's, an AKS cluster's):
+ * real Entra fetches it from the issuer's discovery document when a federated credential names it.
+ */
+export function createEntra(state: TwinState, issuerKey: (issuer: string) => SigningKey | undefined): Entra {
   const key = createSigningKey()
+  const exchanges: FederatedExchange[] = []
+  const listeners = new Set<(exchange: FederatedExchange) => void>()
+
+  const issue = (subject: TokenSubject, resource: string, lifetimeSeconds: number): string => {
+    const now = nowSeconds()
+    const stsIss = `https://sts.windows.net/${subject.tenantId}/`
+    const claims: Claims = {
+      aud: resource,
+      iss: stsIss,
+      iat: now,
+      nbf: now,
+      exp: now + lifetimeSeconds,
+      aio: randomBytes(16).toString('base64url'),
+      appid: subject.clientId,
+      appidacr: '2',
+      idp: stsIss,
+      idtyp: 'app',
+      oid: subject.objectId,
+      rh: randomBytes(12).toString('base64url'),
+      sub: subject.objectId,
+      tid: subject.tenantId,
+      uti: randomBytes(16).toString('base64url'),
+      ver: '1.0',
+      ...(subject.resourceId ? { xms_mirid: subject.resourceId } : {}),
+      ...(GRAPH_AUDIENCES.includes(resource) && subject.graphRead ? { roles: ['Application.Read.All'] } : {})
+    }
+    return signJwt(key, claims)
+  }
 
   const metadata = (req: TwinRequest, tenant: string): TwinResponse => {
     const t = state.tenant(tenant)
@@ -140,62 +202,64 @@ export function createEntra(state: TwinState, githubKey: SigningKey): Entra {
       return aadError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
     }
     const jwt = decodeJwt(f.client_assertion)
-    if (!jwt || !verifySignature(jwt, githubKey)) {
-      return aadError(400, 'invalid_request', 50027, 'JWT token is invalid or malformed.')
+    const c = jwt?.payload ?? {}
+    const iss = String(c.iss ?? '')
+    const sub = String(c.sub ?? '')
+    const auds = Array.isArray(c.aud) ? c.aud.map(String) : [String(c.aud ?? '')]
+    const judged = (out: TwinResponse): TwinResponse => {
+      const body = out.body as { error_codes?: number[] } | undefined
+      const exchange: FederatedExchange = {
+        time: new Date().toISOString(),
+        tenantId: tenant.id,
+        clientId: app.clientId,
+        issuer: iss,
+        subject: sub,
+        jti: String(c.jti ?? ''),
+        scope: f.scope ?? '',
+        status: out.status,
+        ...(body?.error_codes?.[0] ? { code: body.error_codes[0] } : {})
+      }
+      exchanges.push(exchange)
+      for (const listener of listeners) listener(exchange)
+      return out
     }
-    const c = jwt.payload
+    // Entra trusts an issuer's key only: GitHub's, or an AKS cluster's OIDC issuer (the twin knows no others).
+    const signer = issuerKey(iss)
+    if (!jwt || (signer && !verifySignature(jwt, signer))) {
+      return judged(aadError(400, 'invalid_request', 50027, 'JWT token is invalid or malformed.'))
+    }
     const now = nowSeconds()
     const exp = Number(c.exp)
     const nbf = Number(c.nbf ?? c.iat ?? 0)
     if (!Number.isFinite(exp) || now >= exp || now < nbf) {
-      return aadError(401, 'invalid_client', 700024,
-        `Client assertion is not within its valid time range. Current time: ${new Date().toISOString().replace(/Z$/, '0000Z')}, assertion valid from ${longIso(nbf)}, expiry time of assertion ${longIso(Number.isFinite(exp) ? exp : 0)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`)
+      return judged(aadError(401, 'invalid_client', 700024,
+        `Client assertion is not within its valid time range. Current time: ${new Date().toISOString().replace(/Z$/, '0000Z')}, assertion valid from ${longIso(nbf)}, expiry time of assertion ${longIso(Number.isFinite(exp) ? exp : 0)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`))
     }
-    const iss = String(c.iss ?? '')
-    const sub = String(c.sub ?? '')
-    const auds = Array.isArray(c.aud) ? c.aud.map(String) : [String(c.aud ?? '')]
-    // Entra trusts only the issuer whose key signed the assertion: here, GitHub's.
-    const match = iss === GITHUB_ISSUER && app.federatedCredentials.some(
+    const match = signer !== undefined && app.federatedCredentials.some(
       (fc) => fc.issuer === iss && fc.subject === sub && auds.some((a) => fc.audiences.includes(a))
     )
-    if (!match) return ficMismatch(iss, sub, auds.join(','), app)
+    if (!match) return judged(ficMismatch(iss, sub, auds.join(','), app))
 
     const scopes = (f.scope ?? '').split(' ').filter((s) => s && !/^(openid|profile|offline_access)$/.test(s))
     const scope = scopes[0] ?? ''
     if (!scope.endsWith('/.default')) {
-      return aadError(400, 'invalid_scope', 1002012,
-        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`)
+      return judged(aadError(400, 'invalid_scope', 1002012,
+        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`))
     }
     const resource = scope.slice(0, -'/.default'.length)
     if (!KNOWN_RESOURCES.includes(resource)) {
-      return aadError(400, 'invalid_resource', 500011,
-        `The resource principal named ${resource} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`)
+      return judged(aadError(400, 'invalid_resource', 500011,
+        `The resource principal named ${resource} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`))
     }
-    const isGraph = GRAPH_AUDIENCES.includes(resource)
-    const stsIss = `https://sts.windows.net/${tenant.id}/`
-    const claims: Claims = {
-      aud: resource,
-      iss: stsIss,
-      iat: now,
-      nbf: now,
-      exp: now + state.tokenLifetimeSeconds,
-      aio: randomBytes(16).toString('base64url'),
-      appid: app.clientId,
-      appidacr: '2',
-      idp: stsIss,
-      idtyp: 'app',
-      oid: app.objectId,
-      rh: randomBytes(12).toString('base64url'),
-      sub: app.objectId,
-      tid: tenant.id,
-      uti: randomBytes(16).toString('base64url'),
-      ver: '1.0',
-      ...(isGraph && app.graphRead ? { roles: ['Application.Read.All'] } : {})
-    }
-    return {
+    const accessToken = issue(
+      { tenantId: tenant.id, clientId: app.clientId, objectId: app.objectId, graphRead: app.graphRead, resourceId: app.managedIdentityResourceId },
+      resource,
+      state.tokenLifetimeSeconds
+    )
+    return judged({
       status: 200,
-      body: { token_type: 'Bearer', expires_in: state.tokenLifetimeSeconds - 1, ext_expires_in: state.tokenLifetimeSeconds - 1, access_token: signJwt(key, claims) }
-    }
+      body: { token_type: 'Bearer', expires_in: state.tokenLifetimeSeconds - 1, ext_expires_in: state.tokenLifetimeSeconds - 1, access_token: accessToken }
+    })
   }
 
   /**
@@ -240,6 +304,12 @@ export function createEntra(state: TwinState, githubKey: SigningKey): Entra {
 
   return {
     key,
+    issue,
+    exchanges,
+    onExchange(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
     checkBearer(authorization) {
       if (!authorization || !/^Bearer\s+\S/i.test(authorization)) return { ok: false, reason: 'missing' }
       const jwt = decodeJwt(authorization.replace(/^Bearer\s+/i, '').trim())

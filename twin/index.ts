@@ -1,3 +1,4 @@
+import http from 'node:http'
 import https from 'node:https'
 import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -6,9 +7,13 @@ import type { Fault, RequestRecord, TwinRequest, TwinResponse } from './http.ts'
 import { createTwinTls } from './tls.ts'
 import { createProxy, isKubeHost, isRegistryHost } from './proxy.ts'
 import type { ProxyLogEntry } from './proxy.ts'
-import { createGithubOidc } from './github-oidc.ts'
+import { createGithubOidc, GITHUB_ISSUER } from './github-oidc.ts'
 import type { GithubClaims, TokenForgery } from './github-oidc.ts'
 import { createEntra } from './entra.ts'
+import type { FederatedExchange } from './entra.ts'
+import { createImdsRouter, IMDS_ADDRESS } from './imds.ts'
+import { clusterIssuerKey, serviceAccountToken, workloadIdentityPod } from './workload-identity.ts'
+import type { ServiceAccountTokenOptions, WorkloadIdentityPod } from './workload-identity.ts'
 import { registerGraph } from './graph.ts'
 import { registerClusters } from './arm/clusters.ts'
 import { registerClusterUpdate } from './arm/cluster-update.ts'
@@ -32,6 +37,9 @@ export type { Fault, RequestRecord } from './http.ts'
 export type { ProxyLogEntry } from './proxy.ts'
 export type { CommandRun } from './arm/run-command.ts'
 export type { GithubClaims, TokenForgery } from './github-oidc.ts'
+export type { FederatedExchange } from './entra.ts'
+export type { ServiceAccountTokenOptions, WorkloadIdentityPod } from './workload-identity.ts'
+export { TOKEN_EXCHANGE_AUDIENCE } from './workload-identity.ts'
 export { GITHUB_ISSUER } from './github-oidc.ts'
 export { armError, throttled } from './arm/errors.ts'
 export { BUILT_IN_ROLES } from './roles.ts'
@@ -63,6 +71,15 @@ export interface Twin {
     requestToken(claims?: Partial<GithubClaims>, forgery?: TokenForgery): string
   }
   env(extra?: { requestToken?: string }): Record<string, string>
+  /** The runner machine's instance metadata service (`http://127.0.0.2:PORT`); the SDK finds it through AZURE_POD_IDENTITY_AUTHORITY_HOST. */
+  imdsUrl: string
+  /** Client-assertion exchanges Entra judged (GitHub and service account tokens), and a hook called before each is answered. */
+  exchanges: FederatedExchange[]
+  onExchange(listener: (exchange: FederatedExchange) => void): () => void
+  /** A service account token of a cluster, as its kubelet projects it (signed by the cluster's OIDC issuer, if enabled). */
+  serviceAccountToken(cluster: import('./state.ts').Cluster, options: ServiceAccountTokenOptions): string
+  /** A runner pod with Azure workload identity: the webhook's environment and a token file that `rotate()` renews. */
+  workloadIdentityPod(cluster: import('./state.ts').Cluster, options: ServiceAccountTokenOptions & { clientId: string }): WorkloadIdentityPod
   close(): Promise<void>
   // Builders, bound to `state`.
   addTenant: TwinState['addTenant']
@@ -75,6 +92,8 @@ export interface Twin {
   addRoleAssignment: TwinState['addRoleAssignment']
   addCustomRole: TwinState['addCustomRole']
   roleAssignments: TwinState['roleAssignments']
+  addManagedIdentity: TwinState['addManagedIdentity']
+  setRunnerMachine: TwinState['setRunnerMachine']
   // Registry contents (twin/registry/).
   addImage: TwinState['addImage']
   addUpstreamImage: TwinState['addUpstreamImage']
@@ -88,6 +107,12 @@ const listen = (server: HttpServer | https.Server) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))
   })
 
+const listenOn = (server: HttpServer, address: string) =>
+  new Promise<number>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, address, () => resolve((server.address() as AddressInfo).port))
+  })
+
 const isOwnHost = (host: string) => host === '127.0.0.1' || host === 'localhost'
 
 export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
@@ -97,7 +122,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   if (options.ficErrorStyle) state.ficErrorStyle = options.ficErrorStyle
 
   const github = createGithubOidc()
-  const entra = createEntra(state, github.key)
+  const entra = createEntra(state, (issuer) => (issuer === GITHUB_ISSUER ? github.key : clusterIssuerKey(state, issuer)))
   const main = new Router()
   github.register(main)
   entra.register(main)
@@ -117,10 +142,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   let openNetwork: OpenClusterNetwork = () => Promise.reject(new Error('the twin is not listening yet'))
   const runCommand = registerRunCommand(main, { ...armDeps, caPem: tls.caPem, openNetwork: (c) => openNetwork(c) })
   const kube = createKubeRouter({ state, entra })
+  const imds = createImdsRouter(state, entra)
 
   let twin!: Twin
   const dispatcher = new Dispatcher({
-    routerFor: (host) => (isKubeHost(host) ? kube : !isOwnHost(host) && isRegistryHost(host) ? registry : main),
+    routerFor: (host) => (host === IMDS_ADDRESS ? imds : isKubeHost(host) ? kube : !isOwnHost(host) && isRegistryHost(host) ? registry : main),
     notFound: (req: TwinRequest): TwinResponse => {
       if (!isOwnHost(req.host) && isRegistryHost(req.host)) return registryNotFound()
       return /\/providers\//i.test(req.path)
@@ -151,10 +177,16 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     }
   })
   const proxyPort = await listen(proxy)
+  // The metadata service is plain http on an address of the machine itself. Off Azure (no runner
+  // machine) the address swallows packets: nothing answers and nothing is logged.
+  const imdsServer = http.createServer((req, res) => {
+    if (state.runnerMachine) void dispatcher.handle(req, res)
+  })
+  const imdsPort = await listenOn(imdsServer, IMDS_ADDRESS)
   // Tunnelled (CONNECT) and TLS sockets leave the servers' own connection tracking, so
   // closeAllConnections() misses them and close() would wait for clients' keep-alive to end.
   const sockets = new Set<import('node:net').Socket>()
-  for (const s of [server, proxy]) {
+  for (const s of [server, proxy, imdsServer]) {
     s.on('connection', (socket: import('node:net').Socket) => {
       sockets.add(socket)
       socket.once('close', () => sockets.delete(socket))
@@ -163,6 +195,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const url = `https://127.0.0.1:${port}`
   const requestUrl = `${url}/github/_apis/idtoken?api-version=2.0`
   let defaultToken: string | undefined
+  const pods: WorkloadIdentityPod[] = []
 
   twin = {
     url,
@@ -184,19 +217,33 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
         ACTIONS_ID_TOKEN_REQUEST_TOKEN: extra.requestToken ?? defaultToken,
         HTTPS_PROXY: twin.proxyUrl,
         NO_PROXY: '127.0.0.1,localhost',
-        NODE_USE_ENV_PROXY: '1'
+        NODE_USE_ENV_PROXY: '1',
+        // Where the SDK (and the action) find the metadata service: the twin's, never the real address.
+        AZURE_POD_IDENTITY_AUTHORITY_HOST: twin.imdsUrl
       }
+    },
+    imdsUrl: `http://${IMDS_ADDRESS}:${imdsPort}`,
+    exchanges: entra.exchanges,
+    onExchange: (listener) => entra.onExchange(listener),
+    serviceAccountToken: (cluster, options) => serviceAccountToken(cluster, options),
+    workloadIdentityPod(cluster, options) {
+      const pod = workloadIdentityPod(state, { ...options, cluster, authorityHost: url })
+      pods.push(pod)
+      return pod
     },
     async close() {
       for (const c of state.clusters) c.kube.stop()
       await runCommand.stop()
       const closed = Promise.all([
         new Promise<void>((r) => proxy.close(() => r())),
-        new Promise<void>((r) => server.close(() => r()))
+        new Promise<void>((r) => server.close(() => r())),
+        new Promise<void>((r) => imdsServer.close(() => r()))
       ])
       // Keep-alive sockets from SDK agents would otherwise hold close() open.
       proxy.closeAllConnections()
       server.closeAllConnections()
+      imdsServer.closeAllConnections()
+      for (const pod of pods) pod.remove()
       for (const socket of sockets) socket.destroy()
       await closed
       await tls.cleanup()
@@ -211,6 +258,8 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
     addRoleAssignment: state.addRoleAssignment.bind(state),
     addCustomRole: state.addCustomRole.bind(state),
     roleAssignments: state.roleAssignments.bind(state),
+    addManagedIdentity: state.addManagedIdentity.bind(state),
+    setRunnerMachine: state.setRunnerMachine.bind(state),
     addImage: state.addImage.bind(state),
     addUpstreamImage: state.addUpstreamImage.bind(state),
     imagesOf: state.imagesOf.bind(state),

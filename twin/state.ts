@@ -37,9 +37,48 @@ export interface App {
   federatedCredentials: FederatedCredential[]
   /** Application.Read.All on Graph, needed to resolve other service principals. */
   graphRead: boolean
+  /**
+   * Set for a user-assigned managed identity: Entra finds it by client ID like an app (its federated
+   * credentials live on it), and its tokens name this resource ID (`xms_mirid`).
+   */
+  managedIdentityResourceId?: string
 }
 
 export interface UserAssignedIdentity { resourceId: string; clientId: string; objectId: string }
+
+/** A user-assigned managed identity (`Microsoft.ManagedIdentity/userAssignedIdentities`) that can sign in. */
+export interface ManagedIdentity extends UserAssignedIdentity { name: string; tenantId: string }
+
+/**
+ * The Azure VM or scale set a self-hosted runner runs on, as its instance metadata service sees it.
+ * `state.runnerMachine` undefined: the runner is not on Azure, and the metadata address never answers.
+ */
+export interface RunnerMachine {
+  /** `/subscriptions/…/providers/Microsoft.Compute/virtualMachines/<name>` (or `virtualMachineScaleSets`). */
+  resourceId: string
+  tenantId: string
+  systemAssigned: { clientId: string; objectId: string } | undefined
+  userAssigned: ManagedIdentity[]
+  /** Lifetime of the tokens the metadata service hands out (24 hours, as managed identity tokens live). */
+  tokenLifetimeSeconds: number
+}
+
+export interface AddManagedIdentityInput {
+  subscriptionId: string
+  resourceGroup: string
+  name: string
+  federatedCredentials?: FederatedCredential[]
+}
+
+export interface SetRunnerMachineInput {
+  subscriptionId: string
+  resourceGroup: string
+  name: string
+  /** A VM (default) or a scale set instance: the system-assigned identity belongs to the VM or the scale set. */
+  kind?: 'vm' | 'vmss'
+  systemAssigned?: boolean
+  userAssigned?: ManagedIdentity[]
+}
 
 export interface Cluster {
   id: string
@@ -78,6 +117,10 @@ export interface Cluster {
   runnerInNetwork: boolean
   /** `apiServerAccessProfile.disableRunCommand`. */
   disableRunCommand: boolean
+  /** `oidcIssuerProfile.issuerURL`: the issuer of its service account tokens, which Entra can trust (`workload-identity.ts`). */
+  oidcIssuerUrl: string | undefined
+  /** `securityProfile.workloadIdentity.enabled`: the webhook projects tokens into labelled pods. */
+  workloadIdentity: boolean
   /** The cluster's Kubernetes API server (non-enumerable: the model stays plain JSON). */
   kube: KubeCluster
 }
@@ -139,6 +182,10 @@ export interface AddClusterInput {
   authorizedIpRanges?: string[]
   runnerInNetwork?: boolean
   disableRunCommand?: boolean
+  /** `--enable-oidc-issuer` (implied by `workloadIdentity`). */
+  oidcIssuer?: boolean
+  /** `--enable-workload-identity`. */
+  workloadIdentity?: boolean
 }
 
 export interface AddRegistryInput {
@@ -212,6 +259,9 @@ export class TwinState {
   apps: App[] = []
   clusters: Cluster[] = []
   registries: Registry[] = []
+  managedIdentities: ManagedIdentity[] = []
+  /** The runner's Azure machine; undefined: the runner is not on Azure (GitHub-hosted, or elsewhere). */
+  runnerMachine: RunnerMachine | undefined = undefined
   assignments: RoleAssignment[] = []
   customRoles: RoleDefinition[] = []
   /** Items per page of ARM list answers, small in tests so `nextLink` paging is exercised. */
@@ -357,7 +407,10 @@ export class TwinState {
       privateFqdn: undefined as string | undefined,
       authorizedIpRanges: input.authorizedIpRanges ?? [],
       runnerInNetwork: input.runnerInNetwork ?? false,
-      disableRunCommand: input.disableRunCommand ?? false
+      disableRunCommand: input.disableRunCommand ?? false,
+      // AKS's issuer URL form: per region, tenant and cluster.
+      oidcIssuerUrl: input.oidcIssuer || input.workloadIdentity ? `https://${location}.oic.prod-aks.azure.com/${tenantId}/${randomUUID()}/` : undefined,
+      workloadIdentity: input.workloadIdentity ?? false
     }
     if (base.privateCluster) {
       base.privateFqdn = `${dnsPrefix}-${randomUUID().slice(0, 8)}.privatelink.${location}.azmk8s.io`
@@ -393,6 +446,51 @@ export class TwinState {
     Object.defineProperty(full, 'kube', { value: new KubeCluster(this, full), enumerable: false })
     this.clusters.push(full)
     return full
+  }
+
+  /** A user-assigned managed identity, which can sign in through a machine's metadata service or with federated credentials. */
+  addManagedIdentity(input: AddManagedIdentityInput): ManagedIdentity {
+    this.addResourceGroup(input.subscriptionId, input.resourceGroup)
+    const tenantId = this.subscription(input.subscriptionId)!.tenantId
+    const identity: ManagedIdentity = {
+      name: input.name,
+      tenantId,
+      resourceId: `/subscriptions/${input.subscriptionId}/resourcegroups/${input.resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${input.name}`,
+      clientId: randomUUID(),
+      objectId: randomUUID()
+    }
+    this.apps.push({
+      tenantId,
+      clientId: identity.clientId,
+      objectId: identity.objectId,
+      displayName: input.name,
+      federatedCredentials: (input.federatedCredentials ?? []).map((f) => ({ ...f, audiences: [...f.audiences] })),
+      graphRead: false,
+      managedIdentityResourceId: identity.resourceId
+    })
+    this.addPrincipal({ objectId: identity.objectId, tenantId, servicePrincipalType: 'ManagedIdentity', appId: identity.clientId, displayName: input.name })
+    this.managedIdentities.push(identity)
+    return identity
+  }
+
+  /** Puts the runner on an Azure VM (or scale set) with these identities; its metadata service answers from then on. */
+  setRunnerMachine(input: SetRunnerMachineInput): RunnerMachine {
+    this.addResourceGroup(input.subscriptionId, input.resourceGroup)
+    const tenantId = this.subscription(input.subscriptionId)!.tenantId
+    const type = input.kind === 'vmss' ? 'virtualMachineScaleSets' : 'virtualMachines'
+    let systemAssigned: RunnerMachine['systemAssigned']
+    if (input.systemAssigned) {
+      const principal = this.addPrincipal({ tenantId, servicePrincipalType: 'ManagedIdentity', appId: randomUUID(), displayName: input.name })
+      systemAssigned = { clientId: principal.appId!, objectId: principal.objectId }
+    }
+    this.runnerMachine = {
+      resourceId: `/subscriptions/${input.subscriptionId}/resourceGroups/${input.resourceGroup}/providers/Microsoft.Compute/${type}/${input.name}`,
+      tenantId,
+      systemAssigned,
+      userAssigned: [...(input.userAssigned ?? [])],
+      tokenLifetimeSeconds: 86_400
+    }
+    return this.runnerMachine
   }
 
   /** The cluster whose API server answers at `host` (its fqdn, or its private fqdn). */

@@ -36,6 +36,8 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
     HOME: dir,
     RUNNER_TEMP: dir,
     GITHUB_ACTIONS: 'true',
+    // The runner always says where it runs; tests of self-hosted runners override it.
+    RUNNER_ENVIRONMENT: 'github-hosted',
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     GITHUB_STATE: stateFile,

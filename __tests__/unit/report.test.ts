@@ -4,6 +4,7 @@ import { planAttach, planDetach } from '../../src/plan/assignments.js'
 import { buildOutputs as buildOutputsOf } from '../../src/report/outputs.js'
 import { buildSummary as buildSummaryOf } from '../../src/report/summary.js'
 import { emptyRecord, type RunRecord } from '../../src/report/run-record.js'
+import type { SignedInIdentity } from '../../src/azure/signed-in-identity.js'
 import { assignment, discoveryWith, KUBELET, REGISTRY_ID, settingsFor } from './fixtures.js'
 
 function recordFor(mode: 'attach' | 'detach'): RunRecord {
@@ -18,7 +19,17 @@ function recordFor(mode: 'attach' | 'detach'): RunRecord {
       assignmentId: change.kind === 'create-assignment' ? `${REGISTRY_ID}/providers/Microsoft.Authorization/roleAssignments/${change.request.name}` : undefined
     }))
   }
-  return { settings, discovery, plans: { [mode]: plan }, results: { [mode]: result }, error: undefined }
+  return { settings, signedIn: SIGNED_IN, discovery, plans: { [mode]: plan }, results: { [mode]: result }, error: undefined }
+}
+
+const SIGNED_IN: SignedInIdentity = {
+  method: 'oidc',
+  reason: 'auth-type is auto and this job can request a GitHub OIDC token',
+  tenantId: '99999999-9999-9999-9999-999999999999',
+  clientId: '88888888-8888-8888-8888-888888888888',
+  objectId: '77777777-7777-7777-7777-777777777777',
+  resourceId: undefined,
+  subject: 'repo:octo-org/octo-app:ref:refs/heads/main'
 }
 
 /** The report of the modes the record's settings ask for, as the action builds it. */
@@ -63,6 +74,30 @@ describe('summary', () => {
     const record = recordFor('attach')
     record.settings = settingsFor({ environment: 'AzureChinaCloud', registry: 'myacr01.azurecr.cn' })
     expect(buildSummary(record)).toContain('https://portal.azure.cn/#@')
+  })
+  it('names the identity and how it signed in', () => {
+    expect(buildSummary(recordFor('attach'))).toContain(
+      '| Signed in as | client `88888888-8888-8888-8888-888888888888` (object ID `77777777-7777-7777-7777-777777777777`) with GitHub OIDC as `repo:octo-org/octo-app:ref:refs/heads/main` in tenant `99999999-9999-9999-9999-999999999999` (AzureCloud) |'
+    )
+    const managed = recordFor('attach')
+    managed.signedIn = {
+      ...SIGNED_IN,
+      method: 'managed-identity',
+      subject: undefined,
+      resourceId: '/subscriptions/s/resourcegroups/runners/providers/Microsoft.ManagedIdentity/userAssignedIdentities/runner-id'
+    }
+    expect(buildSummary(managed)).toContain('| Signed in as | the user-assigned managed identity `runner-id` (client `88888888-8888-8888-8888-888888888888`, object ID `77777777-7777-7777-7777-777777777777`) through the instance metadata service')
+    managed.signedIn = { ...managed.signedIn, resourceId: '/subscriptions/s/resourceGroups/runners/providers/Microsoft.Compute/virtualMachineScaleSets/runner-vmss' }
+    expect(buildSummary(managed)).toContain('the system-assigned managed identity of scale set `runner-vmss`')
+    const workload = recordFor('attach')
+    workload.signedIn = { ...SIGNED_IN, method: 'workload-identity', subject: 'system:serviceaccount:arc-runners:runner' }
+    expect(buildSummary(workload)).toContain('with workload identity as service account `arc-runners/runner`')
+  })
+  it('says how the run tried to sign in when it did not get that far', () => {
+    const record = recordFor('attach')
+    record.signedIn = undefined
+    record.error = new Error('AADSTS70021')
+    expect(buildSummary(record)).toContain('| Sign-in | GitHub OIDC as client `88888888-8888-8888-8888-888888888888`, not completed |')
   })
   it('shows the error of a failed run', () => {
     const record = recordFor('attach')

@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { readSettings } from '../../src/settings/settings.js'
 import { InputError } from '../../src/errors.js'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 const SUB = '11111111-2222-3333-4444-555555555555'
 const OTHER = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'
@@ -170,7 +173,65 @@ describe('sign-in and cloud', () => {
     expect(failure({ 'arm-endpoint': 'http://127.0.0.1:8080' }).input).toBe('arm-endpoint')
   })
   it('records that no OIDC token can be requested', () => {
-    expect(read({}, {}).signIn.oidcRequest).toBeUndefined()
+    const signIn = read({ 'auth-type': 'oidc' }, {}).signIn
+    expect(signIn.method === 'oidc' && signIn.oidcRequest).toBeUndefined()
+  })
+})
+
+describe('auth-type', () => {
+  const tokenFile = join(mkdtempSync(join(tmpdir(), 'sign-in-settings-')), 'azure-identity-token')
+  writeFileSync(tokenFile, 'header.payload.signature')
+  const workloadEnv = { AZURE_FEDERATED_TOKEN_FILE: tokenFile, AZURE_CLIENT_ID: OTHER, AZURE_TENANT_ID: base['tenant-id'], AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.com/' }
+  const noIdentity = { 'tenant-id': '', 'client-id': '' }
+
+  it('auto takes GitHub OIDC when the job can request a token, whatever else is there', () => {
+    expect(read({}, { ...env, ...workloadEnv }).signIn).toMatchObject({ method: 'oidc', authType: 'auto', reason: 'auth-type is auto and this job can request a GitHub OIDC token' })
+  })
+  it('auto takes workload identity when the token file is there, with the identity the webhook names', () => {
+    expect(read(noIdentity, workloadEnv).signIn).toMatchObject({
+      method: 'workload-identity',
+      clientId: OTHER,
+      clientIdFrom: 'AZURE_CLIENT_ID',
+      tenantId: base['tenant-id'],
+      tokenFile,
+      authorityHost: 'https://login.microsoftonline.com'
+    })
+  })
+  it('inputs win over what the webhook set', () => {
+    expect(read({ 'auth-type': 'workload-identity' }, workloadEnv).signIn).toMatchObject({ clientId: base['client-id'], clientIdFrom: 'client-id' })
+  })
+  it('authority-host wins over AZURE_AUTHORITY_HOST', () => {
+    expect(read({ ...noIdentity, 'authority-host': 'https://127.0.0.1:8443' }, workloadEnv).signIn).toMatchObject({ method: 'workload-identity', authorityHost: undefined })
+  })
+  it('auto passes over a token file that is not there, and leaves the managed identity to the metadata service', () => {
+    const signIn = read(noIdentity, { ...workloadEnv, AZURE_FEDERATED_TOKEN_FILE: '/nowhere/token' }).signIn
+    expect(signIn).toMatchObject({ method: 'managed-identity', metadataHost: 'http://169.254.169.254', auto: { probe: true } })
+    expect(signIn.method === 'managed-identity' && signIn.auto?.passedOver).toEqual([
+      'GitHub OIDC: this job cannot request a token (ACTIONS_ID_TOKEN_REQUEST_URL is not set)',
+      'workload identity: AZURE_FEDERATED_TOKEN_FILE names /nowhere/token, which does not exist'
+    ])
+  })
+  it('auto does not ask the metadata service on a GitHub-hosted runner', () => {
+    expect(read(noIdentity, { RUNNER_ENVIRONMENT: 'github-hosted' }).signIn).toMatchObject({ method: 'managed-identity', auto: { probe: false } })
+  })
+  it('managed-identity needs neither tenant-id nor client-id, and takes a client ID for a user-assigned identity', () => {
+    expect(read({ ...noIdentity, 'auth-type': 'managed-identity' }, {}).signIn).toMatchObject({ method: 'managed-identity', clientId: undefined, tenantId: undefined, auto: undefined })
+    expect(read({ 'auth-type': 'Managed-Identity' }, {}).signIn).toMatchObject({ clientId: base['client-id'], clientIdFrom: 'client-id', tenantId: base['tenant-id'] })
+  })
+  it('managed-identity asks the metadata service where the Azure SDK does', () => {
+    expect(read({ 'auth-type': 'managed-identity' }, { AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.2:8080/' }).signIn).toMatchObject({ metadataHost: 'http://127.0.0.2:8080' })
+  })
+  it('workload-identity without the webhook variables names what is missing', () => {
+    expect(failure({ 'auth-type': 'workload-identity' }, {}).message).toContain('AZURE_FEDERATED_TOKEN_FILE is not set')
+    const error = failure({ ...noIdentity, 'auth-type': 'workload-identity' }, { AZURE_FEDERATED_TOKEN_FILE: tokenFile, AZURE_TENANT_ID: base['tenant-id'] })
+    expect([error.input, error.message]).toEqual(['client-id', expect.stringContaining('azure.workload.identity/client-id')])
+  })
+  it('oidc still needs tenant-id and client-id', () => {
+    expect(failure({ 'auth-type': 'oidc', 'client-id': '' }, {}).input).toBe('client-id')
+  })
+  it('refuses an unknown way and an OIDC audience for another way', () => {
+    expect(failure({ 'auth-type': 'service-principal' }).message).toContain("'service-principal' is not a way to sign in")
+    expect(failure({ 'auth-type': 'managed-identity', audience: 'api://custom' }).input).toBe('audience')
   })
 })
 

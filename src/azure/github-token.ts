@@ -1,13 +1,7 @@
 import * as core from '@actions/core'
 import { sendRequest } from '../net/http.js'
 import { withRetry } from '../net/retry.js'
-
-/** The claims Entra ID matches against a federated credential; kept to explain a refused sign-in. */
-export interface FederationClaims {
-  issuer: string
-  subject: string
-  audience: string
-}
+import { readClaims, type FederationClaims } from './federation-claims.js'
 
 /** A GitHub token lives five minutes; one younger than this is still fresh enough to exchange. */
 const REUSE_FOR_MS = 60 * 1000
@@ -79,18 +73,6 @@ export class GithubTokenSource {
     this.lastClaims = readClaims(value)
     this.lastError = undefined
     return value
-  }
-}
-
-export function readClaims(jwt: string): FederationClaims | undefined {
-  const payload = jwt.split('.')[1]
-  if (!payload) return undefined
-  try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>
-    const audience = Array.isArray(claims.aud) ? claims.aud.join(', ') : String(claims.aud ?? '')
-    return { issuer: String(claims.iss ?? ''), subject: String(claims.sub ?? ''), audience }
-  } catch {
-    return undefined
   }
 }
 

@@ -62,7 +62,7 @@ export function assignmentsSection(mode: 'attach' | 'detach'): (record: RunRecor
       const name = id ? `\`${id.split('/').pop()}\`` : ''
       const where =
         registry && scope.toLowerCase() === registry.id.toLowerCase()
-          ? `[${escape(registry.name)}](${portalLink(run.settings!.cloud, run.settings!.signIn.tenantId, registry.id, 'users')})`
+          ? `[${escape(registry.name)}](${portalLink(run.settings!.cloud, run.signedIn?.tenantId, registry.id, 'users')})`
           : escape(scope)
       return `| ${stepMode} | ${role} ${name} | ${where} | ${OUTCOME_TEXT[result.outcome]} |`
     }

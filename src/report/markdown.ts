@@ -5,7 +5,7 @@ export function escape(text: string): string {
   return text.replace(/\|/g, '\\|')
 }
 
-/** A link that opens a resource in the portal of the run's cloud, in the right directory. */
-export function portalLink(cloud: Cloud, tenantId: string, resourceId: string, blade = ''): string {
-  return `${cloud.portal}/#@${tenantId}/resource${resourceId}${blade ? `/${blade}` : ''}`
+/** A link that opens a resource in the portal of the run's cloud, in the right directory (the default one when unknown). */
+export function portalLink(cloud: Cloud, tenantId: string | undefined, resourceId: string, blade = ''): string {
+  return `${cloud.portal}/#${tenantId ? `@${tenantId}/` : ''}resource${resourceId}${blade ? `/${blade}` : ''}`
 }

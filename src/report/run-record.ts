@@ -1,3 +1,4 @@
+import type { SignedInIdentity } from '../azure/signed-in-identity.js'
 import type { AssignmentPlan } from '../plan/assignments.js'
 import type { CheckPlan } from '../plan/check.js'
 import type { DeployPlan } from '../plan/deploy.js'
@@ -22,6 +23,8 @@ export interface ModeRecords {
 /** Everything a run learned and did, complete or not: the report is built from this alone. */
 export interface RunRecord {
   settings: Settings | undefined
+  /** Who the run signed in as, once it has. */
+  signedIn: SignedInIdentity | undefined
   discovery: Partial<Discovery>
   plans: { [M in Mode]?: ModeRecords[M]['plan'] }
   /** Filled as each mode goes, so a failure part-way still shows what happened. */
@@ -30,5 +33,5 @@ export interface RunRecord {
 }
 
 export function emptyRecord(): RunRecord {
-  return { settings: undefined, discovery: {}, plans: {}, results: {}, error: undefined }
+  return { settings: undefined, signedIn: undefined, discovery: {}, plans: {}, results: {}, error: undefined }
 }

@@ -1,5 +1,6 @@
 import { permissionsModeName } from '../azure/registries.js'
 import { pullRoleFor } from '../azure/roles.js'
+import { describeIdentity, METHOD_NAMES } from '../azure/signed-in-identity.js'
 import { escape, portalLink } from './markdown.js'
 import type { RunRecord } from './run-record.js'
 
@@ -17,7 +18,7 @@ export function buildSummary(record: RunRecord, sections: Section[]): string {
   lines.push(`## AKS and ACR: ${modes} ${record.error ? '❌ failed' : '✅ done'}`, '')
 
   if (settings) {
-    const link = (id: string, label: string, blade = '') => `[${escape(label)}](${portalLink(settings.cloud, settings.signIn.tenantId, id, blade)})`
+    const link = (id: string, label: string, blade = '') => `[${escape(label)}](${portalLink(settings.cloud, record.signedIn?.tenantId, id, blade)})`
     lines.push('| | |', '|---|---|')
     const cluster = discovery.cluster
     if (cluster) lines.push(`| Cluster | ${link(cluster.id, cluster.name)} in ${escape(cluster.resourceGroup)} (${cluster.location}) |`)
@@ -35,7 +36,10 @@ export function buildSummary(record: RunRecord, sections: Section[]): string {
         lines.push(`| Pull role | ${pullRoleFor(registry.permissionsMode).name}${limited} |`)
       }
     }
-    lines.push(`| Signed in as | client \`${settings.signIn.clientId}\` in tenant \`${settings.signIn.tenantId}\` (${settings.cloud.name}) |`, '')
+    const code = (text: string) => `\`${escape(text)}\``
+    const signedIn = record.signedIn
+    if (signedIn) lines.push(`| Signed in as | ${describeIdentity(signedIn, code)} in tenant ${code(signedIn.tenantId ?? 'unknown')} (${settings.cloud.name}) |`, '')
+    else lines.push(`| Sign-in | ${METHOD_NAMES[settings.signIn.method]}${settings.signIn.clientId ? ` as client ${code(settings.signIn.clientId)}` : ''}, not completed |`, '')
     for (const section of sections) lines.push(...section(record))
   }
 

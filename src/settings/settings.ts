@@ -5,6 +5,7 @@ import { parseModes, type Mode } from './modes.js'
 import { parseRegistryRef, type RegistryRef } from './registry-ref.js'
 import { parseRepositories } from './repositories.js'
 import { isGuid, looksLikeResourceId, type ResourceId } from './resource-id.js'
+import { readSignIn, type SignInSettings } from './sign-in-settings.js'
 import { readDeploySettings, type DeploySettings } from './deploy-settings.js'
 import { parseDuration, readBoolean, type InputReader } from './inputs.js'
 import { refuseInputsOfAbsentModes } from './mode-inputs.js'
@@ -42,14 +43,6 @@ export interface ImportSettings {
   mode: ImportMode
   /** For sources outside Azure that need a login; never printed (masked as soon as it is read). */
   credentials: { username: string; password: string } | undefined
-}
-
-export interface SignInSettings {
-  tenantId: string
-  clientId: string
-  audience: string
-  /** Where the runner hands out OIDC tokens, and the bearer it wants; absent when the job lacks `id-token: write`. */
-  oidcRequest: { url: string; token: string } | undefined
 }
 
 export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Settings {
@@ -116,23 +109,6 @@ function readClusterAccess(getInput: InputReader): ClusterAccessSetting {
     throw new InputError('cluster-access', `'${raw}' is not a way to reach the cluster; use one of ${CLUSTER_ACCESS.join(', ')}`)
   }
   return raw as ClusterAccessSetting
-}
-
-function readSignIn(getInput: InputReader, env: NodeJS.ProcessEnv): SignInSettings {
-  const tenantId = getInput('tenant-id').trim() || env.AZURE_TENANT_ID?.trim() || ''
-  if (!tenantId) throw new InputError('tenant-id', 'is required: set it or AZURE_TENANT_ID to the Entra ID tenant of the identity to sign in as')
-  if (!isGuid(tenantId) && !/^[a-z0-9][-a-z0-9.]*\.[a-z]{2,}$/i.test(tenantId)) {
-    throw new InputError('tenant-id', `'${tenantId}' is neither a tenant ID (a GUID) nor a tenant domain`)
-  }
-  const clientId = getInput('client-id').trim() || env.AZURE_CLIENT_ID?.trim() || ''
-  if (!clientId) {
-    throw new InputError('client-id', 'is required: set it or AZURE_CLIENT_ID to the application (client) ID that holds the federated credential')
-  }
-  if (!isGuid(clientId)) throw new InputError('client-id', `'${clientId}' is not an application (client) ID (a GUID)`)
-  const audience = getInput('audience').trim() || 'api://AzureADTokenExchange'
-  const url = env.ACTIONS_ID_TOKEN_REQUEST_URL?.trim()
-  const token = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN?.trim()
-  return { tenantId, clientId, audience, oidcRequest: url && token ? { url, token } : undefined }
 }
 
 function readCloud(getInput: InputReader): Cloud {

@@ -85,7 +85,8 @@ export function clusterJson(c: Cluster, state: TwinState): Record<string, unknow
             }
           }
         : {}),
-      oidcIssuerProfile: { enabled: false }
+      oidcIssuerProfile: c.oidcIssuerUrl ? { enabled: true, issuerURL: c.oidcIssuerUrl } : { enabled: false },
+      ...(c.workloadIdentity ? { securityProfile: { workloadIdentity: { enabled: true } } } : {})
     }
   }
 }
