@@ -3,7 +3,7 @@ import { clusterKubeconfig } from './azure/cluster-credentials.js'
 import { signIn } from './azure/sign-in.js'
 import { describeIdentity, METHOD_NAMES } from './azure/signed-in-identity.js'
 import { loadManifests } from './kube/manifests.js'
-import { MODES, needsOf, reportParts, type ModeDefinition, type RunContext } from './modes.js'
+import { MODES, needsOf, prepareRegistry, reportParts, type ModeDefinition, type RunContext } from './modes.js'
 import { closeSharedAgent } from './net/http.js'
 import { buildOutputs } from './report/outputs.js'
 import { emptyRecord, type RunRecord } from './report/run-record.js'
@@ -46,6 +46,7 @@ export async function run(): Promise<void> {
     kubeconfig?.catch(() => undefined)
     const discovery = await core.group('Find the registry and what the modes need', () => discover(settings, session, needs, record.discovery))
     const context: RunContext = { settings, session, discovery, kubeconfig }
+    await prepareRegistry(context, record)
     for (const mode of settings.modes) await carryOut(mode, MODES[mode], context, record)
   } catch (error) {
     record.error = error instanceof Error ? error : new Error(String(error))
