@@ -6,6 +6,7 @@ import { loadManifests } from './kube/manifests.js'
 import { MODES, needsOf, prepareRegistry, reportParts, type ModeDefinition, type RunContext } from './modes.js'
 import { closeSharedAgent } from './net/http.js'
 import { buildOutputs } from './report/outputs.js'
+import { loginSecrets } from './plan/pull-secrets.js'
 import { emptyRecord, type RunRecord } from './report/run-record.js'
 import { buildSummary } from './report/summary.js'
 import type { Mode } from './settings/modes.js'
@@ -25,6 +26,7 @@ export async function run(): Promise<void> {
   try {
     const settings = readSettings((name) => core.getInput(name), process.env)
     if (settings.imports.credentials) core.setSecret(settings.imports.credentials.password)
+    for (const login of settings.deploy.registryLogins) for (const secret of loginSecrets(login)) core.setSecret(secret)
     record.settings = settings
     const needs = needsOf(settings)
     if (needs.manifests) record.discovery.manifests = await loadManifests(settings.deploy.manifests, process.env.GITHUB_WORKSPACE ?? process.cwd())

@@ -4,6 +4,7 @@ import { planAttach, planDetach } from './plan/assignments.js'
 import { planCheck } from './plan/check.js'
 import { planDeploy } from './plan/deploy.js'
 import { planImports } from './plan/import-plan.js'
+import { runAnnotations } from './plan/run-annotations.js'
 import { planRegistry } from './plan/registry.js'
 import { registryOutputs, registrySection } from './report/registry.js'
 import { carryOutRegistryPlan } from './steps/create-registry.js'
@@ -112,9 +113,13 @@ export const MODES: { [M in Mode]: ModeDefinition<M> } = {
     needs: (settings) => ({ cluster: true, kubeconfig: settings.clusterAccess !== 'run-command', manifests: true }),
     // Tags this run imported are pinned to the digests the imports gave.
     plan: (settings, discovery, record) =>
-      planDeploy(discovery.manifests, settings.deploy.namespace, discovery.registry, settings.cloud.acrSuffix, importedDigests(record)),
+      planDeploy(discovery.manifests, settings.deploy.namespace, discovery.registry, settings.cloud.acrSuffix, importedDigests(record), {
+        registryLogins: settings.deploy.registryLogins,
+        pullSecrets: settings.deploy.pullSecrets,
+        annotations: settings.deploy.annotate ? runAnnotations(settings.run) : {}
+      }),
     title: (plan, { settings, discovery }) =>
-      `Deploy ${count(plan.foundation.length + plan.objects.length, 'object')} to ${discovery.cluster.name}${settings.dryRun ? ' (server dry run)' : ''}`,
+      `Deploy ${count(plan.foundation.length + plan.secrets.length + plan.objects.length, 'object')} to ${discovery.cluster.name}${settings.dryRun ? ' (server dry run)' : ''}`,
     async carryOut(plan, { settings, session, discovery, kubeconfig }, record) {
       const result = emptyDeployRecord()
       record.results.deploy = result

@@ -12,6 +12,7 @@ import { refuseInputsOfAbsentModes } from './mode-inputs.js'
 import { readCheckSettings, type CheckSettings } from './check-settings.js'
 import { parseImportMode, parseImports, type ImportMode, type ImportSpec } from './imports.js'
 import { readRegistryCreation, type RegistryCreation } from './registry-creation.js'
+import { readRunIdentity, type RunIdentity } from './run-identity.js'
 
 /** Everything a run needs to know, read and checked once before any request leaves the runner. */
 export interface Settings {
@@ -36,6 +37,8 @@ export interface Settings {
   cloud: Cloud
   /** `create-registry: true`: create the registry when it is missing; undefined otherwise. */
   registryCreation: RegistryCreation | undefined
+  /** The workflow run, from the runner's environment: annotations and the summary name it. */
+  run: RunIdentity
 }
 
 export const CLUSTER_ACCESS = ['auto', 'direct', 'run-command'] as const
@@ -90,7 +93,8 @@ export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Set
     subscriptionId,
     signIn: readSignIn(getInput, env),
     cloud,
-    registryCreation: readRegistryCreation(getInput, registry, getInput('resource-group'), subscriptionId, needsCluster)
+    registryCreation: readRegistryCreation(getInput, registry, getInput('resource-group'), subscriptionId, needsCluster),
+    run: readRunIdentity(env)
   }
 }
 
