@@ -69,6 +69,18 @@ describe('registry-logins: pull secrets for registries outside Azure', () => {
     expect(result.summary).toContain('#### Diagnosis')
   })
 
+  it('a re-run with the login after a run without it rolls out, not failed by the pods of the failed rollout', async () => {
+    const { cluster, registry } = freshPair(world)
+    const workspace = workspaceWith({ 'k8s/app.yaml': deployment('retry', PRIVATE_IMAGE, { replicas: 2 }) })
+    const without = await run(world, deployInputs(cluster, registry.name), { GITHUB_WORKSPACE: workspace })
+    expect(without.exitCode).toBe(1)
+    expect(errorAnnotation(without.log)).toContain('the pod has no image pull secret for quay.io')
+    const withLogin = await run(world, deployInputs(cluster, registry.name, { 'registry-logins': LOGIN }), { GITHUB_WORKSPACE: workspace })
+    expect(errorAnnotation(withLogin.log)).toBe('')
+    expect(withLogin.exitCode).toBe(0)
+    expect(withLogin.outputs.ready).toBe('true')
+  })
+
   it('with a wrong password, says the registry refused the login in the action\'s secret, and prints neither password', async () => {
     const { cluster, registry } = freshPair(world)
     const wrong = 'not-the-robot-token-7f3a'
