@@ -133,6 +133,16 @@ describe('registry-logins: pull secrets for registries outside Azure', () => {
     expect(requestsSince(world, since).filter((r) => r.method === 'PATCH' && r.host.endsWith('.azmk8s.io') && r.query.dryRun !== 'All')).toEqual([])
   })
 
+  it('through the AKS run-command API (a private cluster): the secret is a stage of the same apply, and the pods pull with it', async () => {
+    const { cluster, registry } = freshPair(world, { cluster: { privateCluster: true } })
+    const workspace = workspaceWith({ 'k8s/app.yaml': deployment('private', PRIVATE_IMAGE, { replicas: 1 }) })
+    const result = await run(world, deployInputs(cluster, registry.name, { 'registry-logins': LOGIN }), { GITHUB_WORKSPACE: workspace })
+    expect(result.exitCode).toBe(0)
+    expect(result.log).toContain('through the AKS run-command API')
+    expect((cluster.kube.get('Deployment', 'default', 'private') as any).spec.template.spec.imagePullSecrets).toEqual([{ name: expect.stringMatching(/^aks-acr-pull-quay-io-/) }])
+    expectPasswordNowhere(result, QUAY_PRIVATE.password)
+  }, 90_000)
+
   it('refuses a line that is not SERVER USERNAME PASSWORD by its number, without quoting it', async () => {
     const { cluster, registry } = freshPair(world)
     const workspace = workspaceWith({ 'k8s/app.yaml': deployment('private', PRIVATE_IMAGE) })
