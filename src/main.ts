@@ -3,9 +3,10 @@ import { clusterKubeconfig } from './azure/cluster-credentials.js'
 import { signIn } from './azure/sign-in.js'
 import { describeIdentity, METHOD_NAMES } from './azure/signed-in-identity.js'
 import { loadManifests } from './kube/manifests.js'
-import { MODES, needsOf, reportParts, type ModeDefinition, type RunContext } from './modes.js'
+import { MODES, needsOf, prepareRegistry, reportParts, type ModeDefinition, type RunContext } from './modes.js'
 import { closeSharedAgent } from './net/http.js'
 import { buildOutputs } from './report/outputs.js'
+import { loginSecrets } from './plan/pull-secrets.js'
 import { emptyRecord, type RunRecord } from './report/run-record.js'
 import { buildSummary } from './report/summary.js'
 import type { Mode } from './settings/modes.js'
@@ -25,6 +26,7 @@ export async function run(): Promise<void> {
   try {
     const settings = readSettings((name) => core.getInput(name), process.env)
     if (settings.imports.credentials) core.setSecret(settings.imports.credentials.password)
+    for (const login of settings.deploy.registryLogins) for (const secret of loginSecrets(login)) core.setSecret(secret)
     record.settings = settings
     const needs = needsOf(settings)
     if (needs.manifests) record.discovery.manifests = await loadManifests(settings.deploy.manifests, process.env.GITHUB_WORKSPACE ?? process.cwd())
@@ -46,6 +48,7 @@ export async function run(): Promise<void> {
     kubeconfig?.catch(() => undefined)
     const discovery = await core.group('Find the registry and what the modes need', () => discover(settings, session, needs, record.discovery))
     const context: RunContext = { settings, session, discovery, kubeconfig }
+    await prepareRegistry(context, record)
     for (const mode of settings.modes) await carryOut(mode, MODES[mode], context, record)
   } catch (error) {
     record.error = error instanceof Error ? error : new Error(String(error))

@@ -1,8 +1,13 @@
+import * as core from '@actions/core'
 import type { Discovery } from './plan/discovery.js'
 import { planAttach, planDetach } from './plan/assignments.js'
 import { planCheck } from './plan/check.js'
 import { planDeploy } from './plan/deploy.js'
 import { planImports } from './plan/import-plan.js'
+import { runAnnotations } from './plan/run-annotations.js'
+import { planRegistry } from './plan/registry.js'
+import { registryOutputs, registrySection } from './report/registry.js'
+import { carryOutRegistryPlan } from './steps/create-registry.js'
 import { assignmentsSection, attachOutputs, detachOutputs } from './report/assignments.js'
 import { checkOutputs, checkSection } from './report/check.js'
 import { deployOutputs, deploySection } from './report/deploy.js'
@@ -108,9 +113,13 @@ export const MODES: { [M in Mode]: ModeDefinition<M> } = {
     needs: (settings) => ({ cluster: true, kubeconfig: settings.clusterAccess !== 'run-command', manifests: true }),
     // Tags this run imported are pinned to the digests the imports gave.
     plan: (settings, discovery, record) =>
-      planDeploy(discovery.manifests, settings.deploy.namespace, discovery.registry, settings.cloud.acrSuffix, importedDigests(record)),
+      planDeploy(discovery.manifests, settings.deploy.namespace, discovery.registry, settings.cloud.acrSuffix, importedDigests(record), {
+        registryLogins: settings.deploy.registryLogins,
+        pullSecrets: settings.deploy.pullSecrets,
+        annotations: settings.deploy.annotate ? runAnnotations(settings.run) : {}
+      }),
     title: (plan, { settings, discovery }) =>
-      `Deploy ${count(plan.foundation.length + plan.objects.length, 'object')} to ${discovery.cluster.name}${settings.dryRun ? ' (server dry run)' : ''}`,
+      `Deploy ${count(plan.foundation.length + plan.secrets.length + plan.objects.length, 'object')} to ${discovery.cluster.name}${settings.dryRun ? ' (server dry run)' : ''}`,
     async carryOut(plan, { settings, session, discovery, kubeconfig }, record) {
       const result = emptyDeployRecord()
       record.results.deploy = result
@@ -137,8 +146,24 @@ export function needsOf(settings: Settings): ModeNeeds {
   return { cluster: any('cluster'), assignments: any('assignments'), imports: any('imports'), kubeconfig: any('kubeconfig'), manifests: any('manifests') }
 }
 
-/** The report of the modes a run asked for: their summary sections and outputs, in order. */
+/**
+ * `create-registry`'s phase, before the modes: discovery found the registry or stood in for a missing
+ * one; this plans keeping or creating it and carries the plan out, so the modes plan against the
+ * registry ARM created (in a dry run, against the one it would create).
+ */
+export async function prepareRegistry(context: RunContext, record: RunRecord): Promise<void> {
+  const { settings, session, discovery } = context
+  if (!settings.registryCreation) return
+  const plan = planRegistry(settings.registryCreation, discovery)
+  record.registry = { plan, created: undefined }
+  if (plan.action === 'keep') return
+  await core.group(`Create container registry ${plan.request.name}`, () => carryOutRegistryPlan(plan, settings, session, discovery, record.registry!))
+}
+
+/** The report of the phases and modes a run asked for: their summary sections and outputs, in order. */
 export function reportParts(record: RunRecord): { sections: Section[]; outputs: OutputPart[] } {
   const modes = record.settings?.modes ?? []
-  return { sections: modes.map((mode) => MODES[mode].summary), outputs: modes.map((mode) => MODES[mode].outputs) }
+  const registry = record.settings?.registryCreation ? [{ summary: registrySection, outputs: registryOutputs }] : []
+  const parts = [...registry, ...modes.map((mode) => MODES[mode])]
+  return { sections: parts.map((part) => part.summary), outputs: parts.map((part) => part.outputs) }
 }

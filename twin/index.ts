@@ -18,6 +18,7 @@ import { registerGraph } from './graph.ts'
 import { registerClusters } from './arm/clusters.ts'
 import { registerClusterUpdate } from './arm/cluster-update.ts'
 import { registerRegistries } from './arm/registries.ts'
+import { registerRegistryCreate } from './arm/registry-create.ts'
 import { registerAuthorization } from './arm/authorization.ts'
 import { registerSubscriptions } from './arm/subscriptions.ts'
 import { registerResources } from './arm/resources.ts'
@@ -131,6 +132,7 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   registerClusters(main, armDeps)
   registerClusterUpdate(main, armDeps)
   registerRegistries(main, armDeps)
+  registerRegistryCreate(main, armDeps)
   registerAuthorization(main, armDeps)
   registerSubscriptions(main, armDeps)
   registerResources(main, armDeps)

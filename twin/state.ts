@@ -319,6 +319,8 @@ export class TwinState {
   runCommandTimeLimitMs = 3_600_000
   /** Every command the twin was asked to run, in order (see arm/run-command.ts). */
   commandRuns: CommandRun[] = []
+  /** How long creating a registry (PUT, a long-running operation) takes; real ACR: about 10-15 s. */
+  registryCreateMs = 1500
 
   constructor() {
     for (const e of UPSTREAM_CATALOG) this.addUpstreamImage(e.ref, e)

@@ -45,7 +45,8 @@ describe('pods', () => {
       spec: { containers: [{ name: 'a', image: 'x/a:1' }, { name: 'b', image: 'x/b:1' }] },
       status: { containerStatuses: [{ name: 'a', state: { running: {} } }, { name: 'b', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off' } } }] }
     }
-    expect(podProblem(pod)).toEqual({ pod: 'p', namespace: 'n', container: 'b', image: 'x/b:1', reason: 'ImagePullBackOff', message: 'Back-off' })
+    expect(podProblem(pod)).toEqual({ pod: 'p', namespace: 'n', container: 'b', image: 'x/b:1', reason: 'ImagePullBackOff', message: 'Back-off', pullSecrets: [] })
+    expect(podProblem({ ...pod, spec: { ...pod.spec, imagePullSecrets: [{ name: 'regcred' }, {}] } })?.pullSecrets).toEqual(['regcred'])
     expect(podProblem({ status: { containerStatuses: [{ name: 'a', state: { waiting: { reason: 'ContainerCreating' } } }] } })).toBeUndefined()
   })
   it('are matched by label selectors with expressions', () => {

@@ -32,7 +32,7 @@ export interface Registry {
   armTokensAccepted: boolean
 }
 
-type ArmRegistry = Awaited<ReturnType<typeof getRegistry>>
+export type ArmRegistry = Awaited<ReturnType<typeof getRegistry>>
 
 /**
  * A resource ID is read directly in its own subscription (it may differ from the cluster's); a name
@@ -138,7 +138,7 @@ function readHint(status: number | undefined, scope: string): string | undefined
   return status === 403 ? `Grant the signed-in identity Reader on ${scope}` : undefined
 }
 
-function toRegistry(registry: ArmRegistry): Registry {
+export function toRegistry(registry: ArmRegistry): Registry {
   const resource = parseResourceId('registry', registry.id!, 'Microsoft.ContainerRegistry/registries')
   return {
     id: resource.id,

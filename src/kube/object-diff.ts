@@ -15,7 +15,14 @@ const SERVER_ANNOTATIONS = ['deployment.kubernetes.io/revision', 'kubectl.kubern
 export function diffObjects(live: unknown, planned: unknown, limit = 50): FieldChange[] {
   const changes: FieldChange[] = []
   walk(strip(live), strip(planned), '', changes, limit)
-  return changes
+  const kind = (planned as { kind?: unknown } | null)?.kind ?? (live as { kind?: unknown } | null)?.kind
+  return kind === 'Secret' ? changes.map(redact) : changes
+}
+
+/** A Secret's values never reach a diff; like `kubectl diff`, it says only that they change. */
+function redact(change: FieldChange): FieldChange {
+  if (!/^(data|stringData)(\.|\[|$)/.test(change.path)) return change
+  return { path: change.path, before: change.before === undefined ? undefined : '*** (before)', after: change.after === undefined ? undefined : '*** (after)' }
 }
 
 function strip(object: unknown): unknown {

@@ -8,6 +8,8 @@ export interface PodProblem {
   image: string
   reason: (typeof FATAL_REASONS)[number]
   message: string
+  /** The image pull secrets the pod names (`spec.imagePullSecrets`). */
+  pullSecrets: string[]
 }
 
 interface ContainerStatus {
@@ -18,7 +20,7 @@ interface ContainerStatus {
 
 interface Pod {
   metadata?: { name?: string; namespace?: string }
-  spec?: { containers?: Array<{ name?: string; image?: string }>; initContainers?: Array<{ name?: string; image?: string }> }
+  spec?: { containers?: Array<{ name?: string; image?: string }>; initContainers?: Array<{ name?: string; image?: string }>; imagePullSecrets?: Array<{ name?: string }> }
   status?: { containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[] }
 }
 
@@ -41,7 +43,8 @@ export function podProblem(pod: Pod): PodProblem | undefined {
       container: status.name ?? '',
       image: spec?.image ?? status.image ?? '',
       reason: reason as PodProblem['reason'],
-      message: status.state?.waiting?.message ?? ''
+      message: status.state?.waiting?.message ?? '',
+      pullSecrets: (pod.spec?.imagePullSecrets ?? []).flatMap((ref) => (ref.name ? [ref.name] : []))
     }
   }
   return undefined

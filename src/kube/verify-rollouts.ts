@@ -78,7 +78,13 @@ export async function verifyRollouts(
       }
 
       /** Judged once per pod and kind of problem; a pod of an older revision is not this rollout's concern. */
-      const consider = async (state: WorkloadState, object: Record<string, any>, pod: Record<string, any>, problem: PodProblem) => {
+      const consider = async (state: WorkloadState, object: Record<string, any>, pod: Record<string, any>, problem: PodProblem, seen: string) => {
+        // Until the controller has seen the applied spec, the revision it names is still the old one,
+        // so a stuck pod of the previous (failed) rollout would pass for this one's: decide at its next change.
+        if (!specObserved(state.workload, object)) {
+          considered.delete(seen)
+          return
+        }
         if (!belongsToRollout(state.workload, object, pod, replicaSets)) return
         const which = problemKind(problem)
         let judged = judgements.get(which)
@@ -106,7 +112,7 @@ export async function verifyRollouts(
           const seen = `${podName}|${problemKind(problem)}`
           if (considered.has(seen)) continue
           considered.add(seen)
-          consider(state, object, pod, problem).catch((error: unknown) =>
+          consider(state, object, pod, problem, seen).catch((error: unknown) =>
             decide({ outcome: 'error', message: `while looking into pod ${podName}: ${errorMessage(error)}` })
           )
         }
@@ -167,6 +173,12 @@ function podPhase(pod: Record<string, any>): string {
   if (pod.metadata?.deletionTimestamp) return 'Terminating'
   const ready = statuses.length > 0 && statuses.every((status) => status.ready)
   return pod.status?.phase === 'Running' && !ready ? 'Running (not ready)' : String(pod.status?.phase ?? 'Pending')
+}
+
+/** Has the workload's controller acted on its current spec? Deployments and StatefulSets say so. */
+function specObserved(workload: Workload, object: Record<string, any>): boolean {
+  if (workload.kind !== 'Deployment' && workload.kind !== 'StatefulSet') return true
+  return (object.status?.observedGeneration ?? 0) >= (object.metadata?.generation ?? 0)
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Cluster } from '../azure/clusters.js'
 import type { Registry } from '../azure/registries.js'
+import type { NameCheck } from '../azure/registry-create.js'
 import type { Assignment } from '../azure/role-assignments.js'
 import type { Manifest } from '../kube/kube-object.js'
 import type { ImportDiscovery } from './import-discovery.js'
@@ -19,4 +20,9 @@ export interface Discovery {
   imports: ImportDiscovery
   /** The objects of `manifests`, read from the workspace before sign-in (deploy). */
   manifests: Manifest[]
+  /**
+   * `create-registry` only: whether the registry existed, and if not, ARM's word on its name. While
+   * it is missing, `registry` is the one the run would create, not yet in Azure.
+   */
+  registryState?: { exists: true } | { exists: false; nameCheck: NameCheck }
 }

@@ -10,6 +10,7 @@ import type { StepResult } from '../steps/assignments.js'
 import type { CheckRecord } from '../steps/check.js'
 import type { DeployRecord } from '../steps/deploy.js'
 import type { ImportResult } from '../steps/run-imports.js'
+import type { RegistryRecord } from '../steps/create-registry.js'
 
 /** Each mode's plan and what carrying it out gave. */
 export interface ModeRecords {
@@ -30,6 +31,8 @@ export interface RunRecord {
   /** Filled as each mode goes, so a failure part-way still shows what happened. */
   results: { [M in Mode]?: ModeRecords[M]['result'] }
   error: Error | undefined
+  /** `create-registry`: the registry phase before the modes (absent without it). */
+  registry?: RegistryRecord
 }
 
 export function emptyRecord(): RunRecord {

@@ -3,6 +3,7 @@ import { pullRoleFor } from '../azure/roles.js'
 import { describeIdentity, METHOD_NAMES } from '../azure/signed-in-identity.js'
 import { escape, portalLink } from './markdown.js'
 import type { RunRecord } from './run-record.js'
+import type { RunIdentity } from '../settings/run-identity.js'
 
 /** One mode's part of the summary, from the record alone. */
 export type Section = (record: RunRecord) => string[]
@@ -38,8 +39,11 @@ export function buildSummary(record: RunRecord, sections: Section[]): string {
     }
     const code = (text: string) => `\`${escape(text)}\``
     const signedIn = record.signedIn
-    if (signedIn) lines.push(`| Signed in as | ${describeIdentity(signedIn, code)} in tenant ${code(signedIn.tenantId ?? 'unknown')} (${settings.cloud.name}) |`, '')
-    else lines.push(`| Sign-in | ${METHOD_NAMES[settings.signIn.method]}${settings.signIn.clientId ? ` as client ${code(settings.signIn.clientId)}` : ''}, not completed |`, '')
+    if (signedIn) lines.push(`| Signed in as | ${describeIdentity(signedIn, code)} in tenant ${code(signedIn.tenantId ?? 'unknown')} (${settings.cloud.name}) |`)
+    else lines.push(`| Sign-in | ${METHOD_NAMES[settings.signIn.method]}${settings.signIn.clientId ? ` as client ${code(settings.signIn.clientId)}` : ''}, not completed |`)
+    const run = runRow(settings.run)
+    if (run) lines.push(run)
+    lines.push('')
     for (const section of sections) lines.push(...section(record))
   }
 
@@ -49,4 +53,12 @@ export function buildSummary(record: RunRecord, sections: Section[]): string {
     lines.push('### Error', '', '```text', message, '```', '')
   }
   return lines.join('\n')
+}
+
+/** The workflow run, linked: what the annotations on every applied object point back to. */
+function runRow(run: RunIdentity): string | undefined {
+  if (!run.url) return undefined
+  const label = `${run.repository} run ${run.runId}${run.attempt && run.attempt !== '1' ? `, attempt ${run.attempt}` : ''}`
+  const by = [run.sha ? `commit \`${run.sha.slice(0, 12)}\`` : undefined, run.actor ? `by ${escape(run.actor)}` : undefined].filter(Boolean).join(' ')
+  return `| Run | [${escape(label)}](${run.url})${by ? ` (${by})` : ''} |`
 }

@@ -19,6 +19,9 @@ export const MODE_INPUTS: ReadonlyArray<{ input: string; modes: readonly Mode[];
   { input: 'admin', modes: ['deploy', 'check'], default: 'false', boolean: true },
   { input: 'kubeconfig-output', modes: ['deploy'], default: 'false', boolean: true },
   { input: 'rollback-on-failure', modes: ['deploy'], default: 'false', boolean: true },
+  { input: 'registry-logins', modes: ['deploy'] },
+  { input: 'pull-secrets', modes: ['deploy'] },
+  { input: 'annotate', modes: ['deploy'], default: 'true', boolean: true },
   { input: 'check-pull', modes: ['check'], default: 'false', boolean: true },
   { input: 'check-image', modes: ['check'] },
   { input: 'fail-on-check', modes: ['check'], default: 'false', boolean: true },
@@ -30,7 +33,10 @@ export function refuseInputsOfAbsentModes(getInput: InputReader, modes: readonly
   for (const entry of MODE_INPUTS) {
     if (entry.modes.some((mode) => modes.includes(mode))) continue
     const raw = getInput(entry.input).trim()
-    const set = entry.boolean ? /^(true|yes|on|1)$/i.test(raw) : raw !== '' && raw.toLowerCase() !== (entry.default ?? '').toLowerCase()
+    // A boolean counts as set when it reads other than its default (`annotate: false` without deploy).
+    const set = entry.boolean
+      ? raw !== '' && /^(true|yes|on|1)$/i.test(raw) !== (entry.default === 'true')
+      : raw !== '' && raw.toLowerCase() !== (entry.default ?? '').toLowerCase()
     if (set) {
       const wanted = entry.modes.join(' or ')
       throw new InputError(entry.input, `is set but 'mode' does not include ${wanted}; add ${wanted} to 'mode' or remove '${entry.input}'`)

@@ -11,6 +11,8 @@ import { parseDuration, readBoolean, type InputReader } from './inputs.js'
 import { refuseInputsOfAbsentModes } from './mode-inputs.js'
 import { readCheckSettings, type CheckSettings } from './check-settings.js'
 import { parseImportMode, parseImports, type ImportMode, type ImportSpec } from './imports.js'
+import { readRegistryCreation, type RegistryCreation } from './registry-creation.js'
+import { readRunIdentity, type RunIdentity } from './run-identity.js'
 
 /** Everything a run needs to know, read and checked once before any request leaves the runner. */
 export interface Settings {
@@ -33,6 +35,10 @@ export interface Settings {
   subscriptionId: string
   signIn: SignInSettings
   cloud: Cloud
+  /** `create-registry: true`: create the registry when it is missing; undefined otherwise. */
+  registryCreation: RegistryCreation | undefined
+  /** The workflow run, from the runner's environment: annotations and the summary name it. */
+  run: RunIdentity
 }
 
 export const CLUSTER_ACCESS = ['auto', 'direct', 'run-command'] as const
@@ -71,6 +77,7 @@ export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Set
   const imports = readImports(getInput, modes)
   const importsATag = imports.specs.some((spec) => spec.targets.some((target) => target.tag !== undefined))
   const registrySubscription = registry.kind === 'id' ? registry.resource.subscriptionId : ''
+  const subscriptionId = subscriptionInput.toLowerCase() || cluster?.subscriptionId || registrySubscription
 
   return {
     modes,
@@ -83,9 +90,11 @@ export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Set
     timeoutMs: parseDuration('timeout', getInput('timeout') || '5m'),
     clusterAccess: readClusterAccess(getInput),
     repositories,
-    subscriptionId: subscriptionInput.toLowerCase() || cluster?.subscriptionId || registrySubscription,
+    subscriptionId,
     signIn: readSignIn(getInput, env),
-    cloud
+    cloud,
+    registryCreation: readRegistryCreation(getInput, registry, getInput('resource-group'), subscriptionId, needsCluster),
+    run: readRunIdentity(env)
   }
 }
 

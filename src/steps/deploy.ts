@@ -71,7 +71,8 @@ export async function deploy(plan: DeployPlan, context: DeployContext, record: D
     for (const rewrite of plan.rewrites) core.info(`Image of ${rewrite.object} (${rewrite.container}): ${rewrite.from} → ${rewrite.to}`)
 
     const dryRun = session.mutations.dryRun
-    await cluster.apply([plan.foundation, plan.objects], {
+    // Pods read their image pull secrets when they start, so the secrets are a stage before the workloads.
+    await cluster.apply([plan.foundation, plan.secrets, plan.objects], {
       forceConflicts: settings.deploy.forceConflicts,
       mutations: session.mutations,
       defaultNamespace: settings.deploy.namespace ?? 'default',

@@ -3,7 +3,8 @@ import type { ClusterApi } from '../kube/cluster-api.js'
 import type { PodProblem } from '../kube/pod-problems.js'
 import { RegistrySession } from '../registry/registry-session.js'
 import { ago } from '../words.js'
-import { parseImageReference } from '../settings/image-reference.js'
+import { parseImageReference, type ImageReference } from '../settings/image-reference.js'
+import { pullSecretName } from '../plan/pull-secrets.js'
 import type { AzureSession } from './azure-session.js'
 import { describeGrant, kubeletAccess, pendingGrant, type KubeletAccess, type PullGrant } from '../azure/kubelet-access.js'
 import { errorMessage } from '../errors.js'
@@ -61,6 +62,11 @@ export async function diagnosePod(problem: PodProblem, context: DiagnosisContext
       `container ${problem.container} of pod ${problem.pod} keeps crashing (CrashLoopBackOff): the image was pulled, the program exits; see its logs (kubectl logs ${problem.pod} -c ${problem.container} --previous)`
     )
   }
+  // A registry outside Azure knows nothing of the kubelet identity: what decides is the pod's pull secrets.
+  if (pullProblem && typeof reference !== 'string' && !reference.registry.endsWith(`.${context.session.cloud.acrSuffix}`) && REFUSED.test(problem.message)) {
+    const events = await eventsRead
+    return { verdict: 'definite', cause: refusedOutsideAzure(problem, reference, events), events }
+  }
   if (!pullProblem || typeof reference === 'string' || !registry || reference.registry !== registry.loginServer) {
     return definite(`pod ${problem.pod} cannot pull ${problem.image} (${problem.reason}): ${problem.message}`)
   }
@@ -112,6 +118,45 @@ export async function diagnosePod(problem: PodProblem, context: DiagnosisContext
   return definite(
     `${prefix}${known.join(' and ')}, yet the registry refuses the node: its network rules or private endpoint may not let the cluster in, or its authentication policy refuses the kubelet's token; see the node's error: ${problem.message}`
   )
+}
+
+/** How containerd words a registry's refusal (401/403, Docker Hub's `pull access denied`), unlike a missing tag or a network failure. */
+const REFUSED = /\b40[13]\b|unauthorized|authorization failed|pull access denied|denied/i
+
+/** The kubelet's event for secrets a pod names that its namespace lacks: `Unable to retrieve some image pull secrets (a, b); …`. */
+function missingPullSecrets(events: string[]): string[] {
+  const names = new Set<string>()
+  for (const event of events) {
+    const match = /FailedToRetrieveImagePullSecret: Unable to retrieve some image pull secrets \(([^)]*)\)/.exec(event)
+    for (const name of match?.[1]?.split(',') ?? []) if (name.trim()) names.add(name.trim())
+  }
+  return [...names]
+}
+
+/**
+ * A registry outside Azure refused a pod: says which pull secret is missing, absent or refused.
+ * The names `registry-logins` gives its secrets are derived from the server, so the action knows
+ * its own among those the pod names (a login may be for the host or a path of it).
+ */
+function refusedOutsideAzure(problem: PodProblem, reference: ImageReference, events: string[]): string {
+  const host = reference.registry
+  const prefix = `pod ${problem.pod} cannot pull ${problem.image}: `
+  const nodeSays = ` The node's error: ${problem.message}`
+  const missing = missingPullSecrets(events)
+  if (missing.length > 0) {
+    const names = missing.join(', ')
+    return `${prefix}${missing.length === 1 ? `its image pull secret ${names} does` : `its image pull secrets ${names} do`} not exist in namespace ${problem.namespace}: create ${missing.length === 1 ? 'it' : 'them'} there, or correct 'pull-secrets' or the manifest's imagePullSecrets.${nodeSays}`
+  }
+  if (problem.pullSecrets.length === 0) {
+    return `${prefix}${host} refused it without credentials (the repository is private, or does not exist), and the pod has no image pull secret for ${host}: add a line '${host} USERNAME PASSWORD' to 'registry-logins' (filled from a secret) and the action creates one, or name an existing pull secret in 'pull-secrets'.${nodeSays}`
+  }
+  const segments = reference.repository.split('/')
+  const servers = [host, ...segments.map((_, i) => `${host}/${segments.slice(0, i + 1).join('/')}`)]
+  const ours = problem.pullSecrets.find((name) => servers.some((server) => pullSecretName(server) === name))
+  if (ours) {
+    return `${prefix}${host} refused the login in image pull secret ${ours} (from 'registry-logins'): check the username and password given for ${host}, and that they may pull ${reference.repository}.${nodeSays}`
+  }
+  return `${prefix}${host} refused the pull with the pod's image pull secrets (${problem.pullSecrets.join(', ')}): none of them holds a login ${host} accepts for ${reference.repository} (or the repository does not exist); add a 'registry-logins' line for ${host}, or fix those secrets.${nodeSays}`
 }
 
 function thisRunsGrant(role: string): PullGrant {

@@ -17,9 +17,10 @@ function apiHost(registry: string): string {
 /**
  * Resolves every source (ACR sources to resource IDs, so the import needs no credentials), then
  * reads source digests and existing target tags from the registries themselves, one signed-in
- * session per registry host, all hosts concurrently.
+ * session per registry host, all hosts concurrently. A target registry the run is about to create
+ * (`targetIsNew`) has no tags.
  */
-export async function discoverImports(settings: Settings, session: AzureSession, target: Registry): Promise<ImportDiscovery> {
+export async function discoverImports(settings: Settings, session: AzureSession, target: Registry, targetIsNew = false): Promise<ImportDiscovery> {
   const { specs, mode, credentials } = settings.imports
   const acrSources = await resolveAcrSources(settings, session, specs)
   const entra = session.acrLogin
@@ -42,7 +43,8 @@ export async function discoverImports(settings: Settings, session: AzureSession,
     }
     return Promise.all(hostSpecs.map((spec) => readSource(spec, acrSources.get(spec), registry, signInProblem, Boolean(credentials))))
   })
-  const targetRead = mode === 'force' ? Promise.resolve(undefined) : readTargets(specs, target, entra)
+  // A registry this run creates has no tags yet (and no data plane to ask before it is created).
+  const targetRead = mode === 'force' ? Promise.resolve(undefined) : targetIsNew ? Promise.resolve(new Map<string, string>()) : readTargets(specs, target, entra)
   const [sourceGroups, targetDigests] = await Promise.all([Promise.all(sourceReads), targetRead])
 
   const states = new Map(sourceGroups.flat().map((state) => [state.spec, state]))

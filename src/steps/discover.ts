@@ -7,6 +7,7 @@ import type { ResourceId } from '../settings/resource-id.js'
 import type { Settings } from '../settings/settings.js'
 import type { AzureSession } from './azure-session.js'
 import { discoverImports } from './discover-imports.js'
+import { discoverRegistryToCreate } from './discover-registry-to-create.js'
 
 /** What the requested modes need read before they plan (the union of their needs). */
 export interface Needs {
@@ -25,11 +26,15 @@ export interface Needs {
  * Parts no requested mode needs stay unset.
  */
 export async function discover(settings: Settings, session: AzureSession, needs: Needs, found: Partial<Discovery>): Promise<Discovery> {
-  const registry = discoverRegistry(settings, session, found)
+  const creation = settings.registryCreation
+  const registry = creation ? discoverRegistryToCreate(creation, settings, session, found) : discoverRegistry(settings, session, found)
+  // A registry still to be created inherits its resource group's assignments and holds no tags.
+  const missing = () => found.registryState?.exists === false
+  const assignmentScope = (r: Registry) => (missing() ? `/subscriptions/${r.subscriptionId}/resourceGroups/${r.resourceGroup}` : r.id)
   const reads: Array<Promise<unknown>> = [registry]
   if (needs.cluster && settings.cluster) reads.push(discoverCluster(settings.cluster, session, found))
-  if (needs.assignments) reads.push(registry.then(async (r) => (found.assignments = await session.roleAssignments.listAtScope(r.id))))
-  if (needs.imports) reads.push(registry.then(async (r) => (found.imports = await discoverImports(settings, session, r))))
+  if (needs.assignments) reads.push(registry.then(async (r) => (found.assignments = await session.roleAssignments.listAtScope(assignmentScope(r)))))
+  if (needs.imports) reads.push(registry.then(async (r) => (found.imports = await discoverImports(settings, session, r, missing()))))
   // allSettled so one read's failure does not leave the others running unobserved.
   for (const result of await Promise.allSettled(reads)) if (result.status === 'rejected') throw result.reason
   found.assignments ??= []

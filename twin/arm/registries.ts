@@ -1,5 +1,6 @@
 import type { Router, TwinRequest, TwinResponse } from '../http.ts'
-import type { Registry } from '../state.ts'
+import type { Registry, TwinState } from '../state.ts'
+import { provisioningStateOf } from './registry-provisioning.ts'
 import { armCaller, authorize, checkSubscription, isResponse, page } from './context.ts'
 import type { ArmDeps, Caller } from './context.ts'
 import { authorizationFailed, missingApiVersion, resourceGroupNotFound, resourceNotFound } from './errors.ts'
@@ -9,8 +10,8 @@ const READ = 'Microsoft.ContainerRegistry/registries/read'
 /** ACR first returned the permissions mode in 2025-11-01; older api-versions simply omit it. */
 const hasRoleAssignmentMode = (apiVersion: string) => apiVersion.slice(0, 10) >= '2025-11-01'
 
-/** Shape of RegistryGet.json. */
-export function registryJson(r: Registry, apiVersion: string): Record<string, unknown> {
+/** Shape of RegistryGet.json (RegistryCreate.json while a new registry is being created). */
+export function registryJson(r: Registry, apiVersion: string, state?: TwinState): Record<string, unknown> {
   return {
     id: r.id,
     name: r.name,
@@ -21,7 +22,7 @@ export function registryJson(r: Registry, apiVersion: string): Record<string, un
     properties: {
       loginServer: r.loginServer,
       creationDate: r.creationDate,
-      provisioningState: 'Succeeded',
+      provisioningState: state ? provisioningStateOf(state, r) : 'Succeeded',
       adminUserEnabled: r.adminUserEnabled,
       networkRuleSet: { defaultAction: 'Allow', ipRules: [] },
       policies: {
@@ -53,7 +54,7 @@ function listAnswer(req: TwinRequest, deps: ArmDeps, caller: Caller, scope: stri
     return authorizationFailed(caller.appid, caller.oid, READ, scope)
   }
   const apiVersion = req.query['api-version']
-  return { status: 200, body: page(req, visible.map((r) => registryJson(r, apiVersion)), state.pageSize) }
+  return { status: 200, body: page(req, visible.map((r) => registryJson(r, apiVersion, state)), state.pageSize) }
 }
 
 export function registerRegistries(router: Router, deps: ArmDeps) {
@@ -74,7 +75,7 @@ export function registerRegistries(router: Router, deps: ArmDeps) {
     if (!state.resourceGroup(sub, rg)) return resourceGroupNotFound(rg)
     const r = state.registry(sub, rg, name)
     if (!r) return resourceNotFound('Microsoft.ContainerRegistry/registries', name, rg)
-    return { status: 200, body: registryJson(r, req.query['api-version']) }
+    return { status: 200, body: registryJson(r, req.query['api-version'], state) }
   })
 
   router.on('GET', /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries$/i, (req, m) => {

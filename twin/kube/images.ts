@@ -9,6 +9,7 @@ import { canPull } from '../registry/permissions.ts'
 import { resolve } from '../registry/content.ts'
 import { canonicalHost } from '../registry/reference.ts'
 import { flavorOf, upstreamAccess } from '../registry/upstream.ts'
+import type { Credentials } from '../registry/upstream.ts'
 
 export interface ImageRef {
   /** As written in the pod spec: the kubelet quotes this one. */
@@ -63,8 +64,12 @@ export type PullOutcome =
 const unpack = (ref: ImageRef, why: string) =>
   `failed to pull and unpack image "${ref.normalized}": failed to resolve reference "${ref.normalized}": ${why}`
 
-/** One pull attempt by the node: the registry's answer to the kubelet identity. */
-export function pullImage(state: TwinState, cluster: Cluster, ref: ImageRef): PullOutcome {
+/**
+ * One pull attempt by the node: the registry's answer to the kubelet identity (an ACR) or to the
+ * pod's image pull credentials for the image (anything else). With several matching logins each is
+ * tried in turn and the errors are aggregated, as the kubelet does; none means an anonymous pull.
+ */
+export function pullImage(state: TwinState, cluster: Cluster, ref: ImageRef, credentials: Credentials[] = []): PullOutcome {
   const reference = ref.digest ?? ref.tag!
   const acr = state.registryByLoginServer(ref.host)
   if (acr) {
@@ -79,14 +84,38 @@ export function pullImage(state: TwinState, cluster: Cluster, ref: ImageRef): Pu
   }
   const flavor = flavorOf(ref.host)
   if (flavor) {
-    const access = upstreamAccess(state, ref.host, ref.repository)
-    if (access === 'denied' || access === 'badcreds' || (access === 'absent' && flavor !== 'mcr')) {
-      return { ok: false, message: unpack(ref, 'pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed') }
+    if (credentials.length === 0) return pullUpstream(state, ref, flavor, undefined)
+    const failures: string[] = []
+    for (const login of credentials) {
+      const out = pullUpstream(state, ref, flavor, login)
+      if (out.ok) return out
+      failures.push(out.message)
     }
-    const m = resolve(state.contentOf(ref.host), ref.repository, reference)
-    if (!m) return { ok: false, message: unpack(ref, `${ref.normalized}: not found`) }
-    return { ok: true, digest: m.digest, size: m.imageSize }
+    return { ok: false, message: failures.length === 1 ? failures[0] : `[${failures.join(', ')}]` }
   }
   const path = `${ref.repository}/manifests/${reference}`
   return { ok: false, message: unpack(ref, `failed to do request: Head "https://${ref.host}/v2/${path}": dial tcp: lookup ${ref.host} on 168.63.129.16:53: no such host`) }
+}
+
+/** The token endpoints containerd asks, with its query as it encodes it (sorted: scope, then service). */
+const TOKEN_ENDPOINT: Record<string, { url: string; service: string; unauthorized: string }> = {
+  dockerhub: { url: 'https://auth.docker.io/token', service: 'registry.docker.io', unauthorized: '401 Unauthorized' },
+  quay: { url: 'https://quay.io/v2/auth', service: 'quay.io', unauthorized: '401 UNAUTHORIZED' }
+}
+
+function pullUpstream(state: TwinState, ref: ImageRef, flavor: NonNullable<ReturnType<typeof flavorOf>>, login: Credentials | undefined): PullOutcome {
+  const reference = ref.digest ?? ref.tag!
+  const access = upstreamAccess(state, ref.host, ref.repository, login)
+  const endpoint = TOKEN_ENDPOINT[flavor]
+  if (access === 'badcreds' && endpoint) {
+    // With credentials containerd asks for an OAuth token; refused there, it retries with a GET, refused too.
+    const query = `scope=${encodeURIComponent(`repository:${ref.repository}:pull`)}&service=${encodeURIComponent(endpoint.service)}`
+    return { ok: false, message: unpack(ref, `failed to authorize: failed to fetch oauth token: unexpected status from GET request to ${endpoint.url}?${query}: ${endpoint.unauthorized}`) }
+  }
+  if (access === 'denied' || access === 'badcreds' || (access === 'absent' && flavor !== 'mcr')) {
+    return { ok: false, message: unpack(ref, 'pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed') }
+  }
+  const m = resolve(state.contentOf(ref.host), ref.repository, reference)
+  if (!m) return { ok: false, message: unpack(ref, `${ref.normalized}: not found`) }
+  return { ok: true, digest: m.digest, size: m.imageSize }
 }

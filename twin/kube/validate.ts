@@ -111,6 +111,23 @@ function checkContainers(spec: Obj | undefined, base: string, causes: FieldCause
   })
 }
 
+/** The API server's checks of docker config secrets (ValidateSecret): the key must be there and hold JSON. */
+function checkDockerConfig(o: Obj, causes: FieldCause[]) {
+  const key = o.type === 'kubernetes.io/dockerconfigjson' ? '.dockerconfigjson' : o.type === 'kubernetes.io/dockercfg' ? '.dockercfg' : undefined
+  if (!key) return
+  // `stringData` is merged into `data` before validation; here it may not have been yet.
+  const text = o.stringData?.[key] ?? (o.data?.[key] === undefined ? undefined : Buffer.from(String(o.data[key]), 'base64').toString('utf8'))
+  if (text === undefined) {
+    causes.push({ type: 'FieldValueRequired', message: 'Required value', field: `data[${key}]` })
+    return
+  }
+  try {
+    JSON.parse(String(text))
+  } catch (error) {
+    causes.push({ type: 'FieldValueInvalid', message: `Invalid value: "<secret contents redacted>": ${(error as Error).message}`, field: `data[${key}]` })
+  }
+}
+
 /** Per-kind semantic checks; `old` is the stored object on updates (immutability). */
 export function validateObject(r: ResourceDef, o: Obj, old?: Obj): KubeError | undefined {
   const causes: FieldCause[] = []
@@ -123,6 +140,9 @@ export function validateObject(r: ResourceDef, o: Obj, old?: Obj): KubeError | u
   }
   const spec = o.spec as Obj | undefined
   switch (r.kind) {
+    case 'Secret':
+      checkDockerConfig(o, causes)
+      break
     case 'Pod':
       checkContainers(spec, 'spec', causes)
       break

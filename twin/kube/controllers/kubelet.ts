@@ -17,6 +17,7 @@ import { parseImage, pullImage } from '../images.ts'
 import type { ImageRef } from '../images.ts'
 import { programFor } from '../programs/index.ts'
 import { appendOutput, endOutput } from '../container-output.ts'
+import { pullCredentialsFor } from '../pull-secrets.ts'
 
 interface CState {
   state: KObj
@@ -164,7 +165,12 @@ export class Kubelet {
       const started = Date.now()
       await sleep(k, k.knobs.pullMs)
       if (!this.alive(rt)) return false
-      const out = pullImage(k.state, k.cluster, ref)
+      // The pod's pull secrets are read again on every attempt, so one created later is used.
+      const pull = pullCredentialsFor(k, this.current(rt) ?? { metadata: {}, spec: {} }, ref)
+      if (pull.missing.length > 0) {
+        this.ev(rt, undefined, 'Warning', 'FailedToRetrieveImagePullSecret', `Unable to retrieve some image pull secrets (${pull.missing.join(', ')}); attempting to pull the image may not succeed.`)
+      }
+      const out = pullImage(k.state, k.cluster, ref, pull.credentials)
       if (out.ok) {
         cache.add(ref.normalized)
         const s = ((Date.now() - started) / 1000).toFixed(3).replace(/\.?0+$/, '') + 's'
