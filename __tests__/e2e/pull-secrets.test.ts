@@ -136,11 +136,17 @@ describe('registry-logins: pull secrets for registries outside Azure', () => {
   it('through the AKS run-command API (a private cluster): the secret is a stage of the same apply, and the pods pull with it', async () => {
     const { cluster, registry } = freshPair(world, { cluster: { privateCluster: true } })
     const workspace = workspaceWith({ 'k8s/app.yaml': deployment('private', PRIVATE_IMAGE, { replicas: 1 }) })
+    const commandsBefore = twin.state.commandRuns.length
     const result = await run(world, deployInputs(cluster, registry.name, { 'registry-logins': LOGIN }), { GITHUB_WORKSPACE: workspace })
     expect(result.exitCode).toBe(0)
     expect(result.log).toContain('through the AKS run-command API')
     expect((cluster.kube.get('Deployment', 'default', 'private') as any).spec.template.spec.imagePullSecrets).toEqual([{ name: expect.stringMatching(/^aks-acr-pull-quay-io-/) }])
     expectPasswordNowhere(result, QUAY_PRIVATE.password)
+    // AKS keeps each command's logs for anyone with commandResults/read: the secret's data is not in them.
+    const logs = twin.state.commandRuns.slice(commandsBefore).map((r) => r.logs ?? '').join('\n')
+    expect(logs).toContain('secret-metadata default aks-acr-pull-quay-io-')
+    expect(logs).not.toMatch(/"\.dockerconfigjson"\s*:/)
+    for (const leak of leakForms(QUAY_PRIVATE.password)) expect(logs).not.toContain(leak)
   }, 90_000)
 
   it('refuses a line that is not SERVER USERNAME PASSWORD by its number, without quoting it', async () => {

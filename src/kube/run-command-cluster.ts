@@ -57,9 +57,10 @@ export class RunCommandCluster implements ClusterApi {
         const file = `object-${id}.json`
         files[file] = JSON.stringify(object)
         const namespace = object.metadata.namespace ? [] : ['-n', options.defaultNamespace]
-        steps.push({ id: `before-${id}`, args: ['get', '-f', file, ...namespace, '-o', 'json', '--ignore-not-found'] })
+        const output = printed(object)
+        steps.push({ id: `before-${id}`, args: ['get', '-f', file, ...namespace, ...output, '--ignore-not-found'] })
         const flags = ['--server-side', `--field-manager=${FIELD_MANAGER}`, ...(options.forceConflicts ? ['--force-conflicts'] : [])]
-        steps.push({ id: `apply-${id}`, args: options.mutations.kubectl(['apply', ...flags, ...namespace, '-f', file, '-o', 'json']) })
+        steps.push({ id: `apply-${id}`, args: options.mutations.kubectl(['apply', ...flags, ...namespace, '-f', file, ...output]) })
       })
       // Objects of later stages may be of these kinds: wait until the API server serves them.
       const crds = stage.filter((object) => object.kind === 'CustomResourceDefinition')
@@ -76,13 +77,16 @@ export class RunCommandCluster implements ClusterApi {
     const applied: Applied[] = []
     const failures: Error[] = []
     for (const { object, id } of entries) {
-      const before = parseJson(outputs.get(`before-${id}`)!.output)
+      const before = readPrinted(object, outputs.get(`before-${id}`)!.output)
       const result = outputs.get(`apply-${id}`)!
-      const live = result.exitCode === 0 ? parseJson(result.output) : undefined
+      const live = result.exitCode === 0 ? readPrinted(object, result.output) : undefined
       if (live) {
         const namespace = live.metadata?.namespace as string | undefined
-        const changes = options.mutations.dryRun ? (before ? diffObjects(before, live) : []) : undefined
-        const done: Applied = { object: { ...object, metadata: { ...object.metadata, ...(namespace ? { namespace } : {}) } }, namespace, result: before ? 'configured' : 'created', live, changes }
+        // A Secret's data is never printed (so never compared): whether it would change is not known.
+        const secret = object.kind === 'Secret'
+        const changes = options.mutations.dryRun && !secret ? (before ? diffObjects(before, live) : []) : undefined
+        const note = secret && before && options.mutations.dryRun ? 'its data is not read back through run command, so whether it would change is unknown' : undefined
+        const done: Applied = { object: { ...object, metadata: { ...object.metadata, ...(namespace ? { namespace } : {}) } }, namespace, result: before ? 'configured' : 'created', live, changes, ...(note ? { note } : {}) }
         if (options.mutations.dryRun && object.kind === 'Namespace' && !before) options.namespacesToCreate.add(object.metadata.name)
         applied.push(done)
         options.onApplied(done)
@@ -241,6 +245,26 @@ function itemsOf(output: StepOutput): Array<Record<string, any>> | undefined {
 }
 
 /** kubectl's JSON, after any warnings it wrote to stderr first (the two streams are one log here). */
+/**
+ * How kubectl prints an object into the command's logs, which AKS keeps for anyone with
+ * commandResults/read: a Secret as its namespace, name and version only, never its data (nor the
+ * last-applied annotation, which would repeat it).
+ */
+function printed(object: KubeObject): string[] {
+  if (object.kind !== 'Secret') return ['-o', 'json']
+  return ['-o', `jsonpath=${SECRET_MARK}{.metadata.namespace}{" "}{.metadata.name}{" "}{.metadata.resourceVersion}{"\\n"}`]
+}
+
+const SECRET_MARK = 'secret-metadata '
+
+function readPrinted(object: KubeObject, output: string): Record<string, any> | undefined {
+  if (object.kind !== 'Secret') return parseJson(output)
+  const line = output.split('\n').find((l) => l.startsWith(SECRET_MARK))
+  if (!line) return undefined
+  const [namespace, name, resourceVersion] = line.slice(SECRET_MARK.length).trim().split(' ')
+  return { apiVersion: object.apiVersion, kind: object.kind, metadata: { namespace, name, resourceVersion } }
+}
+
 function parseJson(output: string): Record<string, any> | undefined {
   const start = output.search(/^[{[]/m)
   if (start < 0) return undefined

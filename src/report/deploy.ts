@@ -51,7 +51,14 @@ export function deploySection(record: RunRecord): string[] {
   if (deploy.applied.length > 0 && dryRun) {
     lines.push('| Object | Would |', '|---|---|')
     for (const a of deploy.applied) {
-      const would = a.result === 'created' ? 'be created' : a.changes?.length ? `change ${a.changes.map((c) => `\`${escape(describeChange(c))}\``).join('<br>')}` : 'stay unchanged'
+      const would =
+        a.result === 'created'
+          ? 'be created'
+          : a.changes === undefined
+            ? `be applied (${escape(a.note ?? 'changes not compared')})`
+            : a.changes.length
+              ? `change ${a.changes.map((c) => `\`${escape(describeChange(c))}\``).join('<br>')}`
+              : 'stay unchanged'
       lines.push(`| \`${a.object.kind}/${a.object.metadata.name}\`${a.namespace ? ` in \`${a.namespace}\`` : ''} | ${would} |`)
     }
     lines.push('')

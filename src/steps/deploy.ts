@@ -83,6 +83,7 @@ export async function deploy(plan: DeployPlan, context: DeployContext, record: D
         if (!dryRun) core.info(`${name} ${applied.result}`)
         else if (applied.result === 'created') core.info(`${name} would be created (${applied.note ?? 'server dry run'})`)
         else if (applied.changes?.length) core.info(`${name} would change (server dry run):\n  ${applied.changes.map(describeChange).join('\n  ')}`)
+        else if (applied.changes === undefined) core.info(`${name} validated (server dry run); ${applied.note ?? 'its changes were not compared'}`)
         else core.info(`${name} unchanged (server dry run)`)
       }
     })

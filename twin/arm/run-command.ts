@@ -53,6 +53,8 @@ export interface CommandRun {
   reason?: string
   /** Bytes the command wrote, before the logs cap. */
   logBytes?: number
+  /** The logs AKS keeps and answers to anyone with commandResults/read. */
+  logs?: string
 }
 
 interface Operation {
@@ -114,7 +116,7 @@ export function registerRunCommand(router: Router, deps: RunCommandDeps): { stop
 
   /** Publishes the final answer of the operation (what polls get from now on). */
   const finish = (op: Operation, patch: Partial<CommandRun>, logs = '') => {
-    Object.assign(op.run, patch, { finishedAt: now() })
+    Object.assign(op.run, patch, { finishedAt: now(), logs })
     const r = op.run
     op.body = {
       id: r.id,
