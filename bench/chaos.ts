@@ -21,10 +21,14 @@ interface Row {
   prepare(world: World): { inputs: Record<string, string>; env?: Record<string, string>; after?: () => void }
 }
 
-const hello = (name: string) => workspaceWith({ 'k8s/app.yaml': deployment(name, 'mcr.microsoft.com/azuredocs/aks-helloworld:v1', { replicas: 1 }) })
+const hello = (name: string) =>
+  workspaceWith({ 'k8s/app.yaml': deployment(name, 'mcr.microsoft.com/azuredocs/aks-helloworld:v1', { replicas: 1 }) })
 
 function deploy(world: World, pair: Pair, name: string, extra: Record<string, string> = {}) {
-  return { inputs: { ...baseInputs(world, pair.cluster, pair.registry.name), mode: 'deploy', manifests: 'k8s', ...extra }, env: { GITHUB_WORKSPACE: hello(name) } }
+  return {
+    inputs: { ...baseInputs(world, pair.cluster, pair.registry.name), mode: 'deploy', manifests: 'k8s', ...extra },
+    env: { GITHUB_WORKSPACE: hello(name) }
+  }
 }
 
 const kubeFault = (pair: Pair, fault: Omit<Parameters<Twin['inject']>[0], 'host'>) => ({ host: pair.cluster.fqdn, ...fault })
@@ -35,7 +39,12 @@ const ROWS: Row[] = [
     expect: 'survive',
     prepare(world) {
       const pair = freshPair(world)
-      world.twin.inject({ method: 'GET', path: `/managedClusters/${pair.cluster.name}`, status: 500, body: { error: { code: 'InternalServerError', message: 'Internal error' } } })
+      world.twin.inject({
+        method: 'GET',
+        path: `/managedClusters/${pair.cluster.name}`,
+        status: 500,
+        body: { error: { code: 'InternalServerError', message: 'Internal error' } }
+      })
       return { inputs: baseInputs(world, pair.cluster, pair.registry.name) }
     }
   },
@@ -44,7 +53,13 @@ const ROWS: Row[] = [
     expect: 'survive',
     prepare(world) {
       const pair = freshPair(world)
-      world.twin.inject({ method: 'GET', path: '/roleAssignments', status: 429, headers: { 'Retry-After': '1' }, body: { error: { code: 'TooManyRequests', message: 'throttled' } } })
+      world.twin.inject({
+        method: 'GET',
+        path: '/roleAssignments',
+        status: 429,
+        headers: { 'Retry-After': '1' },
+        body: { error: { code: 'TooManyRequests', message: 'throttled' } }
+      })
       return { inputs: baseInputs(world, pair.cluster, pair.registry.name) }
     }
   },
@@ -80,7 +95,13 @@ const ROWS: Row[] = [
     expect: [/GitHub's OIDC endpoint answered HTTP 503/, /re-run the job/],
     prepare(world) {
       const pair = freshPair(world)
-      world.twin.inject({ host: '127.0.0.1', path: '/github/_apis/idtoken', status: 503, body: { message: 'Service Unavailable' }, times: 10 })
+      world.twin.inject({
+        host: '127.0.0.1',
+        path: '/github/_apis/idtoken',
+        status: 503,
+        body: { message: 'Service Unavailable' },
+        times: 10
+      })
       return { inputs: baseInputs(world, pair.cluster, pair.registry.name), after: () => world.twin.clearFaults() }
     }
   },
@@ -89,7 +110,15 @@ const ROWS: Row[] = [
     expect: 'survive',
     prepare(world) {
       const pair = freshPair(world)
-      world.twin.inject(kubeFault(pair, { method: 'PATCH', path: '/deployments/', status: 429, headers: { 'Retry-After': '1' }, body: { kind: 'Status', code: 429 } }))
+      world.twin.inject(
+        kubeFault(pair, {
+          method: 'PATCH',
+          path: '/deployments/',
+          status: 429,
+          headers: { 'Retry-After': '1' },
+          body: { kind: 'Status', code: 429 }
+        })
+      )
       return deploy(world, pair, 'throttled')
     }
   },
@@ -98,7 +127,14 @@ const ROWS: Row[] = [
     expect: 'survive',
     prepare(world) {
       const pair = freshPair(world)
-      world.twin.inject(kubeFault(pair, { method: 'GET', path: '/apis/apps/v1/namespaces/default/deployments', status: 500, body: { kind: 'Status', code: 500 } }))
+      world.twin.inject(
+        kubeFault(pair, {
+          method: 'GET',
+          path: '/apis/apps/v1/namespaces/default/deployments',
+          status: 500,
+          body: { kind: 'Status', code: 500 }
+        })
+      )
       return deploy(world, pair, 'listed')
     }
   },
@@ -107,7 +143,15 @@ const ROWS: Row[] = [
     expect: 'survive',
     prepare(world) {
       const pair = freshPair(world)
-      world.twin.inject(kubeFault(pair, { method: 'GET', path: '/api/v1/namespaces/default/pods', query: { watch: '1' }, status: 500, body: { kind: 'Status', code: 500 } }))
+      world.twin.inject(
+        kubeFault(pair, {
+          method: 'GET',
+          path: '/api/v1/namespaces/default/pods',
+          query: { watch: '1' },
+          status: 500,
+          body: { kind: 'Status', code: 500 }
+        })
+      )
       return deploy(world, pair, 'watched')
     }
   },
@@ -116,7 +160,16 @@ const ROWS: Row[] = [
     expect: 'survive',
     prepare(world) {
       const pair = freshPair(world)
-      world.twin.inject(kubeFault(pair, { method: 'GET', path: '/apis/apps/v1/namespaces/default/deployments', query: { watch: '1' }, action: 'end-stream', delayMs: 100, times: 2 }))
+      world.twin.inject(
+        kubeFault(pair, {
+          method: 'GET',
+          path: '/apis/apps/v1/namespaces/default/deployments',
+          query: { watch: '1' },
+          action: 'end-stream',
+          delayMs: 100,
+          times: 2
+        })
+      )
       return deploy(world, pair, 'broken')
     }
   },
@@ -142,7 +195,12 @@ const ROWS: Row[] = [
       world.twin.state.rbacPropagationMs = 20_000
       const workspace = workspaceWith({ 'k8s/app.yaml': deployment('fresh', `${pair.registry.loginServer}/nginx:v1`, { replicas: 1 }) })
       return {
-        inputs: { ...baseInputs(world, pair.cluster, pair.registry.name), mode: 'attach, import, deploy', images: 'nginx:latest => nginx:v1', manifests: 'k8s' },
+        inputs: {
+          ...baseInputs(world, pair.cluster, pair.registry.name),
+          mode: 'attach, import, deploy',
+          images: 'nginx:latest => nginx:v1',
+          manifests: 'k8s'
+        },
         env: { GITHUB_WORKSPACE: workspace },
         after: () => (world.twin.state.rbacPropagationMs = 0)
       }
@@ -171,7 +229,12 @@ const ROWS: Row[] = [
     expect: 'survive',
     prepare(world) {
       const registry = freshRegistry(world)
-      world.twin.inject({ method: 'GET', path: '/operationResults/', status: 500, body: { error: { code: 'InternalServerError', message: 'Internal error' } } })
+      world.twin.inject({
+        method: 'GET',
+        path: '/operationResults/',
+        status: 500,
+        body: { error: { code: 'InternalServerError', message: 'Internal error' } }
+      })
       return { inputs: { ...baseInputs(world, undefined, registry.name), mode: 'import', images: 'busybox:latest' } }
     }
   },
@@ -205,7 +268,12 @@ const ROWS: Row[] = [
     expect: 'survive',
     prepare(world) {
       const pair = freshPair(world, { cluster: { privateCluster: true } })
-      world.twin.inject({ method: 'GET', path: '/commandResults/', status: 500, body: { error: { code: 'InternalServerError', message: 'Internal error' } } })
+      world.twin.inject({
+        method: 'GET',
+        path: '/commandResults/',
+        status: 500,
+        body: { error: { code: 'InternalServerError', message: 'Internal error' } }
+      })
       return deploy(world, pair, 'poll-500')
     }
   },
@@ -239,7 +307,9 @@ const ROWS: Row[] = [
     injects: false,
     expect: [/no connection could be made/, /authorized IP ranges \(apiServerAccessProfile\.authorizedIPRanges: 203\.0\.113\.0\/24\)/],
     prepare(world) {
-      return deploy(world, freshPair(world, { cluster: { authorizedIpRanges: ['203.0.113.0/24'] } }), 'ranged', { 'cluster-access': 'direct' })
+      return deploy(world, freshPair(world, { cluster: { authorizedIpRanges: ['203.0.113.0/24'] } }), 'ranged', {
+        'cluster-access': 'direct'
+      })
     }
   }
 ]
@@ -276,7 +346,8 @@ async function main(): Promise<number> {
   }
   const width = Math.max(...results.map((r) => r.name.length))
   print(`${'fault'.padEnd(width)}  ${'verdict'.padEnd(13)}  seconds`)
-  for (const r of results) print(`${r.name.padEnd(width)}  ${r.verdict.padEnd(13)}  ${r.seconds.toFixed(1).padStart(7)}${r.note ? `\n    ${r.note}` : ''}`)
+  for (const r of results)
+    print(`${r.name.padEnd(width)}  ${r.verdict.padEnd(13)}  ${r.seconds.toFixed(1).padStart(7)}${r.note ? `\n    ${r.note}` : ''}`)
   const count = (verdict: string) => results.filter((r) => r.verdict === verdict).length
   print()
   print(`${results.length} faults: ${count('survived')} survived, ${count('clear failure')} clear failures, ${count('wrong')} wrong`)

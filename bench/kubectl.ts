@@ -18,7 +18,12 @@ export interface KubectlRun {
 }
 
 export function kubectl(twin: Twin, kubeconfig: string, args: string[], timeoutMs: number): Promise<KubectlRun> {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tempDir('kubectl-home'), HTTPS_PROXY: twin.proxyUrl, NO_PROXY: '127.0.0.1,localhost' }
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: tempDir('kubectl-home'),
+    HTTPS_PROXY: twin.proxyUrl,
+    NO_PROXY: '127.0.0.1,localhost'
+  }
   const startedAt = Date.now()
   const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''

@@ -29,12 +29,18 @@ export interface PrivateClusterResult {
   k8sDeployPattern: { runCommandCalls: number; wallMs: number; commands: string[] }
 }
 
-const runCommandsIn = (twin: Twin, since: number) => twin.requests.slice(since).filter((r) => r.method === 'POST' && /\/runCommand$/i.test(r.path)).length
+const runCommandsIn = (twin: Twin, since: number) =>
+  twin.requests.slice(since).filter((r) => r.method === 'POST' && /\/runCommand$/i.test(r.path)).length
 
 /** A private cluster whose kubelet may pull the seed's image, already in the registry. */
 function preparedPair(world: World) {
   const pair = freshPair(world, { cluster: { privateCluster: true } })
-  world.twin.addRoleAssignment({ scope: pair.registry.id, role: 'AcrPull', principalId: pair.cluster.pullPrincipalId, createdOn: new Date(Date.now() - 86_400_000).toISOString() })
+  world.twin.addRoleAssignment({
+    scope: pair.registry.id,
+    role: 'AcrPull',
+    principalId: pair.cluster.pullPrincipalId,
+    createdOn: new Date(Date.now() - 86_400_000).toISOString()
+  })
   world.twin.addImage(pair.registry, 'nginx:v1', { from: 'docker.io/library/nginx:latest' })
   return pair
 }
@@ -48,9 +54,13 @@ export async function privateCluster(world: World, progress: (line: string) => v
     const a = preparedPair(world)
     const sinceA = twin.requests.length
     const started = Date.now()
-    const run = await runActionStep({ ...baseInputs(world, a.cluster, a.registry.name), mode: 'deploy', manifests: 'k8s' }, { ...twin.env(), GITHUB_WORKSPACE: workspaceWith({ 'k8s/acr-nginx.yaml': SEED }) })
+    const run = await runActionStep(
+      { ...baseInputs(world, a.cluster, a.registry.name), mode: 'deploy', manifests: 'k8s' },
+      { ...twin.env(), GITHUB_WORKSPACE: workspaceWith({ 'k8s/acr-nginx.yaml': SEED }) }
+    )
     const actionMs = Date.now() - started
-    if (run.exitCode !== 0 || run.outputs.ready !== 'true') throw new Error(`the action's deploy on a private cluster failed (exit ${run.exitCode}):\n${run.log.slice(-1500)}`)
+    if (run.exitCode !== 0 || run.outputs.ready !== 'true')
+      throw new Error(`the action's deploy on a private cluster failed (exit ${run.exitCode}):\n${run.log.slice(-1500)}`)
     const actionCalls = runCommandsIn(twin, sinceA)
     progress(`private cluster, the action: ${actionCalls} run-command calls, ${(actionMs / 1000).toFixed(1)} s`)
 
@@ -59,8 +69,15 @@ export async function privateCluster(world: World, progress: (line: string) => v
     const untrust = trustTwinCa(twin.caPem)
     try {
       const requestToken = twin.github.requestToken()
-      const credential = new ClientAssertionCredential(world.tenantId, world.clientId, () => githubToken(twin, requestToken), { authorityHost: twin.url, disableInstanceDiscovery: true })
-      const aks = createContainerService(credential, world.subscriptionId, { endpoint: twin.url, credentials: { scopes: ['https://management.core.windows.net//.default'] }, apiVersion: '2025-10-01' })
+      const credential = new ClientAssertionCredential(world.tenantId, world.clientId, () => githubToken(twin, requestToken), {
+        authorityHost: twin.url,
+        disableInstanceDiscovery: true
+      })
+      const aks = createContainerService(credential, world.subscriptionId, {
+        endpoint: twin.url,
+        credentials: { scopes: ['https://management.core.windows.net//.default'] },
+        apiVersion: '2025-10-01'
+      })
       const manifest = SEED.replace('<acr-name>.azurecr.io', b.registry.loginServer)
       const annotation = 'actions.github.com/k8s-deploy={"run":"1","repository":"octo-org/octo-app"}'
       const invoke = async (command: string) => {
@@ -91,7 +108,13 @@ export async function privateCluster(world: World, progress: (line: string) => v
       progress(`private cluster, k8s-deploy's pattern: ${patternCalls} run-command calls, ${(patternMs / 1000).toFixed(1)} s`)
       return {
         commandPodStartMs: COMMAND_POD_START_MS,
-        action: { runCommandCalls: actionCalls, wallMs: actionMs, ready: true, goal: RUN_COMMAND_GOAL, pass: actionCalls <= RUN_COMMAND_GOAL },
+        action: {
+          runCommandCalls: actionCalls,
+          wallMs: actionMs,
+          ready: true,
+          goal: RUN_COMMAND_GOAL,
+          pass: actionCalls <= RUN_COMMAND_GOAL
+        },
         k8sDeployPattern: { runCommandCalls: patternCalls, wallMs: patternMs, commands }
       }
     } finally {
@@ -103,7 +126,9 @@ export async function privateCluster(world: World, progress: (line: string) => v
 }
 
 async function githubToken(twin: Twin, requestToken: string): Promise<string> {
-  const response = await fetch(`${twin.github.requestUrl}&audience=${encodeURIComponent(AUDIENCE)}`, { headers: { Authorization: `Bearer ${requestToken}` } })
+  const response = await fetch(`${twin.github.requestUrl}&audience=${encodeURIComponent(AUDIENCE)}`, {
+    headers: { Authorization: `Bearer ${requestToken}` }
+  })
   return ((await response.json()) as { value: string }).value
 }
 

@@ -102,7 +102,12 @@ async function timedRun(twin: Twin, inputs: Record<string, string>, workspace: s
   const cpu = process.cpuUsage()
   const children = childrenCpuMs()
   const spawnedAt = Date.now()
-  const run = await runAction({ inputs: resolveInputs(inputs).values, env: { ...twin.env(), ...env }, workspace, timeoutMs: RUN_TIMEOUT_MS })
+  const run = await runAction({
+    inputs: resolveInputs(inputs).values,
+    env: { ...twin.env(), ...env },
+    workspace,
+    timeoutMs: RUN_TIMEOUT_MS
+  })
   // runAction spawns the main step synchronously after creating its temp files: its wall time
   // from here is the step's own, within a millisecond.
   const exitedAt = spawnedAt + run.main.durationMs
@@ -113,7 +118,13 @@ async function timedRun(twin: Twin, inputs: Record<string, string>, workspace: s
   const records = twin.requests.slice(since).filter((r) => Date.parse(r.time) <= exitedAt)
   if (run.main.timedOut) throw new BenchError(`a run hung and was killed after ${seconds(run.main.durationMs)}:\n${tail(run.main.log)}`)
   if (run.post.exitCode !== 0) throw new BenchError(`the post step exited ${run.post.exitCode}:\n${tail(run.post.log)}`)
-  return { run, spawnedAt, exitedAt, records, twinCpuMs: (used.user + used.system) / 1000, twinLoopDelayP99Ms: loop.percentile(99) / 1e6,
+  return {
+    run,
+    spawnedAt,
+    exitedAt,
+    records,
+    twinCpuMs: (used.user + used.system) / 1000,
+    twinLoopDelayP99Ms: loop.percentile(99) / 1e6,
     actionCpuMs: children === undefined || childrenAfter === undefined ? undefined : childrenAfter - children
   }
 }
@@ -133,7 +144,14 @@ const sampleOf = (t: Timed): Sample => ({
   twinCpuMs: t.twinCpuMs,
   twinLoopDelayP99Ms: t.twinLoopDelayP99Ms,
   actionCpuMs: t.actionCpuMs,
-  log: t.records.map((r) => [Date.parse(r.time) - t.spawnedAt, r.durationMs, r.method, r.host, `${r.path}${r.query.watch ? '?watch' : ''}`, r.status])
+  log: t.records.map((r) => [
+    Date.parse(r.time) - t.spawnedAt,
+    r.durationMs,
+    r.method,
+    r.host,
+    `${r.path}${r.query.watch ? '?watch' : ''}`,
+    r.status
+  ])
 })
 
 interface Series {
@@ -157,7 +175,8 @@ async function importOnce(world: World, count: number): Promise<Sample> {
   const registry = freshRegistry(world)
   const images = Array.from({ length: count }, (_, i) => `nginx:1.27 => bench/nginx:${i}`).join('\n')
   const timed = await timedRun(world.twin, { ...baseInputs(world, undefined, registry.name), mode: 'import', images }, tempDir('workspace'))
-  if (timed.run.main.exitCode !== 0) throw new BenchError(`importing ${count} image(s) failed (exit ${timed.run.main.exitCode}):\n${tail(timed.run.main.log)}`)
+  if (timed.run.main.exitCode !== 0)
+    throw new BenchError(`importing ${count} image(s) failed (exit ${timed.run.main.exitCode}):\n${tail(timed.run.main.log)}`)
   const tags = world.twin.imagesOf(registry.loginServer).filter((i) => i.repository === 'bench/nginx' && i.tag !== undefined)
   if (tags.length !== count) throw new BenchError(`importing ${count} image(s) left ${tags.length} tag(s) in ${registry.loginServer}`)
   return sampleOf(timed)
@@ -199,7 +218,9 @@ function watchStore(condition: () => boolean) {
 const watchErrImagePull = (cluster: Cluster, namespace: string) =>
   watchStore(() =>
     (cluster.kube.list('Pod', namespace) as Array<Record<string, any>>).some((pod) =>
-      [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].some((s: any) => s.state?.waiting?.reason === 'ErrImagePull')
+      [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].some(
+        (s: any) => s.state?.waiting?.reason === 'ErrImagePull'
+      )
     )
   )
 
@@ -222,9 +243,13 @@ async function failFast(world: World) {
     a.cluster.kube.stop()
   }
   const firstA = watchA.first()
-  if (action.run.main.exitCode !== 1) throw new BenchError(`the action should fail on a registry never attached, it exited ${action.run.main.exitCode}:\n${tail(action.run.main.log)}`)
+  if (action.run.main.exitCode !== 1)
+    throw new BenchError(
+      `the action should fail on a registry never attached, it exited ${action.run.main.exitCode}:\n${tail(action.run.main.log)}`
+    )
   if (firstA === undefined) throw new BenchError('the action failed, but no pod ever showed ErrImagePull:\n' + tail(action.run.main.log))
-  if (!/has no AcrPull/.test(action.run.main.log)) throw new BenchError(`the action failed without naming the missing AcrPull:\n${tail(action.run.main.log)}`)
+  if (!/has no AcrPull/.test(action.run.main.log))
+    throw new BenchError(`the action failed without naming the missing AcrPull:\n${tail(action.run.main.log)}`)
   progress(`action: ErrImagePull → exit ${seconds(action.exitedAt - firstA)}`)
 
   // (b) kubectl: a kubeconfig from the action (kubeconfig-output, on a quick warm-up deploy of an
@@ -246,7 +271,9 @@ async function failFast(world: World) {
   }
   const kubeconfig = capture.copied()
   if (warmup.run.main.exitCode !== 0 || !kubeconfig) {
-    throw new BenchError(`could not get a kubeconfig from the action (exit ${warmup.run.main.exitCode}, kubeconfig ${kubeconfig ? 'copied' : 'not seen'}):\n${tail(warmup.run.main.log)}`)
+    throw new BenchError(
+      `could not get a kubeconfig from the action (exit ${warmup.run.main.exitCode}, kubeconfig ${kubeconfig ? 'copied' : 'not seen'}):\n${tail(warmup.run.main.log)}`
+    )
   }
   const manifest = join(tempDir('manifest'), 'app.yaml')
   writeFileSync(manifest, deployment(FAILING.name, `${b.registry.loginServer}/web:1`, FAILING))
@@ -263,7 +290,8 @@ async function failFast(world: World) {
   }
   const firstB = watchB.first()
   if (status.timedOut) throw new BenchError('kubectl rollout status hung past its own --timeout')
-  if (status.code === 0 || !/exceeded its progress deadline/.test(status.out)) throw new BenchError(`kubectl rollout status should report the progress deadline (exit ${status.code}): ${status.out}`)
+  if (status.code === 0 || !/exceeded its progress deadline/.test(status.out))
+    throw new BenchError(`kubectl rollout status should report the progress deadline (exit ${status.code}): ${status.out}`)
   if (firstB === undefined) throw new BenchError('kubectl failed, but no pod ever showed ErrImagePull')
   progress(`kubectl: ErrImagePull → exit ${seconds(status.exitedAt - firstB)}`)
 
@@ -294,20 +322,34 @@ async function deployOnce(world: World, count: number): Promise<Sample> {
   const { cluster, registry } = freshPair(world)
   twin.addRoleAssignment({ scope: registry.id, role: 'AcrPull', principalId: cluster.pullPrincipalId })
   twin.addImage(registry, 'app:1', { from: 'docker.io/library/nginx:1.27' })
-  const manifest = Array.from({ length: count }, (_, i) => deployment(`app-${i}`, `${registry.loginServer}/app:1`, { replicas: 1 })).join('---\n')
+  const manifest = Array.from({ length: count }, (_, i) => deployment(`app-${i}`, `${registry.loginServer}/app:1`, { replicas: 1 })).join(
+    '---\n'
+  )
   const ready = watchStore(() => {
     const all = cluster.kube.list('Deployment', 'default') as Array<Record<string, any>>
-    return all.length === count && all.every((d) => (d.status?.availableReplicas ?? 0) >= (d.spec?.replicas ?? 1) && (d.status?.updatedReplicas ?? 0) >= (d.spec?.replicas ?? 1))
+    return (
+      all.length === count &&
+      all.every(
+        (d) => (d.status?.availableReplicas ?? 0) >= (d.spec?.replicas ?? 1) && (d.status?.updatedReplicas ?? 0) >= (d.spec?.replicas ?? 1)
+      )
+    )
   })
   try {
-    const timed = await timedRun(twin, { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s/apps.yaml' }, workspaceWith({ 'k8s/apps.yaml': manifest }))
+    const timed = await timedRun(
+      twin,
+      { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s/apps.yaml' },
+      workspaceWith({ 'k8s/apps.yaml': manifest })
+    )
     ready.stop()
     const deployed = JSON.parse(timed.run.main.outputs.deployed || '[]') as unknown[]
     if (timed.run.main.exitCode !== 0 || timed.run.main.outputs.ready !== 'true' || deployed.length !== count) {
-      throw new BenchError(`deploying ${count} Deployment(s) failed (exit ${timed.run.main.exitCode}, ready=${timed.run.main.outputs.ready}, ${deployed.length} deployed):\n${tail(timed.run.main.log)}`)
+      throw new BenchError(
+        `deploying ${count} Deployment(s) failed (exit ${timed.run.main.exitCode}, ready=${timed.run.main.outputs.ready}, ${deployed.length} deployed):\n${tail(timed.run.main.log)}`
+      )
     }
     const readyAt = ready.first()
-    if (readyAt === undefined) throw new BenchError(`the action said ready, but the cluster's store never had ${count} available Deployment(s)`)
+    if (readyAt === undefined)
+      throw new BenchError(`the action said ready, but the cluster's store never had ${count} available Deployment(s)`)
     return { ...sampleOf(timed), readyAtMs: readyAt - timed.spawnedAt }
   } finally {
     ready.stop()
@@ -332,10 +374,12 @@ async function deploys(world: World) {
 // ---- 4 and 5. the seed's tool --------------------------------------------------------------------
 
 /** The action's side of a comparison with az: one run, its main step. */
-const actionSide = (twin: Twin): RunAction => async (inputs) => {
-  const t = await timedRun(twin, inputs, tempDir('workspace'))
-  return { exitCode: t.run.main.exitCode, log: t.run.main.log, startedAt: t.spawnedAt, exitedAt: t.exitedAt, records: t.records }
-}
+const actionSide =
+  (twin: Twin): RunAction =>
+  async (inputs) => {
+    const t = await timedRun(twin, inputs, tempDir('workspace'))
+    return { exitCode: t.run.main.exitCode, log: t.run.main.log, startedAt: t.spawnedAt, exitedAt: t.exitedAt, records: t.records }
+  }
 
 async function seedTool(world: World): Promise<VersusAz | undefined> {
   const az = findAz()
@@ -358,7 +402,10 @@ function machine() {
     platform: `${platform()} ${arch()}`,
     node: spawnSync(join(ROOT, 'node_modules', '.bin', 'node'), ['--version'], { encoding: 'utf8', timeout: 30_000 }).stdout.trim(),
     benchNode: process.version,
-    kubectl: (spawnSync('/usr/bin/kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8', timeout: 30_000 }).stdout.match(/"gitVersion":\s*"([^"]+)"/) ?? [])[1] ?? 'unknown'
+    kubectl:
+      (spawnSync('/usr/bin/kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8', timeout: 30_000 }).stdout.match(
+        /"gitVersion":\s*"([^"]+)"/
+      ) ?? [])[1] ?? 'unknown'
   }
 }
 
@@ -373,8 +420,18 @@ function table(m: ReturnType<typeof machine>, im: Imports, ff: FailFast, dp: Dep
     ['', `import 20 images (median of ${REPEATS})`, seconds(im.twenty.medianMs), runs(im.twenty)],
     ['', 'ratio 20 / 1', im.ratio.toFixed(2), `goal ≤ ${IMPORT_GOAL.toFixed(1)}: ${im.pass ? 'PASS' : 'FAIL'}`],
     ['2', 'fail fast, first ErrImagePull → exit:', '', ''],
-    ['', '  action (mode: deploy)', seconds(ff.action.errImagePullToExitMs), `run ${seconds(ff.action.totalMs)}, exit ${ff.action.exitCode}`],
-    ['', '  kubectl rollout status --timeout=120s', seconds(ff.kubectl.errImagePullToExitMs), `exit ${ff.kubectl.exitCode}, progressDeadlineSeconds ${ff.deployment.deadline}`],
+    [
+      '',
+      '  action (mode: deploy)',
+      seconds(ff.action.errImagePullToExitMs),
+      `run ${seconds(ff.action.totalMs)}, exit ${ff.action.exitCode}`
+    ],
+    [
+      '',
+      '  kubectl rollout status --timeout=120s',
+      seconds(ff.kubectl.errImagePullToExitMs),
+      `exit ${ff.kubectl.exitCode}, progressDeadlineSeconds ${ff.deployment.deadline}`
+    ],
     ['3', `deploy 1 Deployment (median of ${REPEATS})`, seconds(dp.one.medianMs), runs(dp.one)],
     ['', `deploy 50 Deployments (median of ${REPEATS})`, seconds(dp.fifty.medianMs), runs(dp.fifty)],
     ['', 'ratio 50 / 1', dp.ratio.toFixed(2), '']
@@ -388,7 +445,8 @@ function table(m: ReturnType<typeof machine>, im: Imports, ff: FailFast, dp: Dep
     `${'#'.padEnd(w[0]!)}  ${'measurement'.padEnd(w[1]!)}  ${'result'.padStart(w[2]!)}  runs / goal`,
     `${'─'.repeat(w[0]! + w[1]! + w[2]! + 40)}`
   ]
-  for (const [n, what, value, extra] of rows) lines.push(`${n.padEnd(w[0]!)}  ${what.padEnd(w[1]!)}  ${value.padStart(w[2]!)}  ${extra}`.trimEnd())
+  for (const [n, what, value, extra] of rows)
+    lines.push(`${n.padEnd(w[0]!)}  ${what.padEnd(w[1]!)}  ${value.padStart(w[2]!)}  ${extra}`.trimEnd())
   return lines
 }
 
@@ -402,8 +460,10 @@ function whereTimeGoes(im: Imports, ff: FailFast, dp: Deploys, base: Baseline): 
     const actionCpu = xs.every((x) => x.actionCpuMs !== undefined) ? median(xs.map((x) => x.actionCpuMs!)) : undefined
     const wall = median(xs.map((x) => x.ms + x.postMs))
     const ready = xs.filter((x) => x.readyAtMs !== undefined).map((x) => x.ms - x.readyAtMs!)
-    return `  ${label.padEnd(22)} over ${seconds(wall).padStart(6)}: twin CPU ${seconds(cpu)}, action CPU ${actionCpu === undefined ? 'n/a' : seconds(actionCpu)}; twin event-loop delay p99 ${ms(median(xs.map((x) => x.twinLoopDelayP99Ms)))}` +
+    return (
+      `  ${label.padEnd(22)} over ${seconds(wall).padStart(6)}: twin CPU ${seconds(cpu)}, action CPU ${actionCpu === undefined ? 'n/a' : seconds(actionCpu)}; twin event-loop delay p99 ${ms(median(xs.map((x) => x.twinLoopDelayP99Ms)))}` +
       (ready.length ? `; all Deployments available → exit ${ms(median(ready))}` : '')
+    )
   }
   return [
     `Per-run fixed costs (medians over the ${all.length} measured import and deploy runs)`,
@@ -422,8 +482,14 @@ function whereTimeGoes(im: Imports, ff: FailFast, dp: Deploys, base: Baseline): 
     ...block('import 1 image', im.one.representative.timeline),
     ...block('import 20 images', im.twenty.representative.timeline),
     ...block(`fail fast (action; first ErrImagePull at +${Math.round(ff.action.spawnToErrImagePullMs)})`, ff.action.timeline),
-    ...block(`deploy 1 Deployment (all available at +${Math.round(dp.one.representative.readyAtMs ?? NaN)})`, dp.one.representative.timeline),
-    ...block(`deploy 50 Deployments (all available at +${Math.round(dp.fifty.representative.readyAtMs ?? NaN)})`, dp.fifty.representative.timeline)
+    ...block(
+      `deploy 1 Deployment (all available at +${Math.round(dp.one.representative.readyAtMs ?? NaN)})`,
+      dp.one.representative.timeline
+    ),
+    ...block(
+      `deploy 50 Deployments (all available at +${Math.round(dp.fifty.representative.readyAtMs ?? NaN)})`,
+      dp.fifty.representative.timeline
+    )
   ]
 }
 
@@ -461,7 +527,12 @@ const strip = (s: Series) => ({
 
 function ensureBundle(): void {
   const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs
+      )
+    )
   if (existsSync(DIST) && statSync(DIST).mtimeMs >= newest(join(ROOT, 'src'))) return
   progress('dist/index.js is missing or older than src/: npm run build')
   // Its output goes to stderr, with the progress lines: stdout is the table.
@@ -518,7 +589,12 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: m,
       baseline: base,
-      settings: { latencyMs: LATENCY_MS, importDurationMs: IMPORT_DURATION_MS, repeats: REPEATS, kubeKnobs: twin.state.clusters[0]?.kube.knobs },
+      settings: {
+        latencyMs: LATENCY_MS,
+        importDurationMs: IMPORT_DURATION_MS,
+        repeats: REPEATS,
+        kubeKnobs: twin.state.clusters[0]?.kube.knobs
+      },
       imports: { one: strip(im.one), twenty: strip(im.twenty), ratio: im.ratio, goal: IMPORT_GOAL, pass: im.pass },
       failFast: ff,
       deploy: { one: strip(dp.one), fifty: strip(dp.fifty), ratio: dp.ratio },
@@ -539,6 +615,8 @@ async function main(): Promise<void> {
 try {
   await main()
 } catch (error) {
-  process.stderr.write(`bench failed: ${error instanceof BenchError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.stderr.write(
+    `bench failed: ${error instanceof BenchError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`
+  )
   process.exitCode = 2
 }

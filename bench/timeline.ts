@@ -136,9 +136,12 @@ export function describeTimeline(t: Timeline): string[] {
     `  ${'kind'.padEnd(24)} ${'count'.padStart(5)} ${'from'.padStart(5)} ${'to'.padStart(5)} ms  ${'each (median)'.padStart(13)}  in flight (max)`
   ]
   for (const s of t.spans) {
-    lines.push(`  ${s.kind.padEnd(24)} ${String(s.count).padStart(5)} ${ms(s.firstStart)} ${ms(s.lastEnd)}     ${`${Math.round(s.medianMs)} ms`.padStart(13)}  ${s.maxInFlight}`)
+    lines.push(
+      `  ${s.kind.padEnd(24)} ${String(s.count).padStart(5)} ${ms(s.firstStart)} ${ms(s.lastEnd)}     ${`${Math.round(s.medianMs)} ms`.padStart(13)}  ${s.maxInFlight}`
+    )
   }
-  if (t.idle.length) lines.push(`  longest idle stretches: ${t.idle.map((i) => `${Math.round(i.ms)} ms at +${Math.round(i.from)}`).join(', ')}`)
+  if (t.idle.length)
+    lines.push(`  longest idle stretches: ${t.idle.map((i) => `${Math.round(i.ms)} ms at +${Math.round(i.from)}`).join(', ')}`)
   for (const r of t.repeated) lines.push(`  repeated: ${r.times}× ${r.request}`)
   return lines
 }

@@ -14,9 +14,21 @@ import type { RequestMetrics } from './request-metrics.ts'
 /** How AKS's cluster operation is set for the attach comparison (real AKS: minutes). */
 export const CLUSTER_OPERATION_MS = 10_000
 /** Docker Hub images both sides import, each to a repository of the same name. */
-export const IMPORT_SOURCES = ['library/nginx:1.27', 'library/redis:7', 'library/busybox:latest', 'library/alpine:3.20', 'library/hello-world:latest']
+export const IMPORT_SOURCES = [
+  'library/nginx:1.27',
+  'library/redis:7',
+  'library/busybox:latest',
+  'library/alpine:3.20',
+  'library/hello-world:latest'
+]
 
-export interface ActionSide { exitCode: number; log: string; startedAt: number; exitedAt: number; records: RequestRecord[] }
+export interface ActionSide {
+  exitCode: number
+  log: string
+  startedAt: number
+  exitedAt: number
+  records: RequestRecord[]
+}
 export type RunAction = (inputs: Record<string, string>) => Promise<ActionSide>
 
 export interface Side extends RequestMetrics {
@@ -37,9 +49,13 @@ export interface VersusAz {
 
 class VersusError extends Error {}
 
-const side = (records: RequestRecord[], startedAt: number, exitedAt: number): Side => ({ ...metricsOf(records), wallMs: exitedAt - startedAt })
+const side = (records: RequestRecord[], startedAt: number, exitedAt: number): Side => ({
+  ...metricsOf(records),
+  wallMs: exitedAt - startedAt
+})
 
-const acrPulls = (twin: Twin, registryId: string, principalId: string) => twin.roleAssignments({ scope: registryId, principalId, role: 'AcrPull' }).length
+const acrPulls = (twin: Twin, registryId: string, principalId: string) =>
+  twin.roleAssignments({ scope: registryId, principalId, role: 'AcrPull' }).length
 
 async function signIn(world: World): Promise<{ session: AzSession; signIn: Side }> {
   const { twin } = world
@@ -94,7 +110,8 @@ async function imports(world: World, session: AzSession, runAction: RunAction): 
   const forAction = freshRegistry(world)
   const images = IMPORT_SOURCES.map((s) => `docker.io/${s} => ${targetOf(s)}`).join('\n')
   const action = await runAction({ ...baseInputs(world, undefined, forAction.name), mode: 'import', images })
-  if (action.exitCode !== 0 || !imported(forAction.loginServer)) throw new VersusError(`the action's import failed (exit ${action.exitCode}):\n${action.log.slice(-2000)}`)
+  if (action.exitCode !== 0 || !imported(forAction.loginServer))
+    throw new VersusError(`the action's import failed (exit ${action.exitCode}):\n${action.log.slice(-2000)}`)
 
   const forAz = freshRegistry(world)
   const since = twin.requests.length
@@ -121,7 +138,9 @@ export async function versusAz(world: World, azVersion: string, runAction: RunAc
     const a = await attach(world, session, runAction)
     progress(`attach: az aks update ${(a.az.wallMs / 1000).toFixed(2)} s, action ${(a.action.wallMs / 1000).toFixed(2)} s`)
     const i = await imports(world, session, runAction)
-    progress(`import ${i.images}: az acr import one by one ${(i.az.wallMs / 1000).toFixed(2)} s, action ${(i.action.wallMs / 1000).toFixed(2)} s`)
+    progress(
+      `import ${i.images}: az acr import one by one ${(i.az.wallMs / 1000).toFixed(2)} s, action ${(i.action.wallMs / 1000).toFixed(2)} s`
+    )
     return { azVersion, signIn: login, attach: a, import: i }
   } finally {
     session.close()

@@ -44,8 +44,9 @@ export function renderInline(text: string, style: Style, inTable = false): strin
   s = s.replace(/\*\*(?=\S)([\s\S]*?\S)\*\*|__(?=\S)([\s\S]*?\S)__/g, (_, a?: string, b?: string) => style.bold((a ?? b)!))
   s = s.replace(/<(b|strong)>([\s\S]*?)<\/\1>/gi, (_, __, inner: string) => style.bold(inner))
   // Single `_` only at word edges, so identifiers like kubelet_identity stay as they are.
-  s = s.replace(/(^|[^\w*])\*(?=\S)([^*]*?\S)\*(?!\w)|(^|\W)_(?=\S)([^_]*?\S)_(?!\w)/g, (_, p1?: string, a?: string, p2?: string, b?: string) =>
-    `${p1 ?? p2 ?? ''}${style.italic((a ?? b)!)}`
+  s = s.replace(
+    /(^|[^\w*])\*(?=\S)([^*]*?\S)\*(?!\w)|(^|\W)_(?=\S)([^_]*?\S)_(?!\w)/g,
+    (_, p1?: string, a?: string, p2?: string, b?: string) => `${p1 ?? p2 ?? ''}${style.italic((a ?? b)!)}`
   )
   s = s.replace(/<(i|em)>([\s\S]*?)<\/\1>/gi, (_, __, inner: string) => style.italic(inner))
   s = s.replace(/~~(?=\S)([\s\S]*?\S)~~/g, (_, inner: string) => style.dim(inner))
@@ -86,12 +87,9 @@ export function renderTable(header: string[], aligns: Align[], rows: string[][],
   const { style } = options
   const columns = Math.max(header.length, ...rows.map((r) => r.length))
   const keyValue = header.every((h) => h.trim() === '')
-  const render = (cells: string[]) =>
-    Array.from({ length: columns }, (_, i) => renderInline(cells[i] ?? '', style, true).split('\n'))
+  const render = (cells: string[]) => Array.from({ length: columns }, (_, i) => renderInline(cells[i] ?? '', style, true).split('\n'))
   const head = render(header).map((lines) => lines.map((l) => style.bold(l)))
-  const body = rows.map((row) =>
-    render(row).map((lines, i) => (keyValue && i === 0 ? lines.map((l) => style.bold(l)) : lines))
-  )
+  const body = rows.map((row) => render(row).map((lines, i) => (keyValue && i === 0 ? lines.map((l) => style.bold(l)) : lines)))
   const all = keyValue ? body : [head, ...body]
 
   const gap = '  '
@@ -124,7 +122,9 @@ export function renderTable(header: string[], aligns: Align[], rows: string[][],
 
   const out: string[] = []
   const multiLine =
-    !keyValue && body.length > 1 && body.some((row) => row.some((cell, i) => cell.length > 1 || cell.some((l) => displayWidth(l) > widths[i]!)))
+    !keyValue &&
+    body.length > 1 &&
+    body.some((row) => row.some((cell, i) => cell.length > 1 || cell.some((l) => displayWidth(l) > widths[i]!)))
   if (!keyValue) {
     out.push(...line(head))
     out.push(indent + widths.map((w) => style.dim('─'.repeat(w))).join(gap))
@@ -148,7 +148,10 @@ function align(text: string, width: number, how: Align): string {
 /** The whole summary, block by block, to terminal lines. */
 export function renderMarkdown(markdown: string, options: MarkdownOptions): string[] {
   const { style } = options
-  const lines = markdown.replace(/\r\n/g, '\n').replace(/<!--[\s\S]*?-->/g, '').split('\n')
+  const lines = markdown
+    .replace(/\r\n/g, '\n')
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .split('\n')
   const out: string[] = []
   // Open <details> blocks: their content is indented under the `▶ summary` line.
   let depth = 0
@@ -220,14 +223,17 @@ export function renderMarkdown(markdown: string, options: MarkdownOptions): stri
       const text = renderInline(heading[2]!, style)
       out.push(pad() + style.bold(text))
       // Like GitHub, the two top levels get a rule under them.
-      if (level <= 2) out.push(pad() + style.dim((level === 1 ? '═' : '─').repeat(Math.min(displayWidth(text), options.width - pad().length))))
+      if (level <= 2)
+        out.push(pad() + style.dim((level === 1 ? '═' : '─').repeat(Math.min(displayWidth(text), options.width - pad().length))))
       continue
     }
 
     if (/^\|/.test(trimmed) && i + 1 < lines.length && isSeparatorRow(lines[i + 1]!)) {
       flushParagraph()
       const header = cellsOf(trimmed)
-      const aligns = cellsOf(lines[i + 1]!).map((c): Align => (c.startsWith(':') && c.endsWith(':') ? 'center' : c.endsWith(':') ? 'right' : 'left'))
+      const aligns = cellsOf(lines[i + 1]!).map((c): Align =>
+        c.startsWith(':') && c.endsWith(':') ? 'center' : c.endsWith(':') ? 'right' : 'left'
+      )
       const rows: string[][] = []
       for (i += 2; i < lines.length && lines[i]!.trim().startsWith('|'); i++) rows.push(cellsOf(lines[i]!))
       i--
@@ -248,8 +254,14 @@ export function renderMarkdown(markdown: string, options: MarkdownOptions): stri
       const nest = '  '.repeat(Math.floor(item[1]!.length / 2))
       const bullet = /\d/.test(item[2]!) ? item[2]! : '•'
       const lead = pad() + nest + bullet + ' '
-      const text = renderInline(item[3]!.replace(/^\[( |x)\]\s+/i, (_, x: string) => (x === ' ' ? '☐ ' : '☑ ')), style)
-      text.split('\n').flatMap((part) => wrap(part, options.width - displayWidth(lead))).forEach((l, k) => out.push((k === 0 ? lead : ' '.repeat(displayWidth(lead))) + l))
+      const text = renderInline(
+        item[3]!.replace(/^\[( |x)\]\s+/i, (_, x: string) => (x === ' ' ? '☐ ' : '☑ ')),
+        style
+      )
+      text
+        .split('\n')
+        .flatMap((part) => wrap(part, options.width - displayWidth(lead)))
+        .forEach((l, k) => out.push((k === 0 ? lead : ' '.repeat(displayWidth(lead))) + l))
       if (!/^(\s*)([-*+]|\d+[.)])\s+/.test(lines[i + 1] ?? '')) blank()
       continue
     }

@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { startTwin, type Twin } from '../twin/index.ts'
 import { seedScenario, scenarioInputs, type Scenario } from '../twin/scenario.ts'
-import { DIST, removeRunnerTemps, resolveInputs, runAction, unexpectedInputsWarning, type ActionRun, type StepInputs } from './run-action.ts'
+import {
+  DIST,
+  removeRunnerTemps,
+  resolveInputs,
+  runAction,
+  unexpectedInputsWarning,
+  type ActionRun,
+  type StepInputs
+} from './run-action.ts'
 import { JWT_PATTERN, renderRunnerLog, renderStepHeader } from './runner-log.ts'
 import { renderMarkdown } from './markdown.ts'
 import { colourWanted, makeStyle, outputWidth, wrap } from './terminal.ts'
@@ -48,13 +56,18 @@ function ensureBundle(): void {
     const built = statSync(DIST).mtimeMs
     // A few seconds' grace: a fresh clone writes src/ and dist/ in no particular order.
     if (newestIn(join(ROOT, 'src')) > built + 5_000) {
-      print(style.yellow(`Note: src/ has changed since dist/index.js was built; the demo runs the bundle. Run \`npm run build\` to see your changes.`))
+      print(
+        style.yellow(
+          `Note: src/ has changed since dist/index.js was built; the demo runs the bundle. Run \`npm run build\` to see your changes.`
+        )
+      )
     }
     return
   }
   print(style.dim('dist/index.js is missing: building it with `npm run build` ...'))
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' })
-  if (build.status !== 0 || !existsSync(DIST)) throw new DemoError('could not build dist/index.js: run `npm run build` and look at its errors')
+  if (build.status !== 0 || !existsSync(DIST))
+    throw new DemoError('could not build dist/index.js: run `npm run build` and look at its errors')
 }
 
 function newestIn(dir: string): number {
@@ -159,7 +172,7 @@ async function main(): Promise<boolean> {
   prose(
     'This runs the bundled action (dist/index.js) three times, exactly as a GitHub runner runs a step, ' +
       'against the Azure twin: a local stand-in for GitHub OIDC, Entra ID, Azure Resource Manager, ' +
-      'the container registries and the cluster\'s Kubernetes API. No Azure subscription, no az or ' +
+      "the container registries and the cluster's Kubernetes API. No Azure subscription, no az or " +
       'kubectl, and nothing leaves this machine.'
   )
 
@@ -250,8 +263,14 @@ async function main(): Promise<boolean> {
     const diagnosis = `has no AcrPull on ${STAGING}`
     const ok2 = report([
       exitCheck(run2, 1),
-      check(!run2.main.timedOut && run2.main.durationMs < 30_000, `failed fast: ${seconds(run2.main.durationMs)} (the rollout timeout is ${inputs2.values.timeout ?? '5m'})`),
-      check(run2.main.log.includes(diagnosis) && run2.main.log.includes('mode: attach'), `the log says the kubelet identity ${diagnosis} and to run with mode: attach`),
+      check(
+        !run2.main.timedOut && run2.main.durationMs < 30_000,
+        `failed fast: ${seconds(run2.main.durationMs)} (the rollout timeout is ${inputs2.values.timeout ?? '5m'})`
+      ),
+      check(
+        run2.main.log.includes(diagnosis) && run2.main.log.includes('mode: attach'),
+        `the log says the kubelet identity ${diagnosis} and to run with mode: attach`
+      ),
       check(run2.main.summary.includes(diagnosis), 'the job summary carries the same diagnosis'),
       noTokens(run2, secrets)
     ])
@@ -279,7 +298,11 @@ async function main(): Promise<boolean> {
       )
     } else {
       const failed = [ok1 ? '' : 'run 1', ok2 ? '' : 'run 2', ok3 ? '' : 'run 3'].filter(Boolean).join(', ')
-      prose(style.red(`The checks marked ✗ failed (${failed}). If you changed src/, rebuild with \`npm run build\`; the logs above show what the action did.`))
+      prose(
+        style.red(
+          `The checks marked ✗ failed (${failed}). If you changed src/, rebuild with \`npm run build\`; the logs above show what the action did.`
+        )
+      )
     }
     return all
   } finally {

@@ -72,7 +72,12 @@ const ANNOTATIONS: Record<string, { label: string; colour: keyof Pick<Style, 're
  * lists every defaulted input too; those named in `defaulted` are folded into one line here, so
  * the inputs the workflow actually sets stand out.
  */
-export function renderStepHeader(title: string, inputs: Record<string, string>, options: LogRenderOptions, defaulted: string[] = []): string[] {
+export function renderStepHeader(
+  title: string,
+  inputs: Record<string, string>,
+  options: LogRenderOptions,
+  defaulted: string[] = []
+): string[] {
   const { style } = options
   const masker = new SecretMasker()
   for (const secret of options.secrets ?? []) masker.add(secret)

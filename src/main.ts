@@ -29,13 +29,16 @@ export async function run(): Promise<void> {
     for (const login of settings.deploy.registryLogins) for (const secret of loginSecrets(login)) core.setSecret(secret)
     record.settings = settings
     const needs = needsOf(settings)
-    if (needs.manifests) record.discovery.manifests = await loadManifests(settings.deploy.manifests, process.env.GITHUB_WORKSPACE ?? process.cwd())
+    if (needs.manifests)
+      record.discovery.manifests = await loadManifests(settings.deploy.manifests, process.env.GITHUB_WORKSPACE ?? process.cwd())
 
     // `auto` knows whether the machine's identity is there only once the metadata service answers.
     const way = settings.signIn.method === 'managed-identity' && settings.signIn.auto ? '' : ` with ${METHOD_NAMES[settings.signIn.method]}`
     const signedIn = await core.group(`Sign in to Azure${way}`, async () => {
       const result = await signIn(settings.signIn, settings.cloud)
-      core.info(`Signed in as ${describeIdentity(result.identity)} in tenant ${result.identity.tenantId ?? 'unknown'} (${settings.cloud.name})`)
+      core.info(
+        `Signed in as ${describeIdentity(result.identity)} in tenant ${result.identity.tenantId ?? 'unknown'} (${settings.cloud.name})`
+      )
       return result
     })
     record.signedIn = signedIn.identity
@@ -44,9 +47,14 @@ export async function run(): Promise<void> {
     if (settings.dryRun) core.notice('Dry run: reading and planning only; nothing in Azure or the cluster will change')
 
     // The kubeconfig needs only the cluster's name, so it is fetched alongside discovery.
-    const kubeconfig = needs.kubeconfig && settings.cluster ? clusterKubeconfig(session.credential, session.cloud, settings.cluster, settings.deploy.admin) : undefined
+    const kubeconfig =
+      needs.kubeconfig && settings.cluster
+        ? clusterKubeconfig(session.credential, session.cloud, settings.cluster, settings.deploy.admin)
+        : undefined
     kubeconfig?.catch(() => undefined)
-    const discovery = await core.group('Find the registry and what the modes need', () => discover(settings, session, needs, record.discovery))
+    const discovery = await core.group('Find the registry and what the modes need', () =>
+      discover(settings, session, needs, record.discovery)
+    )
     const context: RunContext = { settings, session, discovery, kubeconfig }
     await prepareRegistry(context, record)
     for (const mode of settings.modes) await carryOut(mode, MODES[mode], context, record)

@@ -96,7 +96,11 @@ export const MODES: { [M in Mode]: ModeDefinition<M> } = {
   },
   check: {
     // Run command needs no kubeconfig: the command pod is inside the cluster.
-    needs: (settings) => ({ cluster: true, assignments: true, kubeconfig: settings.check.pull && settings.clusterAccess !== 'run-command' }),
+    needs: (settings) => ({
+      cluster: true,
+      assignments: true,
+      kubeconfig: settings.check.pull && settings.clusterAccess !== 'run-command'
+    }),
     plan: (settings, discovery) => planCheck(settings, discovery.registry),
     title: () => 'Check that the cluster can pull from the registry',
     async carryOut(plan, { settings, session, discovery, kubeconfig }, record) {
@@ -143,7 +147,13 @@ export const MODES: { [M in Mode]: ModeDefinition<M> } = {
 export function needsOf(settings: Settings): ModeNeeds {
   const all = settings.modes.map((mode) => MODES[mode].needs(settings))
   const any = (need: keyof ModeNeeds) => all.some((needs) => needs[need] === true)
-  return { cluster: any('cluster'), assignments: any('assignments'), imports: any('imports'), kubeconfig: any('kubeconfig'), manifests: any('manifests') }
+  return {
+    cluster: any('cluster'),
+    assignments: any('assignments'),
+    imports: any('imports'),
+    kubeconfig: any('kubeconfig'),
+    manifests: any('manifests')
+  }
 }
 
 /**
@@ -157,7 +167,9 @@ export async function prepareRegistry(context: RunContext, record: RunRecord): P
   const plan = planRegistry(settings.registryCreation, discovery)
   record.registry = { plan, created: undefined }
   if (plan.action === 'keep') return
-  await core.group(`Create container registry ${plan.request.name}`, () => carryOutRegistryPlan(plan, settings, session, discovery, record.registry!))
+  await core.group(`Create container registry ${plan.request.name}`, () =>
+    carryOutRegistryPlan(plan, settings, session, discovery, record.registry!)
+  )
 }
 
 /** The report of the phases and modes a run asked for: their summary sections and outputs, in order. */

@@ -25,7 +25,12 @@ process.stdout.write(
       caFile: twin.caFile,
       env: { ...twin.env(), ...inputEnv(inputs) },
       inputs,
-      scenario: { ...scenario.ids, kubeletObjectId: scenario.kubeletObjectId, registryId: scenario.registry.id, clusterId: scenario.cluster.id }
+      scenario: {
+        ...scenario.ids,
+        kubeletObjectId: scenario.kubeletObjectId,
+        registryId: scenario.registry.id,
+        clusterId: scenario.cluster.id
+      }
     },
     null,
     2

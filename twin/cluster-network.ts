@@ -62,12 +62,13 @@ export function clusterNetworks(deps: ClusterNetworkDeps): OpenClusterNetwork {
     return {
       url: `http://127.0.0.1:${port}`,
       log,
-      close: () => closed ??= new Promise<void>((resolve) => {
-        proxy.close(() => resolve())
-        proxy.closeAllConnections()
-        // Tunnelled sockets leave the server's own tracking (see index.ts close()).
-        for (const s of sockets) s.destroy()
-      })
+      close: () =>
+        (closed ??= new Promise<void>((resolve) => {
+          proxy.close(() => resolve())
+          proxy.closeAllConnections()
+          // Tunnelled sockets leave the server's own tracking (see index.ts close()).
+          for (const s of sockets) s.destroy()
+        }))
     }
   }
 }

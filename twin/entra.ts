@@ -25,7 +25,11 @@ const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 const FIC_DOC = 'https://learn.microsoft.com/entra/workload-id/workload-identity-federation'
 
 /** Entra's own timestamp style inside error texts: `2024-05-31 14:26:23Z`. */
-const entraTime = (d = new Date()) => d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')
+const entraTime = (d = new Date()) =>
+  d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z')
 /** The 7-digit-fraction ISO form Entra uses inside AADSTS700024. */
 const longIso = (s: number) => new Date(s * 1000).toISOString().replace(/\.\d+Z$/, '.0000000Z')
 
@@ -49,8 +53,7 @@ export function aadError(status: number, error: string, code: number, text: stri
 }
 
 export type TokenCheck =
-  | { ok: true; claims: Claims }
-  | { ok: false; reason: 'missing' | 'malformed' | 'signature' | 'expired'; claims?: Claims }
+  { ok: true; claims: Claims } | { ok: false; reason: 'missing' | 'malformed' | 'signature' | 'expired'; claims?: Claims }
 
 /** Who a token is for: an app registration's or a managed identity's service principal. */
 export interface TokenSubject {
@@ -135,8 +138,12 @@ export function createEntra(state: TwinState, issuerKey: (issuer: string) => Sig
     const t = state.tenant(tenant)
     const generic = /^(common|organizations|consumers)$/i.test(tenant)
     if (!t && !generic) {
-      return aadError(400, 'invalid_tenant', 90002,
-        `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`)
+      return aadError(
+        400,
+        'invalid_tenant',
+        90002,
+        `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`
+      )
     }
     const id = t ? t.id : '{tenantid}'
     const b = req.baseUrl
@@ -159,7 +166,27 @@ export function createEntra(state: TwinState, issuerKey: (issuer: string) => Sig
         http_logout_supported: true,
         frontchannel_logout_supported: true,
         end_session_endpoint: `${b}/${id}/oauth2/v2.0/logout`,
-        claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+        claims_supported: [
+          'sub',
+          'iss',
+          'cloud_instance_name',
+          'cloud_instance_host_name',
+          'cloud_graph_host_name',
+          'msgraph_host',
+          'aud',
+          'exp',
+          'iat',
+          'auth_time',
+          'acr',
+          'nonce',
+          'preferred_username',
+          'name',
+          'tid',
+          'ver',
+          'at_hash',
+          'c_hash',
+          'email'
+        ],
         kerberos_endpoint: `${b}/${id}/kerberos`,
         tenant_region_scope: 'NA',
         cloud_instance_name: 'microsoftonline.com',
@@ -170,20 +197,44 @@ export function createEntra(state: TwinState, issuerKey: (issuer: string) => Sig
     }
   }
 
-  const ficMismatch = (iss: string, sub: string, aud: string, app: { federatedCredentials: { issuer: string; subject: string; audiences: string[] }[] }): TwinResponse => {
+  const ficMismatch = (
+    iss: string,
+    sub: string,
+    aud: string,
+    app: { federatedCredentials: { issuer: string; subject: string; audiences: string[] }[] }
+  ): TwinResponse => {
     if (state.ficErrorStyle === 'specific') {
       const fics = app.federatedCredentials
       const tail = `Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. ${FIC_DOC}`
       if (!fics.some((f) => f.issuer === iss)) {
-        return aadError(401, 'invalid_client', 700211, `No matching federated identity record found for presented assertion issuer '${iss}'. ${tail}`)
+        return aadError(
+          401,
+          'invalid_client',
+          700211,
+          `No matching federated identity record found for presented assertion issuer '${iss}'. ${tail}`
+        )
       }
       if (!fics.some((f) => f.issuer === iss && f.subject === sub)) {
-        return aadError(401, 'invalid_client', 700213, `No matching federated identity record found for presented assertion subject '${sub}'. ${tail}`)
+        return aadError(
+          401,
+          'invalid_client',
+          700213,
+          `No matching federated identity record found for presented assertion subject '${sub}'. ${tail}`
+        )
       }
-      return aadError(401, 'invalid_client', 700212, `No matching federated identity record found for presented assertion audience '${aud}'. ${tail}`)
+      return aadError(
+        401,
+        'invalid_client',
+        700212,
+        `No matching federated identity record found for presented assertion audience '${aud}'. ${tail}`
+      )
     }
-    return aadError(400, 'invalid_request', 70021,
-      `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${aud}'. ${FIC_DOC}`)
+    return aadError(
+      400,
+      'invalid_request',
+      70021,
+      `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${aud}'. ${FIC_DOC}`
+    )
   }
 
   const token = (req: TwinRequest, tenantParam: string): TwinResponse => {
@@ -195,11 +246,20 @@ export function createEntra(state: TwinState, issuerKey: (issuer: string) => Sig
     }
     const app = state.app(tenant.id, f.client_id ?? '')
     if (!app) {
-      return aadError(400, 'unauthorized_client', 700016,
-        `Application with identifier '${f.client_id ?? ''}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`)
+      return aadError(
+        400,
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${f.client_id ?? ''}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`
+      )
     }
     if (!f.client_assertion || f.client_assertion_type !== JWT_BEARER) {
-      return aadError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+      return aadError(
+        401,
+        'invalid_client',
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."
+      )
     }
     const jwt = decodeJwt(f.client_assertion)
     const c = jwt?.payload ?? {}
@@ -232,33 +292,62 @@ export function createEntra(state: TwinState, issuerKey: (issuer: string) => Sig
     const exp = Number(c.exp)
     const nbf = Number(c.nbf ?? c.iat ?? 0)
     if (!Number.isFinite(exp) || now >= exp || now < nbf) {
-      return judged(aadError(401, 'invalid_client', 700024,
-        `Client assertion is not within its valid time range. Current time: ${new Date().toISOString().replace(/Z$/, '0000Z')}, assertion valid from ${longIso(nbf)}, expiry time of assertion ${longIso(Number.isFinite(exp) ? exp : 0)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`))
+      return judged(
+        aadError(
+          401,
+          'invalid_client',
+          700024,
+          `Client assertion is not within its valid time range. Current time: ${new Date().toISOString().replace(/Z$/, '0000Z')}, assertion valid from ${longIso(nbf)}, expiry time of assertion ${longIso(Number.isFinite(exp) ? exp : 0)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`
+        )
+      )
     }
-    const match = signer !== undefined && app.federatedCredentials.some(
-      (fc) => fc.issuer === iss && fc.subject === sub && auds.some((a) => fc.audiences.includes(a))
-    )
+    const match =
+      signer !== undefined &&
+      app.federatedCredentials.some((fc) => fc.issuer === iss && fc.subject === sub && auds.some((a) => fc.audiences.includes(a)))
     if (!match) return judged(ficMismatch(iss, sub, auds.join(','), app))
 
     const scopes = (f.scope ?? '').split(' ').filter((s) => s && !/^(openid|profile|offline_access)$/.test(s))
     const scope = scopes[0] ?? ''
     if (!scope.endsWith('/.default')) {
-      return judged(aadError(400, 'invalid_scope', 1002012,
-        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`))
+      return judged(
+        aadError(
+          400,
+          'invalid_scope',
+          1002012,
+          `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`
+        )
+      )
     }
     const resource = scope.slice(0, -'/.default'.length)
     if (!KNOWN_RESOURCES.includes(resource)) {
-      return judged(aadError(400, 'invalid_resource', 500011,
-        `The resource principal named ${resource} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`))
+      return judged(
+        aadError(
+          400,
+          'invalid_resource',
+          500011,
+          `The resource principal named ${resource} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`
+        )
+      )
     }
     const accessToken = issue(
-      { tenantId: tenant.id, clientId: app.clientId, objectId: app.objectId, graphRead: app.graphRead, resourceId: app.managedIdentityResourceId },
+      {
+        tenantId: tenant.id,
+        clientId: app.clientId,
+        objectId: app.objectId,
+        graphRead: app.graphRead,
+        resourceId: app.managedIdentityResourceId
+      },
       resource,
       state.tokenLifetimeSeconds
     )
     return judged({
       status: 200,
-      body: { token_type: 'Bearer', expires_in: state.tokenLifetimeSeconds - 1, ext_expires_in: state.tokenLifetimeSeconds - 1, access_token: accessToken }
+      body: {
+        token_type: 'Bearer',
+        expires_in: state.tokenLifetimeSeconds - 1,
+        ext_expires_in: state.tokenLifetimeSeconds - 1,
+        access_token: accessToken
+      }
     })
   }
 
@@ -278,12 +367,37 @@ export function createEntra(state: TwinState, issuerKey: (issuer: string) => Sig
         authorization_endpoint: `${b}/oauth2/authorize/`,
         token_endpoint: `${b}/oauth2/token/`,
         jwks_uri: `${b}/discovery/keys`,
-        token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic', 'private_key_jwt', 'windows_client_authentication'],
+        token_endpoint_auth_methods_supported: [
+          'client_secret_post',
+          'client_secret_basic',
+          'private_key_jwt',
+          'windows_client_authentication'
+        ],
         response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token', 'code token', 'code id_token token'],
         response_modes_supported: ['query', 'fragment', 'form_post'],
-        grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'implicit', 'password', 'srv_challenge', 'urn:ietf:params:oauth:grant-type:device_code', 'device_code'],
+        grant_types_supported: [
+          'authorization_code',
+          'refresh_token',
+          'client_credentials',
+          'urn:ietf:params:oauth:grant-type:jwt-bearer',
+          'implicit',
+          'password',
+          'srv_challenge',
+          'urn:ietf:params:oauth:grant-type:device_code',
+          'device_code'
+        ],
         subject_types_supported: ['pairwise'],
-        scopes_supported: ['openid', 'profile', 'email', 'allatclaims', 'aza', 'vpn_cert', 'user_impersonation', 'winhello_cert', 'logon_cert'],
+        scopes_supported: [
+          'openid',
+          'profile',
+          'email',
+          'allatclaims',
+          'aza',
+          'vpn_cert',
+          'user_impersonation',
+          'winhello_cert',
+          'logon_cert'
+        ],
         id_token_signing_alg_values_supported: ['RS256'],
         access_token_issuer: `${b}/services/trust`,
         device_authorization_endpoint: `${b}/oauth2/devicecode`,
@@ -296,8 +410,12 @@ export function createEntra(state: TwinState, issuerKey: (issuer: string) => Sig
     const clientId = form(req).client_id ?? ''
     const owners = state.apps.filter((a) => a.clientId.toLowerCase() === clientId.toLowerCase())
     if (owners.length !== 1) {
-      return aadError(400, 'unauthorized_client', 700016,
-        `Application with identifier '${clientId}' was not found in the directory 'adfs'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`)
+      return aadError(
+        400,
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${clientId}' was not found in the directory 'adfs'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`
+      )
     }
     return token(req, owners[0].tenantId)
   }

@@ -33,7 +33,9 @@ export interface GithubClaims {
 }
 
 /** How a test can spoil the token, to see how Entra answers. */
-export interface TokenForgery { forge?: 'unsigned' | 'wrong-key' }
+export interface TokenForgery {
+  forge?: 'unsigned' | 'wrong-key'
+}
 
 export interface GithubOidc {
   key: SigningKey
@@ -85,7 +87,9 @@ export function createGithubOidc(): GithubOidc {
     }
     if (!claims.environment) delete claims.environment
     const value =
-      reg.forgery.forge === 'unsigned' ? unsignedJwt({ ...claims }) : signJwt(reg.forgery.forge === 'wrong-key' ? strangerKey : key, { ...claims })
+      reg.forgery.forge === 'unsigned'
+        ? unsignedJwt({ ...claims })
+        : signJwt(reg.forgery.forge === 'wrong-key' ? strangerKey : key, { ...claims })
     return { status: 200, body: { count: value.length, value } }
   }
 

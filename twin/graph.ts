@@ -12,7 +12,13 @@ export function graphError(status: number, code: string, message: string): TwinR
   return {
     status,
     headers: { 'request-id': id, 'client-request-id': id },
-    body: { error: { code, message, innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': id, 'client-request-id': id } } }
+    body: {
+      error: {
+        code,
+        message,
+        innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': id, 'client-request-id': id }
+      }
+    }
   }
 }
 
@@ -29,7 +35,10 @@ function spJson(p: Principal): Record<string, unknown> {
 }
 
 function select(req: TwinRequest, entity: Record<string, unknown>, set: string): Record<string, unknown> {
-  const fields = (req.query.$select ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  const fields = (req.query.$select ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const chosen = fields.length ? Object.fromEntries(fields.filter((f) => f in entity).map((f) => [f, entity[f]])) : entity
   const ctx = `${req.baseUrl}/v1.0/$metadata#${set}${fields.length ? `(${fields.join(',')})` : ''}/$entity`
   return { '@odata.context': ctx, ...chosen }
@@ -41,7 +50,8 @@ export function registerGraph(router: Router, state: TwinState, entra: Entra) {
     const check = entra.checkBearer(req.headers.authorization)
     if (!check.ok) {
       if (check.reason === 'missing') return graphError(401, 'InvalidAuthenticationToken', 'Access token is empty.')
-      if (check.reason === 'expired') return graphError(401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.')
+      if (check.reason === 'expired')
+        return graphError(401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.')
       return graphError(401, 'InvalidAuthenticationToken', 'Access token validation failure.')
     }
     if (!GRAPH_AUDIENCES.includes(String(check.claims.aud))) {
@@ -56,13 +66,20 @@ export function registerGraph(router: Router, state: TwinState, entra: Entra) {
   }
 
   const lookup = (tid: string, pick: (p: Principal) => boolean) =>
-    state.principals.find((p) => p.principalType === 'ServicePrincipal' && p.tenantId.toLowerCase() === tid.toLowerCase() && state.isVisible(p) && pick(p))
+    state.principals.find(
+      (p) => p.principalType === 'ServicePrincipal' && p.tenantId.toLowerCase() === tid.toLowerCase() && state.isVisible(p) && pick(p)
+    )
 
   router.on('GET', /^\/v1\.0\/servicePrincipals\(appId='([^']+)'\)$/i, (req, m) => {
     const g = gate(req)
     if ('status' in g) return g
     const p = lookup(g.tid, (x) => x.appId?.toLowerCase() === m[1].toLowerCase())
-    if (!p) return graphError(404, 'Request_ResourceNotFound', `Resource '${m[1]}' does not exist or one of its queried reference-property objects are not present.`)
+    if (!p)
+      return graphError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${m[1]}' does not exist or one of its queried reference-property objects are not present.`
+      )
     return { status: 200, body: select(req, spJson(p), 'servicePrincipals') }
   })
 
@@ -70,7 +87,12 @@ export function registerGraph(router: Router, state: TwinState, entra: Entra) {
     const g = gate(req)
     if ('status' in g) return g
     const p = lookup(g.tid, (x) => x.objectId.toLowerCase() === m[1].toLowerCase())
-    if (!p) return graphError(404, 'Request_ResourceNotFound', `Resource '${m[1]}' does not exist or one of its queried reference-property objects are not present.`)
+    if (!p)
+      return graphError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${m[1]}' does not exist or one of its queried reference-property objects are not present.`
+      )
     return { status: 200, body: select(req, spJson(p), 'servicePrincipals') }
   })
 
@@ -78,13 +100,24 @@ export function registerGraph(router: Router, state: TwinState, entra: Entra) {
     const g = gate(req)
     if ('status' in g) return g
     const appId = /appId\s+eq\s+'([^']+)'/i.exec(req.query.$filter ?? '')?.[1]
-    const hits = state.principals.filter((p) => p.principalType === 'ServicePrincipal' && p.tenantId.toLowerCase() === g.tid.toLowerCase() &&
-      state.isVisible(p) && (!appId || p.appId?.toLowerCase() === appId.toLowerCase()))
-    const fields = (req.query.$select ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+    const hits = state.principals.filter(
+      (p) =>
+        p.principalType === 'ServicePrincipal' &&
+        p.tenantId.toLowerCase() === g.tid.toLowerCase() &&
+        state.isVisible(p) &&
+        (!appId || p.appId?.toLowerCase() === appId.toLowerCase())
+    )
+    const fields = (req.query.$select ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
     const value = hits.map((p) => {
       const e = spJson(p)
       return fields.length ? Object.fromEntries(fields.filter((f) => f in e).map((f) => [f, e[f]])) : e
     })
-    return { status: 200, body: { '@odata.context': `${req.baseUrl}/v1.0/$metadata#servicePrincipals${fields.length ? `(${fields.join(',')})` : ''}`, value } }
+    return {
+      status: 200,
+      body: { '@odata.context': `${req.baseUrl}/v1.0/$metadata#servicePrincipals${fields.length ? `(${fields.join(',')})` : ''}`, value }
+    }
   })
 }

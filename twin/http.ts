@@ -83,7 +83,11 @@ export interface RequestRecord {
   durationMs: number
 }
 
-interface Route { method?: string; path: RegExp; handler: Handler }
+interface Route {
+  method?: string
+  path: RegExp
+  handler: Handler
+}
 
 export class Router {
   routes: Route[] = []
@@ -123,7 +127,11 @@ function parseQuery(search: URLSearchParams): Record<string, string> {
 
 function decodePath(p: string): string {
   let d = p
-  try { d = decodeURIComponent(p) } catch { /* keep raw: a bad escape is the client's problem, not a crash */ }
+  try {
+    d = decodeURIComponent(p)
+  } catch {
+    /* keep raw: a bad escape is the client's problem, not a crash */
+  }
   return d.replace(/\/{2,}/g, '/')
 }
 
@@ -199,7 +207,9 @@ export class Dispatcher {
       return
     }
     if (out.status === 101 && out.upgrade) {
-      const lines = Object.entries(out.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('')
+      const lines = Object.entries(out.headers ?? {})
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')
       socket.write(`HTTP/1.1 101 Switching Protocols\r\n${lines}\r\n`)
       out.upgrade(socket, head)
       return
@@ -285,8 +295,12 @@ function sendRaw(socket: Duplex, out: TwinResponse) {
   const body = bodyOf(out, headers)
   headers['content-length'] = String(body?.length ?? 0)
   headers.connection = 'close'
-  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')
-  socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${out.status} ${STATUS_CODES[out.status] ?? ''}\r\n${lines}\r\n`), body ?? Buffer.alloc(0)]))
+  const lines = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')
+  socket.end(
+    Buffer.concat([Buffer.from(`HTTP/1.1 ${out.status} ${STATUS_CODES[out.status] ?? ''}\r\n${lines}\r\n`), body ?? Buffer.alloc(0)])
+  )
 }
 
 function send(res: ServerResponse, out: TwinResponse) {

@@ -39,7 +39,10 @@ function pickIdentity(machine: RunnerMachine, query: Record<string, string>): { 
   const [only, ...others] = machine.userAssigned
   if (!only) return imdsError('invalid_request', 'Identity not found')
   if (others.length > 0) {
-    return imdsError('invalid_request', 'Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request')
+    return imdsError(
+      'invalid_request',
+      'Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request'
+    )
   }
   return { subject: { clientId: only.clientId, objectId: only.objectId, resourceId: only.resourceId } }
 }
@@ -54,7 +57,8 @@ export function createImdsRouter(state: TwinState, entra: Entra): Router {
   router.on('GET', /^\/metadata\/identity\/oauth2\/token\/?$/, (req: TwinRequest): TwinResponse => {
     const machine = state.runnerMachine
     if (!machine) return { status: 404 }
-    if (String(req.headers.metadata ?? '').toLowerCase() !== 'true') return imdsError('bad_request_102', 'Required metadata header not specified')
+    if (String(req.headers.metadata ?? '').toLowerCase() !== 'true')
+      return imdsError('bad_request_102', 'Required metadata header not specified')
     if (!req.query['api-version']) return imdsError('invalid_request', "Required query variable 'api-version' is missing")
     const resource = req.query.resource ?? ''
     if (!resource) return imdsError('invalid_request', 'Required audience parameter not specified')
@@ -62,8 +66,10 @@ export function createImdsRouter(state: TwinState, entra: Entra): Router {
     if ('status' in picked) return picked
     const tenant = state.tenant(machine.tenantId)
     if (!KNOWN_RESOURCES.includes(resource)) {
-      return imdsError('invalid_resource',
-        `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${tenant?.displayName ?? machine.tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`)
+      return imdsError(
+        'invalid_resource',
+        `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${tenant?.displayName ?? machine.tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`
+      )
     }
     const now = Math.floor(Date.now() / 1000)
     const lifetime = machine.tokenLifetimeSeconds

@@ -80,7 +80,10 @@ export interface Twin {
   /** A service account token of a cluster, as its kubelet projects it (signed by the cluster's OIDC issuer, if enabled). */
   serviceAccountToken(cluster: import('./state.ts').Cluster, options: ServiceAccountTokenOptions): string
   /** A runner pod with Azure workload identity: the webhook's environment and a token file that `rotate()` renews. */
-  workloadIdentityPod(cluster: import('./state.ts').Cluster, options: ServiceAccountTokenOptions & { clientId: string }): WorkloadIdentityPod
+  workloadIdentityPod(
+    cluster: import('./state.ts').Cluster,
+    options: ServiceAccountTokenOptions & { clientId: string }
+  ): WorkloadIdentityPod
   close(): Promise<void>
   // Builders, bound to `state`.
   addTenant: TwinState['addTenant']
@@ -148,12 +151,21 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
 
   let twin!: Twin
   const dispatcher = new Dispatcher({
-    routerFor: (host) => (host === IMDS_ADDRESS ? imds : isKubeHost(host) ? kube : !isOwnHost(host) && isRegistryHost(host) ? registry : main),
+    routerFor: (host) =>
+      host === IMDS_ADDRESS ? imds : isKubeHost(host) ? kube : !isOwnHost(host) && isRegistryHost(host) ? registry : main,
     notFound: (req: TwinRequest): TwinResponse => {
       if (!isOwnHost(req.host) && isRegistryHost(req.host)) return registryNotFound()
       return /\/providers\//i.test(req.path)
-        ? armError(404, 'NoRegisteredProviderFound', `No registered resource provider found for location 'global' and API version '${req.query['api-version'] ?? ''}' for path '${req.path}'.`)
-        : armError(404, 'InvalidResourceType', `The resource type could not be found for path '${req.path}' (not served by the Azure twin).`)
+        ? armError(
+            404,
+            'NoRegisteredProviderFound',
+            `No registered resource provider found for location 'global' and API version '${req.query['api-version'] ?? ''}' for path '${req.path}'.`
+          )
+        : armError(
+            404,
+            'InvalidResourceType',
+            `The resource type could not be found for path '${req.path}' (not served by the Azure twin).`
+          )
     },
     latency: () => twin.latencyMs
   })

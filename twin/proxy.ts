@@ -6,7 +6,12 @@ import type { Socket } from 'node:net'
  * One CONNECT: `allowed` is true when a tunnel was opened; a kube host the network cannot reach
  * (`reach`: a private name that does not resolve, packets dropped by authorized IP ranges) opens none.
  */
-export interface ProxyLogEntry { time: string; target: string; allowed: boolean; reach?: Exclude<KubeReach, 'open'> }
+export interface ProxyLogEntry {
+  time: string
+  target: string
+  allowed: boolean
+  reach?: Exclude<KubeReach, 'open'>
+}
 
 /** Hosts a runner may reach for registries; anything else through the proxy is a leak. */
 const REGISTRY_HOSTS = [
@@ -69,7 +74,9 @@ export function createProxy(deps: ProxyDeps): http.Server {
     socket.on('error', () => socket.destroy())
     if (reach === 'unresolvable') {
       const body = `Unable to resolve ${t!.host}\n`
-      socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`)
+      socket.end(
+        `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`
+      )
       return
     }
     if (reach === 'dropped') return

@@ -9,9 +9,20 @@ import { canonicalHost, parseImageRef, parseRepoRef } from './registry/reference
 import { UPSTREAM_CATALOG } from './registry/catalog.ts'
 import type { CommandRun } from './arm/run-command.ts'
 
-export interface Tenant { id: string; displayName: string }
-export interface Subscription { id: string; tenantId: string; displayName: string }
-export interface ResourceGroup { subscriptionId: string; name: string; location: string }
+export interface Tenant {
+  id: string
+  displayName: string
+}
+export interface Subscription {
+  id: string
+  tenantId: string
+  displayName: string
+}
+export interface ResourceGroup {
+  subscriptionId: string
+  name: string
+  location: string
+}
 
 export type PrincipalType = 'ServicePrincipal' | 'User' | 'Group'
 
@@ -26,7 +37,12 @@ export interface Principal {
   visibleAfter?: number
 }
 
-export interface FederatedCredential { name?: string; issuer: string; subject: string; audiences: string[] }
+export interface FederatedCredential {
+  name?: string
+  issuer: string
+  subject: string
+  audiences: string[]
+}
 
 export interface App {
   tenantId: string
@@ -44,10 +60,17 @@ export interface App {
   managedIdentityResourceId?: string
 }
 
-export interface UserAssignedIdentity { resourceId: string; clientId: string; objectId: string }
+export interface UserAssignedIdentity {
+  resourceId: string
+  clientId: string
+  objectId: string
+}
 
 /** A user-assigned managed identity (`Microsoft.ManagedIdentity/userAssignedIdentities`) that can sign in. */
-export interface ManagedIdentity extends UserAssignedIdentity { name: string; tenantId: string }
+export interface ManagedIdentity extends UserAssignedIdentity {
+  name: string
+  tenantId: string
+}
 
 /**
  * The Azure VM or scale set a self-hosted runner runs on, as its instance metadata service sees it.
@@ -244,9 +267,18 @@ export interface AddUpstreamImageOptions {
   mediaType?: string
 }
 
-export interface ImageListing { repository: string; tag: string; digest: string; mediaType: string }
+export interface ImageListing {
+  repository: string
+  tag: string
+  digest: string
+  mediaType: string
+}
 
-export interface RoleAssignmentFilter { scope?: string; principalId?: string; role?: string }
+export interface RoleAssignmentFilter {
+  scope?: string
+  principalId?: string
+  role?: string
+}
 
 const lc = (s: string) => s.toLowerCase()
 const GUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i
@@ -411,7 +443,8 @@ export class TwinState {
       runnerInNetwork: input.runnerInNetwork ?? false,
       disableRunCommand: input.disableRunCommand ?? false,
       // AKS's issuer URL form: per region, tenant and cluster.
-      oidcIssuerUrl: input.oidcIssuer || input.workloadIdentity ? `https://${location}.oic.prod-aks.azure.com/${tenantId}/${randomUUID()}/` : undefined,
+      oidcIssuerUrl:
+        input.oidcIssuer || input.workloadIdentity ? `https://${location}.oic.prod-aks.azure.com/${tenantId}/${randomUUID()}/` : undefined,
       workloadIdentity: input.workloadIdentity ?? false
     }
     if (base.privateCluster) {
@@ -422,11 +455,18 @@ export class TwinState {
     let cluster: Omit<Cluster, 'kube'>
     if (input.identity === 'managedIdentity') {
       const system = this.addPrincipal({
-        tenantId, servicePrincipalType: 'ManagedIdentity', appId: randomUUID(), displayName: input.name
+        tenantId,
+        servicePrincipalType: 'ManagedIdentity',
+        appId: randomUUID(),
+        displayName: input.name
       })
       const kubeletName = `${input.name}-agentpool`
       const kubelet = this.addPrincipal({
-        tenantId, servicePrincipalType: 'ManagedIdentity', appId: randomUUID(), displayName: kubeletName, visibleAfterMs
+        tenantId,
+        servicePrincipalType: 'ManagedIdentity',
+        appId: randomUUID(),
+        displayName: kubeletName,
+        visibleAfterMs
       })
       cluster = {
         ...base,
@@ -440,7 +480,11 @@ export class TwinState {
       }
     } else {
       const sp = this.addPrincipal({
-        tenantId, servicePrincipalType: 'Application', appId: randomUUID(), displayName: `${input.name}SP`, visibleAfterMs
+        tenantId,
+        servicePrincipalType: 'Application',
+        appId: randomUUID(),
+        displayName: `${input.name}SP`,
+        visibleAfterMs
       })
       cluster = { ...base, servicePrincipal: { appId: sp.appId!, objectId: sp.objectId }, pullPrincipalId: sp.objectId }
     }
@@ -470,7 +514,13 @@ export class TwinState {
       graphRead: false,
       managedIdentityResourceId: identity.resourceId
     })
-    this.addPrincipal({ objectId: identity.objectId, tenantId, servicePrincipalType: 'ManagedIdentity', appId: identity.clientId, displayName: input.name })
+    this.addPrincipal({
+      objectId: identity.objectId,
+      tenantId,
+      servicePrincipalType: 'ManagedIdentity',
+      appId: identity.clientId,
+      displayName: input.name
+    })
     this.managedIdentities.push(identity)
     return identity
   }
@@ -482,7 +532,12 @@ export class TwinState {
     const type = input.kind === 'vmss' ? 'virtualMachineScaleSets' : 'virtualMachines'
     let systemAssigned: RunnerMachine['systemAssigned']
     if (input.systemAssigned) {
-      const principal = this.addPrincipal({ tenantId, servicePrincipalType: 'ManagedIdentity', appId: randomUUID(), displayName: input.name })
+      const principal = this.addPrincipal({
+        tenantId,
+        servicePrincipalType: 'ManagedIdentity',
+        appId: randomUUID(),
+        displayName: input.name
+      })
       systemAssigned = { clientId: principal.appId!, objectId: principal.objectId }
     }
     this.runnerMachine = {
@@ -496,7 +551,9 @@ export class TwinState {
   }
 
   /** The cluster whose API server answers at `host` (its fqdn, or its private fqdn). */
-  clusterByFqdn(host: string) { return this.clusters.find((c) => lc(c.fqdn) === lc(host)) }
+  clusterByFqdn(host: string) {
+    return this.clusters.find((c) => lc(c.fqdn) === lc(host))
+  }
 
   addRegistry(input: AddRegistryInput): Registry {
     const location = input.location ?? this.resourceGroup(input.subscriptionId, input.resourceGroup)?.location ?? 'eastus'
@@ -608,10 +665,14 @@ export class TwinState {
     return putImage(this.contentOf(r.host), r.repository, r.tag, this.makeManifests(`${r.host}/${r.repository}:${r.tag ?? ''}`, options))
   }
 
-  private makeManifests(seed: string, o: { shape?: ImageShape; manifest?: string | Record<string, unknown>; mediaType?: string; digest?: string }): Manifest[] {
-    const made = o.manifest !== undefined
-      ? [manifestFromBytes(Buffer.from(typeof o.manifest === 'string' ? o.manifest : JSON.stringify(o.manifest)), o.mediaType)]
-      : buildImage(seed, o.shape)
+  private makeManifests(
+    seed: string,
+    o: { shape?: ImageShape; manifest?: string | Record<string, unknown>; mediaType?: string; digest?: string }
+  ): Manifest[] {
+    const made =
+      o.manifest !== undefined
+        ? [manifestFromBytes(Buffer.from(typeof o.manifest === 'string' ? o.manifest : JSON.stringify(o.manifest)), o.mediaType)]
+        : buildImage(seed, o.shape)
     if (o.digest) made[0] = { ...made[0], digest: o.digest }
     return made
   }
@@ -621,7 +682,8 @@ export class TwinState {
     const c = this.contentOf(host)
     const out: ImageListing[] = []
     for (const repo of c.repositories.values()) {
-      for (const [tag, t] of repo.tags) out.push({ repository: repo.name, tag, digest: t.digest, mediaType: c.manifests.get(t.digest)?.mediaType ?? '' })
+      for (const [tag, t] of repo.tags)
+        out.push({ repository: repo.name, tag, digest: t.digest, mediaType: c.manifests.get(t.digest)?.mediaType ?? '' })
     }
     return out.sort((a, b) => a.repository.localeCompare(b.repository) || a.tag.localeCompare(b.tag))
   }
@@ -632,14 +694,24 @@ export class TwinState {
 
   // ---- look-ups (case-insensitive, as ARM and Entra are) ----
 
-  tenant(id: string) { return this.tenants.find((t) => lc(t.id) === lc(id)) }
-  subscription(id: string) { return this.subscriptions.find((s) => lc(s.id) === lc(id)) }
+  tenant(id: string) {
+    return this.tenants.find((t) => lc(t.id) === lc(id))
+  }
+  subscription(id: string) {
+    return this.subscriptions.find((s) => lc(s.id) === lc(id))
+  }
   resourceGroup(sub: string, name: string) {
     return this.resourceGroups.find((r) => lc(r.subscriptionId) === lc(sub) && lc(r.name) === lc(name))
   }
-  principal(objectId: string) { return this.principals.find((p) => lc(p.objectId) === lc(objectId)) }
-  principalByAppId(appId: string) { return this.principals.find((p) => p.appId && lc(p.appId) === lc(appId)) }
-  isVisible(p: Principal, now = Date.now()) { return p.visibleAfter === undefined || now >= p.visibleAfter }
+  principal(objectId: string) {
+    return this.principals.find((p) => lc(p.objectId) === lc(objectId))
+  }
+  principalByAppId(appId: string) {
+    return this.principals.find((p) => p.appId && lc(p.appId) === lc(appId))
+  }
+  isVisible(p: Principal, now = Date.now()) {
+    return p.visibleAfter === undefined || now >= p.visibleAfter
+  }
   app(tenantId: string, clientId: string) {
     return this.apps.find((a) => lc(a.tenantId) === lc(tenantId) && lc(a.clientId) === lc(clientId))
   }
@@ -649,7 +721,9 @@ export class TwinState {
   registry(sub: string, rg: string, name: string) {
     return this.registries.find((r) => lc(r.subscriptionId) === lc(sub) && lc(r.resourceGroup) === lc(rg) && lc(r.name) === lc(name))
   }
-  registryByLoginServer(host: string) { return this.registries.find((r) => lc(r.loginServer) === lc(host)) }
+  registryByLoginServer(host: string) {
+    return this.registries.find((r) => lc(r.loginServer) === lc(host))
+  }
 
   /** By GUID, role definition id, or role name (built-in first, then the subscription's custom roles). */
   findRole(role: string, subscriptionId?: string): RoleDefinition | undefined {

@@ -8,11 +8,42 @@ const run = promisify(execFile)
 
 /** Regions whose cluster fqdns the certificate covers; a cluster elsewhere would fail TLS. */
 export const AKS_REGIONS = [
-  'eastus', 'eastus2', 'westus', 'westus2', 'westus3', 'centralus', 'northcentralus', 'southcentralus', 'westcentralus',
-  'canadacentral', 'brazilsouth', 'northeurope', 'westeurope', 'uksouth', 'ukwest', 'francecentral', 'germanywestcentral',
-  'swedencentral', 'switzerlandnorth', 'norwayeast', 'polandcentral', 'italynorth', 'southeastasia', 'eastasia', 'japaneast',
-  'japanwest', 'koreacentral', 'australiaeast', 'australiasoutheast', 'centralindia', 'southafricanorth', 'uaenorth',
-  'chinaeast2', 'chinanorth3', 'usgovvirginia', 'usgovarizona'
+  'eastus',
+  'eastus2',
+  'westus',
+  'westus2',
+  'westus3',
+  'centralus',
+  'northcentralus',
+  'southcentralus',
+  'westcentralus',
+  'canadacentral',
+  'brazilsouth',
+  'northeurope',
+  'westeurope',
+  'uksouth',
+  'ukwest',
+  'francecentral',
+  'germanywestcentral',
+  'swedencentral',
+  'switzerlandnorth',
+  'norwayeast',
+  'polandcentral',
+  'italynorth',
+  'southeastasia',
+  'eastasia',
+  'japaneast',
+  'japanwest',
+  'koreacentral',
+  'australiaeast',
+  'australiasoutheast',
+  'centralindia',
+  'southafricanorth',
+  'uaenorth',
+  'chinaeast2',
+  'chinanorth3',
+  'usgovvirginia',
+  'usgovarizona'
 ]
 
 /** Names the twin answers for, directly or behind its CONNECT proxy. */
@@ -56,14 +87,23 @@ export async function createTwinTls(): Promise<TwinTls> {
   const p = (f: string) => join(dir, f)
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
   await run('openssl', [
-    'req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.pem'), '-days', '3650',
-    '-subj', '/CN=Azure Twin Test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign'
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    p('ca.pem'),
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=Azure Twin Test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign'
   ])
-  await run('openssl', [
-    'req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=azure-twin'
-  ])
+  await run('openssl', ['req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=azure-twin'])
   await writeFile(
     p('ext.cnf'),
     [
@@ -74,14 +114,40 @@ export async function createTwinTls(): Promise<TwinTls> {
     ].join('\n') + '\n'
   )
   await run('openssl', [
-    'x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'),
-    '-CAcreateserial', '-out', p('server.pem'), '-days', '825', '-extfile', p('ext.cnf')
+    'x509',
+    '-req',
+    '-in',
+    p('server.csr'),
+    '-CA',
+    p('ca.pem'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    p('server.pem'),
+    '-days',
+    '825',
+    '-extfile',
+    p('ext.cnf')
   ])
   await run('openssl', ['req', ...ec, '-keyout', p('client.key'), '-out', p('client.csr'), '-subj', '/O=system:masters/CN=masterclient'])
   await writeFile(p('client.cnf'), 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n')
   await run('openssl', [
-    'x509', '-req', '-in', p('client.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'),
-    '-CAcreateserial', '-out', p('client.pem'), '-days', '730', '-extfile', p('client.cnf')
+    'x509',
+    '-req',
+    '-in',
+    p('client.csr'),
+    '-CA',
+    p('ca.pem'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    p('client.pem'),
+    '-days',
+    '730',
+    '-extfile',
+    p('client.cnf')
   ])
   const [caPem, certPem, keyPem, clientCertPem, clientKeyPem] = await Promise.all(
     ['ca.pem', 'server.pem', 'server.key', 'client.pem', 'client.key'].map((f) => readFile(p(f), 'utf8'))

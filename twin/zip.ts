@@ -82,12 +82,14 @@ export function readZip(buf: Buffer): ZipEntry[] {
     let data: Buffer
     if (method === 0) data = Buffer.from(raw)
     else if (method === 8) {
-      try { data = inflateRawSync(raw, { maxOutputLength: Math.max(size, 1) }) } catch (e) {
+      try {
+        data = inflateRawSync(raw, { maxOutputLength: Math.max(size, 1) })
+      } catch (e) {
         throw new ZipError(`${name}: ${(e as Error).message}`)
       }
     } else throw new ZipError(`${name}: compression method ${method} is not supported`)
     if (data.length !== size) throw new ZipError(`${name}: size mismatch`)
-    if ((crc32(data) >>> 0) !== crc) throw new ZipError(`${name}: CRC mismatch`)
+    if (crc32(data) >>> 0 !== crc) throw new ZipError(`${name}: CRC mismatch`)
     entries.push({ name, dir: name.endsWith('/'), data })
   }
   return entries

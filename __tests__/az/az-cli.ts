@@ -123,7 +123,18 @@ export async function azSession(twin: Twin, who: SignIn, az = findAz()): Promise
     writeFileSync(cloudFile, JSON.stringify(cloudConfig(twin)))
     await must(['cloud', 'register', '-n', CLOUD, '--cloud-config', `@${cloudFile}`])
     await must(['cloud', 'set', '-n', CLOUD])
-    await must(['login', '--service-principal', '-u', who.clientId, '--tenant', who.tenantId, '--federated-token', await who.assertion(), '-o', 'none'])
+    await must([
+      'login',
+      '--service-principal',
+      '-u',
+      who.clientId,
+      '--tenant',
+      who.tenantId,
+      '--federated-token',
+      await who.assertion(),
+      '-o',
+      'none'
+    ])
     await must(['account', 'set', '-s', who.subscriptionId])
   } catch (error) {
     rmSync(dir, { recursive: true, force: true })

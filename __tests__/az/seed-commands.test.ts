@@ -47,52 +47,79 @@ describe("the seed's Azure CLI commands against the twin", () => {
     await h?.close()
   })
 
-  const acrPull = (registryId: string, principalId = kubeletId) => h.twin.roleAssignments({ scope: registryId, principalId, role: 'AcrPull' })
+  const acrPull = (registryId: string, principalId = kubeletId) =>
+    h.twin.roleAssignments({ scope: registryId, principalId, role: 'AcrPull' })
   const requestsDuring = (run: { startedAt: number; exitedAt: number }) =>
     h.twin.requests.filter((r) => Date.parse(r.time) >= run.startedAt && Date.parse(r.time) <= run.exitedAt)
 
-  it('az aks show and az acr show (found by name among the subscription\'s resources) read what ARM holds', async () => {
+  it("az aks show and az acr show (found by name among the subscription's resources) read what ARM holds", async () => {
     const aks = await session.run(['aks', 'show', '-g', S.RESOURCE_GROUP, '-n', S.CLUSTER])
     expect(aks.code).toBe(0)
-    expect(JSON.parse(aks.stdout)).toMatchObject({ id: clusterPath, provisioningState: 'Succeeded', identityProfile: { kubeletidentity: { objectId: kubeletId } } })
+    expect(JSON.parse(aks.stdout)).toMatchObject({
+      id: clusterPath,
+      provisioningState: 'Succeeded',
+      identityProfile: { kubeletidentity: { objectId: kubeletId } }
+    })
     const acr = await session.run(['acr', 'show', '-n', S.REGISTRY])
     expect(acr.code).toBe(0)
     expect(JSON.parse(acr.stdout)).toMatchObject({ id: h.scenario.registry.id, loginServer: 'myacr.azurecr.io' })
-    expect(requestsDuring(acr).map((r) => `${r.path} ${r.query.$filter ?? ''} ${r.status}`)).toContain(`/subscriptions/${S.SUB}/resources resourceType eq 'Microsoft.ContainerRegistry/registries' 200`)
+    expect(requestsDuring(acr).map((r) => `${r.path} ${r.query.$filter ?? ''} ${r.status}`)).toContain(
+      `/subscriptions/${S.SUB}/resources resourceType eq 'Microsoft.ContainerRegistry/registries' 200`
+    )
   })
 
-  it('az aks update --attach-acr by name and by resource ID: one AcrPull each, and a whole-cluster PUT run as an operation', async () => {
-    const other = h.twin.addCluster({ subscriptionId: S.SUB, resourceGroup: 'otherGroup', name: 'otherCluster', identity: 'managedIdentity' })
-    const otherAcr = h.twin.addRegistry({ subscriptionId: S.SUB, resourceGroup: 'otherGroup', name: 'otheracr' })
-    // Concurrently: each waits on its own cluster operation, so together they take one wait.
-    const [byName, byId] = await Promise.all([
-      session.run(['aks', 'update', '-g', S.RESOURCE_GROUP, '-n', S.CLUSTER, '--attach-acr', S.REGISTRY]),
-      session.run(['aks', 'update', '-g', 'otherGroup', '-n', 'otherCluster', '--attach-acr', otherAcr.id])
-    ])
-    expect(byName.code).toBe(0)
-    expect(byId.code).toBe(0)
-    expect(acrPull(h.scenario.registry.id)).toHaveLength(1)
-    expect(acrPull(otherAcr.id, other.pullPrincipalId)).toHaveLength(1)
+  it(
+    'az aks update --attach-acr by name and by resource ID: one AcrPull each, and a whole-cluster PUT run as an operation',
+    async () => {
+      const other = h.twin.addCluster({
+        subscriptionId: S.SUB,
+        resourceGroup: 'otherGroup',
+        name: 'otherCluster',
+        identity: 'managedIdentity'
+      })
+      const otherAcr = h.twin.addRegistry({ subscriptionId: S.SUB, resourceGroup: 'otherGroup', name: 'otheracr' })
+      // Concurrently: each waits on its own cluster operation, so together they take one wait.
+      const [byName, byId] = await Promise.all([
+        session.run(['aks', 'update', '-g', S.RESOURCE_GROUP, '-n', S.CLUSTER, '--attach-acr', S.REGISTRY]),
+        session.run(['aks', 'update', '-g', 'otherGroup', '-n', 'otherCluster', '--attach-acr', otherAcr.id])
+      ])
+      expect(byName.code).toBe(0)
+      expect(byId.code).toBe(0)
+      expect(acrPull(h.scenario.registry.id)).toHaveLength(1)
+      expect(acrPull(otherAcr.id, other.pullPrincipalId)).toHaveLength(1)
 
-    const seen = requestsDuring(byName).filter((r) => r.path.startsWith(clusterPath) || r.path.includes(`/registries/${S.REGISTRY}/providers/Microsoft.Authorization/roleAssignments/`))
-    const shape = seen.map((r) => `${r.method} ${r.path.includes('roleAssignments') ? 'roleAssignment' : 'cluster'} ${r.status}`)
-    // The grant, the cluster PUT, the cluster read when the operation ends, then the grant again (409: already there).
-    expect(shape).toEqual(['GET cluster 200', 'PUT roleAssignment 201', 'PUT cluster 200', 'GET cluster 200', 'PUT roleAssignment 409'])
-    expect(byName.exitedAt - byName.startedAt).toBeGreaterThanOrEqual(5000)
-    const polls = requestsDuring(byName).filter((r) => /\/providers\/Microsoft\.ContainerService\/locations\/eastus\/operations\//.test(r.path))
-    expect(polls.length).toBeGreaterThanOrEqual(1)
-    expect(JSON.parse((await session.run(['aks', 'show', '-g', S.RESOURCE_GROUP, '-n', S.CLUSTER])).stdout).provisioningState).toBe('Succeeded')
-  }, UPDATE_MS)
+      const seen = requestsDuring(byName).filter(
+        (r) =>
+          r.path.startsWith(clusterPath) || r.path.includes(`/registries/${S.REGISTRY}/providers/Microsoft.Authorization/roleAssignments/`)
+      )
+      const shape = seen.map((r) => `${r.method} ${r.path.includes('roleAssignments') ? 'roleAssignment' : 'cluster'} ${r.status}`)
+      // The grant, the cluster PUT, the cluster read when the operation ends, then the grant again (409: already there).
+      expect(shape).toEqual(['GET cluster 200', 'PUT roleAssignment 201', 'PUT cluster 200', 'GET cluster 200', 'PUT roleAssignment 409'])
+      expect(byName.exitedAt - byName.startedAt).toBeGreaterThanOrEqual(5000)
+      const polls = requestsDuring(byName).filter((r) =>
+        /\/providers\/Microsoft\.ContainerService\/locations\/eastus\/operations\//.test(r.path)
+      )
+      expect(polls.length).toBeGreaterThanOrEqual(1)
+      expect(JSON.parse((await session.run(['aks', 'show', '-g', S.RESOURCE_GROUP, '-n', S.CLUSTER])).stdout).provisioningState).toBe(
+        'Succeeded'
+      )
+    },
+    UPDATE_MS
+  )
 
-  it('az aks update --detach-acr deletes that AcrPull and nothing else', async () => {
-    const unrelated = h.twin.addRoleAssignment({ scope: h.scenario.registry.id, role: 'Reader', principalId: kubeletId })
-    const detach = await session.run(['aks', 'update', '-g', S.RESOURCE_GROUP, '-n', S.CLUSTER, '--detach-acr', S.REGISTRY])
-    expect(detach.code).toBe(0)
-    expect(acrPull(h.scenario.registry.id)).toHaveLength(0)
-    expect(h.twin.roleAssignments({ scope: h.scenario.registry.id, principalId: kubeletId })).toEqual([unrelated])
-    expect(requestsDuring(detach).filter((r) => r.method === 'DELETE').length).toBe(1)
-    h.twin.state.removeRoleAssignment(unrelated.name)
-  }, UPDATE_MS)
+  it(
+    'az aks update --detach-acr deletes that AcrPull and nothing else',
+    async () => {
+      const unrelated = h.twin.addRoleAssignment({ scope: h.scenario.registry.id, role: 'Reader', principalId: kubeletId })
+      const detach = await session.run(['aks', 'update', '-g', S.RESOURCE_GROUP, '-n', S.CLUSTER, '--detach-acr', S.REGISTRY])
+      expect(detach.code).toBe(0)
+      expect(acrPull(h.scenario.registry.id)).toHaveLength(0)
+      expect(h.twin.roleAssignments({ scope: h.scenario.registry.id, principalId: kubeletId })).toEqual([unrelated])
+      expect(requestsDuring(detach).filter((r) => r.method === 'DELETE').length).toBe(1)
+      h.twin.state.removeRoleAssignment(unrelated.name)
+    },
+    UPDATE_MS
+  )
 
   it('az aks check-acr runs canipull in the cluster; its verdict is the token exchange, so it passes without AcrPull too', async () => {
     const check = await session.run(['aks', 'check-acr', '-g', S.RESOURCE_GROUP, '-n', S.CLUSTER, '--acr', 'myacr.azurecr.io'])
@@ -134,7 +161,10 @@ describe("the seed's Azure CLI commands against the twin", () => {
     expect(admin.stderr).toContain(`Merged "${S.CLUSTER}-admin" as current context in ${file}`)
     const k = await kubectlFor(h.twin, readFileSync(file, 'utf8'))
     try {
-      expect((await k.run(['config', 'get-contexts', '-o', 'name'])).stdout.split('\n').filter(Boolean).sort()).toEqual([S.CLUSTER, `${S.CLUSTER}-admin`])
+      expect((await k.run(['config', 'get-contexts', '-o', 'name'])).stdout.split('\n').filter(Boolean).sort()).toEqual([
+        S.CLUSTER,
+        `${S.CLUSTER}-admin`
+      ])
       for (const context of [S.CLUSTER, `${S.CLUSTER}-admin`]) {
         const nodes = await k.run(['--context', context, 'get', 'nodes', '-o', 'name'])
         expect(nodes.code).toBe(0)

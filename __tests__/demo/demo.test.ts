@@ -36,7 +36,9 @@ it('runs attach/import/deploy, the fail-fast diagnosis and detach against the tw
   // Run 2: fails fast, the diagnosis as a red Error: line in the log and in the summary.
   expect(output).toContain('━━ Run 2 of 3')
   expect(output).toMatch(/^ {2}Error: Rollout of deployment\/nginx-staging failed fast/m)
-  expect(flat).toMatch(/the kubelet identity [0-9a-f-]{36} of cluster myAKSCluster has no AcrPull on myacrstaging: run the action with mode: attach/)
+  expect(flat).toMatch(
+    /the kubelet identity [0-9a-f-]{36} of cluster myAKSCluster has no AcrPull on myacrstaging: run the action with mode: attach/
+  )
   expect(flat).toContain('Diagnosis pod nginx-staging-')
   expect(output).toMatch(/^ {2}✓ exit code 1 \(expected 1\) in \d+\.\d s, post step 0$/m)
 

@@ -19,7 +19,16 @@ describe('runner log', () => {
   })
 
   it('renders groups as a header with indented lines, ended by endgroup or the next group', () => {
-    expect(log('::group::One\na\n::endgroup::\nb\n::group::Two\nc\n::group::Three\nd')).toEqual(['▶ One', '    a', 'b', '▶ Two', '    c', '', '▶ Three', '    d'])
+    expect(log('::group::One\na\n::endgroup::\nb\n::group::Two\nc\n::group::Three\nd')).toEqual([
+      '▶ One',
+      '    a',
+      'b',
+      '▶ Two',
+      '    c',
+      '',
+      '▶ Three',
+      '    d'
+    ])
   })
 
   it('decodes annotations and hangs their continuation lines under the message', () => {
@@ -29,7 +38,10 @@ describe('runner log', () => {
   })
 
   it('prints lines verbatim between stop-commands and its token', () => {
-    expect(log('::stop-commands::tok\n::error::not a command\n::tok::\n::error::a command')).toEqual(['::error::not a command', 'Error: a command'])
+    expect(log('::stop-commands::tok\n::error::not a command\n::tok::\n::error::a command')).toEqual([
+      '::error::not a command',
+      'Error: a command'
+    ])
   })
 
   it('parses command properties', () => {
@@ -38,8 +50,19 @@ describe('runner log', () => {
   })
 
   it('shows the step header with given inputs, defaults folded into one line', () => {
-    const out = renderStepHeader('Run o/a@v1', { mode: 'attach', timeout: '5m', password: 'pw-1' }, { style: plain, width: 100, secrets: ['pw-1'] }, ['timeout'])
-    expect(out).toEqual(['▶ Run o/a@v1', '    with:', '      mode: attach', '      password: ***', '      (defaults from action.yml) timeout=5m'])
+    const out = renderStepHeader(
+      'Run o/a@v1',
+      { mode: 'attach', timeout: '5m', password: 'pw-1' },
+      { style: plain, width: 100, secrets: ['pw-1'] },
+      ['timeout']
+    )
+    expect(out).toEqual([
+      '▶ Run o/a@v1',
+      '    with:',
+      '      mode: attach',
+      '      password: ***',
+      '      (defaults from action.yml) timeout=5m'
+    ])
   })
 })
 
@@ -54,7 +77,10 @@ describe('markdown', () => {
   })
 
   it('prints a table without header cells as labelled rows, links as their text', () => {
-    expect(md('| | |\n|---|---|\n| Cluster | [aks](https://portal/x) in rg |\n| Role | `AcrPull` |')).toEqual(['Cluster  aks in rg', 'Role     AcrPull'])
+    expect(md('| | |\n|---|---|\n| Cluster | [aks](https://portal/x) in rg |\n| Role | `AcrPull` |')).toEqual([
+      'Cluster  aks in rg',
+      'Role     AcrPull'
+    ])
   })
 
   it('right-aligns and wraps cells to fit the width', () => {

@@ -57,7 +57,9 @@ describe('annotations: every applied object says which run put it there', () => 
     for (const pod of cluster.kube.list('Pod', 'shop') as any[]) {
       expect(Object.keys(pod.metadata.annotations ?? {}).filter((key) => key.startsWith('aks-acr-action/'))).toEqual([])
     }
-    expect(first.summary).toContain(`| Run | [octo-org/octo-app run 7001](https://github.com/octo-org/octo-app/actions/runs/7001) (commit \`${SHA.slice(0, 12)}\` by octocat) |`)
+    expect(first.summary).toContain(
+      `| Run | [octo-org/octo-app run 7001](https://github.com/octo-org/octo-app/actions/runs/7001) (commit \`${SHA.slice(0, 12)}\` by octocat) |`
+    )
 
     const generation = web.metadata.generation
     const replicaSets = (cluster.kube.list('ReplicaSet', 'shop') as any[]).map((rs) => rs.metadata.name)
@@ -65,7 +67,10 @@ describe('annotations: every applied object says which run put it there', () => 
     const second = await run(world, inputs, { GITHUB_WORKSPACE: workspace, ...runner('7002', '2') })
     expect(second.exitCode).toBe(0)
     const after = cluster.kube.get('Deployment', 'shop', 'web') as any
-    expect(after.metadata.annotations).toMatchObject({ 'aks-acr-action/run-url': 'https://github.com/octo-org/octo-app/actions/runs/7002', 'aks-acr-action/run-attempt': '2' })
+    expect(after.metadata.annotations).toMatchObject({
+      'aks-acr-action/run-url': 'https://github.com/octo-org/octo-app/actions/runs/7002',
+      'aks-acr-action/run-attempt': '2'
+    })
     expect(after.metadata.generation).toBe(generation)
     expect((cluster.kube.list('ReplicaSet', 'shop') as any[]).map((rs) => rs.metadata.name)).toEqual(replicaSets)
     expect(second.summary).toContain('[octo-org/octo-app run 7002, attempt 2](https://github.com/octo-org/octo-app/actions/runs/7002)')
@@ -76,7 +81,9 @@ describe('annotations: every applied object says which run put it there', () => 
     const workspace = workspaceWith({ 'k8s/config.yaml': CONFIG })
     const inputs = { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s' }
     expect((await run(world, inputs, { GITHUB_WORKSPACE: workspace, ...runner('8001') })).exitCode).toBe(0)
-    expect(Object.keys((cluster.kube.get('ConfigMap', 'default', 'web-config') as any).metadata.annotations)).toContain('aks-acr-action/run-url')
+    expect(Object.keys((cluster.kube.get('ConfigMap', 'default', 'web-config') as any).metadata.annotations)).toContain(
+      'aks-acr-action/run-url'
+    )
     const off = await run(world, { ...inputs, annotate: 'false' }, { GITHUB_WORKSPACE: workspace, ...runner('8002') })
     expect(off.exitCode).toBe(0)
     const annotations = (cluster.kube.get('ConfigMap', 'default', 'web-config') as any).metadata.annotations ?? {}
@@ -86,7 +93,11 @@ describe('annotations: every applied object says which run put it there', () => 
   it('outside a runner, claims no run: no annotation, no run in the summary', async () => {
     const { cluster, registry } = freshPair(world)
     const workspace = workspaceWith({ 'k8s/config.yaml': CONFIG })
-    const result = await run(world, { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s' }, { GITHUB_WORKSPACE: workspace })
+    const result = await run(
+      world,
+      { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s' },
+      { GITHUB_WORKSPACE: workspace }
+    )
     expect(result.exitCode).toBe(0)
     expect((cluster.kube.get('ConfigMap', 'default', 'web-config') as any).metadata.annotations ?? {}).toEqual({})
     expect(result.summary).not.toContain('| Run |')

@@ -32,10 +32,16 @@ describe('attach', () => {
       role: 'AcrPull',
       changed: 'true'
     })
-    expect(result.outputs['role-assignment-id']).toBe(`${registry.id}/providers/Microsoft.Authorization/roleAssignments/${assignments[0]!.name}`)
+    expect(result.outputs['role-assignment-id']).toBe(
+      `${registry.id}/providers/Microsoft.Authorization/roleAssignments/${assignments[0]!.name}`
+    )
     expect(puts(since)).toHaveLength(1)
     // The cluster is only read, never written (the Azure CLI PUTs the whole cluster).
-    expect(requestsSince(world, since).filter((r) => /managedClusters/i.test(r.path)).map((r) => r.method)).toEqual(['GET'])
+    expect(
+      requestsSince(world, since)
+        .filter((r) => /managedClusters/i.test(r.path))
+        .map((r) => r.method)
+    ).toEqual(['GET'])
     expect(result.summary).toContain(`https://portal.azure.com/#@${world.tenantId}/resource${registry.id}`)
     expect(result.summary).toContain('✅ created')
     expect(result.log).toContain('::group::Attach the registry to the cluster')
@@ -63,8 +69,18 @@ describe('attach', () => {
 
   it('says a subscription it could not search may hold the registry, instead of "not found" alone', async () => {
     const { cluster } = freshPair(world)
-    const refused = { error: { code: 'AuthorizationFailed', message: 'The client does not have authorization to perform action Microsoft.ContainerRegistry/registries/read' } }
-    twin.inject({ method: 'GET', path: `/subscriptions/${world.otherSubscriptionId}/providers/Microsoft.ContainerRegistry/registries`, status: 403, body: refused })
+    const refused = {
+      error: {
+        code: 'AuthorizationFailed',
+        message: 'The client does not have authorization to perform action Microsoft.ContainerRegistry/registries/read'
+      }
+    }
+    twin.inject({
+      method: 'GET',
+      path: `/subscriptions/${world.otherSubscriptionId}/providers/Microsoft.ContainerRegistry/registries`,
+      status: 403,
+      body: refused
+    })
     const result = await run(world, baseInputs(world, cluster, 'nosuchregistry'))
     expect(result.exitCode).toBe(1)
     const message = errorAnnotation(result.log)
@@ -90,7 +106,9 @@ describe('attach', () => {
     expect(result.exitCode).toBe(0)
     const [assignment] = twin.roleAssignments({ scope: registry.id, principalId: cluster.pullPrincipalId })
     expect(assignment!.conditionVersion).toBe('2.0')
-    expect(assignment!.condition).toContain("@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringStartsWithIgnoreCase 'team-a/'")
+    expect(assignment!.condition).toContain(
+      "@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringStartsWithIgnoreCase 'team-a/'"
+    )
     expect(assignment!.condition).toContain("StringEqualsIgnoreCase 'nginx'")
   })
 
@@ -122,7 +140,10 @@ describe('attach', () => {
     const since = twin.requests.length
     const result = await run(world, baseInputs(world, cluster, registry.name))
     expect(result.exitCode).toBe(0)
-    expect(result.outputs).toMatchObject({ changed: 'false', 'role-assignment-id': `${registry.id}/providers/Microsoft.Authorization/roleAssignments/${existing.name}` })
+    expect(result.outputs).toMatchObject({
+      changed: 'false',
+      'role-assignment-id': `${registry.id}/providers/Microsoft.Authorization/roleAssignments/${existing.name}`
+    })
     expect(puts(since)).toEqual([])
   })
 
@@ -160,7 +181,11 @@ describe('attach', () => {
 
   it('survives throttling (429 with Retry-After) on reads and on the PUT', async () => {
     const { cluster, registry } = freshPair(world)
-    const throttle = { status: 429, headers: { 'Retry-After': '1' }, body: { error: { code: 'TooManyRequests', message: 'Too many requests, retry after 1 second.' } } }
+    const throttle = {
+      status: 429,
+      headers: { 'Retry-After': '1' },
+      body: { error: { code: 'TooManyRequests', message: 'Too many requests, retry after 1 second.' } }
+    }
     twin.inject({ method: 'GET', path: /managedClusters/i, times: 1, ...throttle })
     twin.inject({ method: 'PUT', path: /roleAssignments/i, times: 2, ...throttle })
     const since = twin.requests.length

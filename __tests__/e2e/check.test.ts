@@ -34,15 +34,38 @@ describe('check reports whether the cluster can pull', () => {
     ],
     [
       'AcrPush at the resource group',
-      (p) => (twin.addRoleAssignment({ scope: `/subscriptions/${world.subscriptionId}/resourceGroups/${p.registry.resourceGroup}`, role: 'AcrPush', principalId: p.cluster.pullPrincipalId }), p),
+      (p) => (
+        twin.addRoleAssignment({
+          scope: `/subscriptions/${world.subscriptionId}/resourceGroups/${p.registry.resourceGroup}`,
+          role: 'AcrPush',
+          principalId: p.cluster.pullPrincipalId
+        }),
+        p
+      ),
       'true',
       {}
     ],
-    ['Contributor at the subscription', (p) => (twin.addRoleAssignment({ scope: `/subscriptions/${world.subscriptionId}`, role: 'Contributor', principalId: p.cluster.pullPrincipalId }), p), 'true', {}],
+    [
+      'Contributor at the subscription',
+      (p) => (
+        twin.addRoleAssignment({
+          scope: `/subscriptions/${world.subscriptionId}`,
+          role: 'Contributor',
+          principalId: p.cluster.pullPrincipalId
+        }),
+        p
+      ),
+      'true',
+      {}
+    ],
     [
       'a custom role with the pull action',
       (p) => {
-        const custom = twin.addCustomRole({ subscriptionId: world.subscriptionId, name: `Image Puller ${p.registry.name}`, actions: ['Microsoft.ContainerRegistry/registries/pull/read'] })
+        const custom = twin.addCustomRole({
+          subscriptionId: world.subscriptionId,
+          name: `Image Puller ${p.registry.name}`,
+          actions: ['Microsoft.ContainerRegistry/registries/pull/read']
+        })
         twin.addRoleAssignment({ scope: p.registry.id, role: custom.guid, principalId: p.cluster.pullPrincipalId })
         return p
       },
@@ -53,7 +76,12 @@ describe('check reports whether the cluster can pull', () => {
       'a registry with public access disabled',
       () => {
         const p = freshPair(world)
-        const registry = twin.addRegistry({ subscriptionId: world.subscriptionId, resourceGroup: p.registry.resourceGroup, name: `${p.registry.name}priv`, publicNetworkAccess: 'Disabled' })
+        const registry = twin.addRegistry({
+          subscriptionId: world.subscriptionId,
+          resourceGroup: p.registry.resourceGroup,
+          name: `${p.registry.name}priv`,
+          publicNetworkAccess: 'Disabled'
+        })
         twin.addRoleAssignment({ scope: registry.id, role: 'AcrPull', principalId: p.cluster.pullPrincipalId })
         return { ...p, registry }
       },
@@ -76,7 +104,13 @@ describe('check reports whether the cluster can pull', () => {
         const p = freshPair(world, { roleAssignmentMode: 'AbacRepositoryPermissions' })
         const condition =
           "((!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/read'}) AND !(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/metadata/read'})) OR (@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringStartsWithIgnoreCase 'team-b/'))"
-        twin.addRoleAssignment({ scope: p.registry.id, role: 'Container Registry Repository Reader', principalId: p.cluster.pullPrincipalId, condition, conditionVersion: '2.0' })
+        twin.addRoleAssignment({
+          scope: p.registry.id,
+          role: 'Container Registry Repository Reader',
+          principalId: p.cluster.pullPrincipalId,
+          condition,
+          conditionVersion: '2.0'
+        })
         return p
       },
       'false',
@@ -101,7 +135,13 @@ describe('check reports whether the cluster can pull', () => {
     const pair = freshPair(world, { roleAssignmentMode: 'AbacRepositoryPermissions' })
     const condition =
       "((!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/read'})) OR (@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringEqualsIgnoreCase 'team-b/api'))"
-    twin.addRoleAssignment({ scope: pair.registry.id, role: 'Container Registry Repository Reader', principalId: pair.cluster.pullPrincipalId, condition, conditionVersion: '2.0' })
+    twin.addRoleAssignment({
+      scope: pair.registry.id,
+      role: 'Container Registry Repository Reader',
+      principalId: pair.cluster.pullPrincipalId,
+      condition,
+      conditionVersion: '2.0'
+    })
     const { reasons } = await check(pair, { 'check-image': 'team-a/web:1' })
     expect(role(reasons).detail).toContain("its condition limits it to 'team-b/api'")
   })

@@ -20,11 +20,18 @@ let counter = 0
 function clusterWithoutRegistry(location = 'westeurope') {
   counter++
   const group = `rg-new-${counter}`
-  const cluster = twin.addCluster({ subscriptionId: world.subscriptionId, resourceGroup: group, name: `aks-new-${counter}`, identity: 'managedIdentity', location })
+  const cluster = twin.addCluster({
+    subscriptionId: world.subscriptionId,
+    resourceGroup: group,
+    name: `aks-new-${counter}`,
+    identity: 'managedIdentity',
+    location
+  })
   return { cluster, group, name: `acrnew${counter}${randomUUID().slice(0, 6).replace(/-/g, '')}` }
 }
 
-const registryPuts = (since: number) => requestsSince(world, since).filter((r) => r.method === 'PUT' && /\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i.test(r.path))
+const registryPuts = (since: number) =>
+  requestsSince(world, since).filter((r) => r.method === 'PUT' && /\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i.test(r.path))
 const nameChecks = (since: number) => requestsSince(world, since).filter((r) => /\/checkNameAvailability$/i.test(r.path))
 
 function seedInputs(cluster: { name: string; resourceGroup: string }, registry: string, extra: Record<string, string> = {}) {
@@ -39,7 +46,7 @@ function seedInputs(cluster: { name: string; resourceGroup: string }, registry: 
 }
 
 describe('create-registry', () => {
-  it('creates the missing registry in the cluster\'s region, then attaches, imports and deploys in the same run; a re-run changes nothing', async () => {
+  it("creates the missing registry in the cluster's region, then attaches, imports and deploys in the same run; a re-run changes nothing", async () => {
     const { cluster, group, name } = clusterWithoutRegistry('westeurope')
     const workspace = workspaceWith({ 'k8s/acr-nginx.yaml': SEED })
     const since = twin.requests.length
@@ -60,7 +67,12 @@ describe('create-registry', () => {
       expect(pod.status.phase).toBe('Running')
       expect(pod.spec.containers[0].image).toBe(`${registry.loginServer}/nginx:v1@${digest}`)
     }
-    expect(result.outputs).toMatchObject({ 'registry-id': registry.id, 'login-server': registry.loginServer, ready: 'true', changed: 'true' })
+    expect(result.outputs).toMatchObject({
+      'registry-id': registry.id,
+      'login-server': registry.loginServer,
+      ready: 'true',
+      changed: 'true'
+    })
     expect(result.log).toContain(`Registry ${name} does not exist in resource group ${group}`)
     expect(result.log).toContain(`Created container registry ${name}: ${registry.loginServer}`)
     expect(result.summary).toContain(`Created \`${name}\` (Basic) in westeurope, resource group \`${group}\``)
@@ -70,7 +82,11 @@ describe('create-registry', () => {
     const again = twin.requests.length
     const rerun = await run(world, seedInputs(cluster, name), { GITHUB_WORKSPACE: workspace })
     expect(rerun.exitCode).toBe(0)
-    const writes = requestsSince(world, again).filter((r) => !r.host.endsWith('.azmk8s.io') && (r.method === 'PUT' || r.method === 'DELETE' || /\/importImage$|\/checkNameAvailability$/i.test(r.path)))
+    const writes = requestsSince(world, again).filter(
+      (r) =>
+        !r.host.endsWith('.azmk8s.io') &&
+        (r.method === 'PUT' || r.method === 'DELETE' || /\/importImage$|\/checkNameAvailability$/i.test(r.path))
+    )
     expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual([])
     expect(rerun.log).toContain('it exists, so create-registry leaves it as it is')
     expect(rerun.summary).toContain(`\`${name}\` exists; create-registry left it as it is.`)
@@ -79,9 +95,20 @@ describe('create-registry', () => {
 
   it('leaves an existing registry as it is, whatever SKU or region the inputs ask for', async () => {
     const { cluster, group } = clusterWithoutRegistry()
-    const existing = twin.addRegistry({ subscriptionId: world.subscriptionId, resourceGroup: group, name: `acrold${randomUUID().slice(0, 8)}`, sku: 'Standard', location: 'westeurope' })
+    const existing = twin.addRegistry({
+      subscriptionId: world.subscriptionId,
+      resourceGroup: group,
+      name: `acrold${randomUUID().slice(0, 8)}`,
+      sku: 'Standard',
+      location: 'westeurope'
+    })
     const since = twin.requests.length
-    const result = await run(world, { ...baseInputs(world, cluster, existing.name), 'create-registry': 'true', 'registry-sku': 'Premium', 'registry-location': 'eastus' })
+    const result = await run(world, {
+      ...baseInputs(world, cluster, existing.name),
+      'create-registry': 'true',
+      'registry-sku': 'Premium',
+      'registry-location': 'eastus'
+    })
     expect(result.exitCode).toBe(0)
     expect(registryPuts(since)).toEqual([])
     expect(nameChecks(since)).toEqual([])
@@ -90,7 +117,7 @@ describe('create-registry', () => {
     expect(result.outputs.changed).toBe('true') // the attach, not the registry
   })
 
-  it('fails with ARM\'s name-availability answer when the name is taken in another tenant, and sends no PUT', async () => {
+  it("fails with ARM's name-availability answer when the name is taken in another tenant, and sends no PUT", async () => {
     const { cluster } = clusterWithoutRegistry()
     const elsewhere = twin.addTenant({ displayName: 'Fabrikam' })
     const theirs = randomUUID()
@@ -109,7 +136,11 @@ describe('create-registry', () => {
 
   it('names the registry that holds the name when the signed-in identity can see it', async () => {
     const { cluster } = clusterWithoutRegistry()
-    const holder = twin.addRegistry({ subscriptionId: world.otherSubscriptionId, resourceGroup: 'shared-acr', name: `shared${randomUUID().slice(0, 8)}` })
+    const holder = twin.addRegistry({
+      subscriptionId: world.otherSubscriptionId,
+      resourceGroup: 'shared-acr',
+      name: `shared${randomUUID().slice(0, 8)}`
+    })
     const result = await run(world, { ...baseInputs(world, cluster, holder.name), 'create-registry': 'true' })
     expect(result.exitCode).toBe(1)
     expect(errorAnnotation(result.log)).toContain(`the name is taken by ${holder.id}`)
@@ -120,7 +151,9 @@ describe('create-registry', () => {
     const { cluster, group, name } = clusterWithoutRegistry()
     const workspace = workspaceWith({ 'k8s/acr-nginx.yaml': SEED })
     const since = twin.requests.length
-    const result = await run(world, seedInputs(cluster, name, { 'dry-run': 'true', 'registry-sku': 'Standard' }), { GITHUB_WORKSPACE: workspace })
+    const result = await run(world, seedInputs(cluster, name, { 'dry-run': 'true', 'registry-sku': 'Standard' }), {
+      GITHUB_WORKSPACE: workspace
+    })
     expect(result.exitCode).toBe(0)
     expect(result.log).toContain(`Dry run: would create container registry ${name} (Standard) in westeurope, resource group ${group}`)
     expect(result.log).toContain('Dry run: would create AcrPull')
@@ -145,8 +178,14 @@ describe('create-registry', () => {
     expect(errorAnnotation(invalid.log)).toContain("Input 'registry': 'my-acr' cannot be an Azure Container Registry name")
     const server = await run(world, { ...baseInputs(world, cluster, 'someacr1.azurecr.io'), 'create-registry': 'true' })
     expect(errorAnnotation(server.log)).toContain("Input 'create-registry': needs the registry's name")
-    const byId = { ...baseInputs(world, { name: cluster.id, resourceGroup: '' }, 'someacr1'), 'resource-group': '', 'create-registry': 'true' }
-    expect(errorAnnotation((await run(world, byId)).log)).toContain("Input 'resource-group': is required to create registry 'someacr1' by name")
+    const byId = {
+      ...baseInputs(world, { name: cluster.id, resourceGroup: '' }, 'someacr1'),
+      'resource-group': '',
+      'create-registry': 'true'
+    }
+    expect(errorAnnotation((await run(world, byId)).log)).toContain(
+      "Input 'resource-group': is required to create registry 'someacr1' by name"
+    )
     expect(requestsSince(world, since)).toEqual([])
   })
 

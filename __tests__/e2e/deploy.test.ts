@@ -28,7 +28,7 @@ function deployInputs(cluster: { name: string; resourceGroup: string }, registry
 }
 
 describe('deploy', () => {
-  it("runs the seed end to end: attach, import nginx:latest as nginx:v1, deploy acr-nginx.yaml, two pods Running", async () => {
+  it('runs the seed end to end: attach, import nginx:latest as nginx:v1, deploy acr-nginx.yaml, two pods Running', async () => {
     const { cluster, registry } = freshPair(world)
     const workspace = workspaceWith({ 'k8s/acr-nginx.yaml': SEED })
     const result = await run(
@@ -38,7 +38,9 @@ describe('deploy', () => {
     )
     expect(result.exitCode).toBe(0)
     expect(result.outputs.ready).toBe('true')
-    expect(deployed(result.outputs)).toEqual([{ kind: 'Deployment', namespace: 'default', name: 'nginx0-deployment', ready: true, replicas: { ready: 2, desired: 2 } }])
+    expect(deployed(result.outputs)).toEqual([
+      { kind: 'Deployment', namespace: 'default', name: 'nginx0-deployment', ready: true, replicas: { ready: 2, desired: 2 } }
+    ])
     const digest = twin.tagDigest(registry.loginServer, 'nginx', 'v1')!
     const pods = cluster.kube.list('Pod', 'default').filter((p: any) => p.metadata.labels?.app === 'nginx0')
     expect(pods).toHaveLength(2)
@@ -81,11 +83,15 @@ describe('deploy', () => {
     // The pod verdict ended the wait: neither the action's timeout nor the Deployment's progress
     // deadline (600 s by default) was reached. How fast is measured by `npm run bench`.
     expect(errorAnnotation(result.log)).toContain('Rollout of deployment/nginx0-deployment failed fast')
-    const progressing = ((cluster.kube.get('Deployment', 'default', 'nginx0-deployment') as any).status.conditions ?? []).find((c: any) => c.type === 'Progressing')
+    const progressing = ((cluster.kube.get('Deployment', 'default', 'nginx0-deployment') as any).status.conditions ?? []).find(
+      (c: any) => c.type === 'Progressing'
+    )
     expect(progressing?.reason).not.toBe('ProgressDeadlineExceeded')
     const message = errorAnnotation(result.log)
     expect(message).toMatch(/ErrImagePull|ImagePullBackOff/)
-    expect(message).toContain(`the kubelet identity ${cluster.pullPrincipalId} of cluster ${cluster.name} has no AcrPull on ${registry.name}`)
+    expect(message).toContain(
+      `the kubelet identity ${cluster.pullPrincipalId} of cluster ${cluster.name} has no AcrPull on ${registry.name}`
+    )
     expect(message).toContain('mode: attach')
     expect(message).toContain('401 Unauthorized')
     expect(result.outputs.ready).toBe('false')
@@ -137,19 +143,24 @@ describe('deploy', () => {
     const manifest = deployment('owned', `${registry.loginServer}/web:1`, { replicas: 1 })
     const workspace = workspaceWith({ 'k8s/app.yaml': manifest })
     expect((await run(world, deployInputs(cluster, registry.name), { GITHUB_WORKSPACE: workspace })).exitCode).toBe(0)
-    const taken = await kubeRequest(twin, cluster, '/apis/apps/v1/namespaces/default/deployments/owned?fieldManager=other-team&force=true', {
-      method: 'PATCH',
-      token: cluster.kube.tokens.user,
-      contentType: 'application/apply-patch+yaml',
-      body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'owned' }, spec: { replicas: 3 } }
-    })
+    const taken = await kubeRequest(
+      twin,
+      cluster,
+      '/apis/apps/v1/namespaces/default/deployments/owned?fieldManager=other-team&force=true',
+      {
+        method: 'PATCH',
+        token: cluster.kube.tokens.user,
+        contentType: 'application/apply-patch+yaml',
+        body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'owned' }, spec: { replicas: 3 } }
+      }
+    )
     expect(taken.status).toBe(200)
     const conflicted = await run(world, deployInputs(cluster, registry.name), { GITHUB_WORKSPACE: workspace })
     expect(conflicted.exitCode).toBe(1)
     expect(errorAnnotation(conflicted.log)).toContain('Conflict')
     expect(errorAnnotation(conflicted.log)).toContain('.spec.replicas')
     expect(errorAnnotation(conflicted.log)).toContain('other-team')
-    expect(errorAnnotation(conflicted.log)).toContain("force-conflicts: true")
+    expect(errorAnnotation(conflicted.log)).toContain('force-conflicts: true')
     const forced = await run(world, deployInputs(cluster, registry.name, { 'force-conflicts': 'true' }), { GITHUB_WORKSPACE: workspace })
     expect(forced.exitCode).toBe(0)
   })
@@ -167,7 +178,14 @@ describe('deploy', () => {
 
   it('reaches an Entra ID cluster with a token for the AKS server application, no kubelogin', async () => {
     const { registry } = freshPair(world)
-    const cluster = twin.addCluster({ subscriptionId: world.subscriptionId, resourceGroup: 'rg-aad', name: 'aks-aad', identity: 'managedIdentity', aad: true, azureRbac: true })
+    const cluster = twin.addCluster({
+      subscriptionId: world.subscriptionId,
+      resourceGroup: 'rg-aad',
+      name: 'aks-aad',
+      identity: 'managedIdentity',
+      aad: true,
+      azureRbac: true
+    })
     twin.addRoleAssignment({ scope: cluster.id, role: 'Azure Kubernetes Service RBAC Writer', principalId: world.callerObjectId })
     twin.addRoleAssignment({ scope: registry.id, role: 'AcrPull', principalId: cluster.pullPrincipalId })
     twin.addImage(registry, 'nginx:v1', { from: 'docker.io/library/nginx:latest' })
@@ -180,7 +198,14 @@ describe('deploy', () => {
 
   it('says admin credentials are disabled on a cluster without local accounts', async () => {
     const { registry } = freshPair(world)
-    const cluster = twin.addCluster({ subscriptionId: world.subscriptionId, resourceGroup: 'rg-nolocal', name: 'aks-nolocal', identity: 'managedIdentity', aad: true, disableLocalAccounts: true })
+    const cluster = twin.addCluster({
+      subscriptionId: world.subscriptionId,
+      resourceGroup: 'rg-nolocal',
+      name: 'aks-nolocal',
+      identity: 'managedIdentity',
+      aad: true,
+      disableLocalAccounts: true
+    })
     const workspace = workspaceWith({ 'k8s/acr-nginx.yaml': SEED })
     const result = await run(world, deployInputs(cluster, registry.name, { admin: 'true' }), { GITHUB_WORKSPACE: workspace })
     expect(result.exitCode).toBe(1)
@@ -208,7 +233,9 @@ describe('deploy', () => {
     const { cluster, registry } = freshPair(world)
     const workspace = workspaceWith({ 'k8s/app.yaml': SEED })
     const since = twin.requests.length
-    const result = await run(world, deployInputs(cluster, registry.name, { manifests: '../../etc/passwd' }), { GITHUB_WORKSPACE: workspace })
+    const result = await run(world, deployInputs(cluster, registry.name, { manifests: '../../etc/passwd' }), {
+      GITHUB_WORKSPACE: workspace
+    })
     expect(result.exitCode).toBe(1)
     expect(errorAnnotation(result.log)).toContain("Input 'manifests'")
     expect(errorAnnotation(result.log)).toContain('outside the workspace')
@@ -222,7 +249,8 @@ describe('deploy verifies every workload kind', () => {
     twin.addRoleAssignment({ scope: registry.id, role: 'AcrPull', principalId: cluster.pullPrincipalId })
     twin.addImage(registry, 'web:1', { from: 'docker.io/library/nginx:1.27' })
     const image = `${registry.loginServer}/web:1`
-    const pod = (app: string) => `    metadata:\n      labels:\n        app: ${app}\n    spec:\n      containers:\n      - name: main\n        image: ${image}\n`
+    const pod = (app: string) =>
+      `    metadata:\n      labels:\n        app: ${app}\n    spec:\n      containers:\n      - name: main\n        image: ${image}\n`
     const manifests = [
       deployment('front', image, { replicas: 2 }),
       `apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  replicas: 2\n  selector:\n    matchLabels:\n      app: db\n  template:\n${pod('db')}`,
@@ -241,7 +269,9 @@ describe('deploy verifies every workload kind', () => {
     const { cluster, registry } = freshPair(world)
     twin.addRoleAssignment({ scope: registry.id, role: 'AcrPull', principalId: cluster.pullPrincipalId })
     twin.addImage(registry, 'web:1', { from: 'docker.io/library/nginx:1.27' })
-    const invalid = await run(world, deployInputs(cluster, registry.name), { GITHUB_WORKSPACE: workspaceWith({ 'k8s/a.yaml': deployment('bad-name', 'nginx:1.27:extra') }) })
+    const invalid = await run(world, deployInputs(cluster, registry.name), {
+      GITHUB_WORKSPACE: workspaceWith({ 'k8s/a.yaml': deployment('bad-name', 'nginx:1.27:extra') })
+    })
     expect(invalid.exitCode).toBe(1)
     expect(errorAnnotation(invalid.log)).toContain('InvalidImageName')
     expect(errorAnnotation(invalid.log)).toContain('is not a valid image reference')
@@ -249,7 +279,13 @@ describe('deploy verifies every workload kind', () => {
     // Without a readiness probe a container is ready the moment it starts, so, as with kubectl, a
     // crash can only fail the rollout when availability needs the pod to stay up (minReadySeconds).
     const crashing = await run(world, deployInputs(cluster, registry.name), {
-      GITHUB_WORKSPACE: workspaceWith({ 'k8s/a.yaml': deployment('crasher', `${registry.loginServer}/web:1`, { replicas: 1, command: ['sh', '-c', 'exit 1'], minReadySeconds: 10 }) })
+      GITHUB_WORKSPACE: workspaceWith({
+        'k8s/a.yaml': deployment('crasher', `${registry.loginServer}/web:1`, {
+          replicas: 1,
+          command: ['sh', '-c', 'exit 1'],
+          minReadySeconds: 10
+        })
+      })
     })
     expect(crashing.exitCode).toBe(1)
     expect(errorAnnotation(crashing.log)).toContain('CrashLoopBackOff')

@@ -17,7 +17,11 @@ describe('detach', () => {
     const keep = [
       twin.addRoleAssignment({ scope: registry.id, role: 'AcrPull', principalId: otherPrincipal.objectId }),
       twin.addRoleAssignment({ scope: registry.id, role: 'AcrPush', principalId: kubelet }),
-      twin.addRoleAssignment({ scope: `/subscriptions/${registry.subscriptionId}/resourceGroups/${registry.resourceGroup}`, role: 'AcrPull', principalId: kubelet })
+      twin.addRoleAssignment({
+        scope: `/subscriptions/${registry.subscriptionId}/resourceGroups/${registry.resourceGroup}`,
+        role: 'AcrPull',
+        principalId: kubelet
+      })
     ]
     const before = twin.state.assignments.length
 
@@ -49,7 +53,12 @@ describe('detach', () => {
     const kubelet = cluster.pullPrincipalId
     const pull = twin.addRoleAssignment({ scope: registry.id, role: 'AcrPull', principalId: kubelet })
     const reader = twin.addRoleAssignment({ scope: registry.id, role: 'Container Registry Repository Reader', principalId: kubelet })
-    const refused = { error: { code: 'AuthorizationFailed', message: 'The client does not have authorization to perform action Microsoft.Authorization/roleAssignments/delete' } }
+    const refused = {
+      error: {
+        code: 'AuthorizationFailed',
+        message: 'The client does not have authorization to perform action Microsoft.Authorization/roleAssignments/delete'
+      }
+    }
     twin.inject({ method: 'DELETE', path: reader.name, status: 403, body: refused })
     const result = await run(world, { ...baseInputs(world, cluster, registry.name), mode: 'detach' })
     expect(result.exitCode).toBe(1)

@@ -30,12 +30,20 @@ describe('dry-run: true changes nothing, in every mode', () => {
     const since = twin.requests.length
     const result = await run(
       world,
-      { ...baseInputs(world, cluster, registry.name), mode: 'attach import deploy', images: 'nginx:latest => nginx:v1', manifests: 'k8s', 'dry-run': 'true' },
+      {
+        ...baseInputs(world, cluster, registry.name),
+        mode: 'attach import deploy',
+        images: 'nginx:latest => nginx:v1',
+        manifests: 'k8s',
+        'dry-run': 'true'
+      },
       { GITHUB_WORKSPACE: workspace }
     )
     expect(result.exitCode).toBe(0)
     // The filter below does see the API server's writes: they are there, as dry runs.
-    expect(requestsSince(world, since).some((r) => r.method === 'PATCH' && r.host.endsWith('.azmk8s.io') && r.query.dryRun === 'All')).toBe(true)
+    expect(requestsSince(world, since).some((r) => r.method === 'PATCH' && r.host.endsWith('.azmk8s.io') && r.query.dryRun === 'All')).toBe(
+      true
+    )
     expect(mutating(since).map((r) => `${r.method} ${r.host} ${r.path}`)).toEqual([])
     expect(twin.roleAssignments({ scope: registry.id })).toHaveLength(before)
     expect(twin.tagDigest(registry.loginServer, 'nginx', 'v1')).toBeUndefined()
@@ -65,13 +73,22 @@ describe('dry-run: true changes nothing, in every mode', () => {
     twin.addImage(registry, 'web:1', { from: 'docker.io/library/nginx:1.27' })
     twin.addImage(registry, 'web:2', { from: 'docker.io/library/nginx:latest' })
     const first = workspaceWith({ 'k8s/app.yaml': deployment('web', `${registry.loginServer}/web:1`) })
-    expect((await run(world, { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s' }, { GITHUB_WORKSPACE: first })).exitCode).toBe(0)
+    expect(
+      (await run(world, { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s' }, { GITHUB_WORKSPACE: first }))
+        .exitCode
+    ).toBe(0)
     const second = workspaceWith({ 'k8s/app.yaml': deployment('web', `${registry.loginServer}/web:2`, { replicas: 3 }) })
     const since = twin.requests.length
-    const result = await run(world, { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s', 'dry-run': 'true' }, { GITHUB_WORKSPACE: second })
+    const result = await run(
+      world,
+      { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s', 'dry-run': 'true' },
+      { GITHUB_WORKSPACE: second }
+    )
     expect(result.exitCode).toBe(0)
     expect(mutating(since)).toEqual([])
-    expect(result.log).toContain(`spec.template.spec.containers[0].image: "${registry.loginServer}/web:1" → "${registry.loginServer}/web:2"`)
+    expect(result.log).toContain(
+      `spec.template.spec.containers[0].image: "${registry.loginServer}/web:1" → "${registry.loginServer}/web:2"`
+    )
     expect(result.log).toContain('spec.replicas: 2 → 3')
     expect((cluster.kube.get('Deployment', 'default', 'web') as any).spec.replicas).toBe(2)
   })
@@ -80,7 +97,11 @@ describe('dry-run: true changes nothing, in every mode', () => {
     const { cluster, registry } = freshPair(world)
     const workspace = workspaceWith({ 'k8s/app.yaml': deployment('web', `${registry.loginServer}/web:1`) })
     const since = twin.requests.length
-    const result = await run(world, { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s', namespace: 'fresh', 'dry-run': 'true' }, { GITHUB_WORKSPACE: workspace })
+    const result = await run(
+      world,
+      { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s', namespace: 'fresh', 'dry-run': 'true' },
+      { GITHUB_WORKSPACE: workspace }
+    )
     expect(result.exitCode).toBe(0)
     expect(mutating(since)).toEqual([])
     expect(result.log).toContain('namespace/fresh would be created (server dry run)')
@@ -91,7 +112,13 @@ describe('dry-run: true changes nothing, in every mode', () => {
   it('check with check-pull: the probe pod is only validated', async () => {
     const { cluster, registry } = freshPair(world)
     const since = twin.requests.length
-    const result = await run(world, { ...baseInputs(world, cluster, registry.name), mode: 'check', 'check-pull': 'true', 'check-image': 'nginx:v1', 'dry-run': 'true' })
+    const result = await run(world, {
+      ...baseInputs(world, cluster, registry.name),
+      mode: 'check',
+      'check-pull': 'true',
+      'check-image': 'nginx:v1',
+      'dry-run': 'true'
+    })
     expect(result.exitCode).toBe(0)
     expect(mutating(since)).toEqual([])
     expect(cluster.kube.list('Pod', 'default')).toEqual([])

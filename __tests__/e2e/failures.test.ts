@@ -16,8 +16,16 @@ describe('inputs are refused before any request', () => {
     ['an input of a mode not asked for', (i) => ({ ...i, 'check-pull': 'true' }), "Input 'check-pull'"],
     ['a timeout that is not a duration', (i) => ({ ...i, mode: 'deploy', manifests: 'k8s', timeout: 'a while' }), "Input 'timeout'"],
     ['attach with detach', (i) => ({ ...i, mode: 'attach detach' }), "Input 'mode'"],
-    ['a malformed cluster resource ID', (i) => ({ ...i, cluster: '/subscriptions/123/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c' }), "Input 'cluster'"],
-    ['a malformed registry resource ID', (i) => ({ ...i, registry: '/subscriptions/x/providers/Microsoft.ContainerRegistry/registries/acr' }), "Input 'registry'"],
+    [
+      'a malformed cluster resource ID',
+      (i) => ({ ...i, cluster: '/subscriptions/123/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c' }),
+      "Input 'cluster'"
+    ],
+    [
+      'a malformed registry resource ID',
+      (i) => ({ ...i, registry: '/subscriptions/x/providers/Microsoft.ContainerRegistry/registries/acr' }),
+      "Input 'registry'"
+    ],
     ['a registry name that cannot be an ACR name', (i) => ({ ...i, registry: 'my-registry' }), "Input 'registry'"],
     ['a missing cluster', (i) => ({ ...i, cluster: '' }), "Input 'cluster'"],
     ['a missing registry', (i) => ({ ...i, registry: '' }), "Input 'registry'"],
@@ -49,14 +57,23 @@ describe('hostile or impossible inputs are refused before any request', () => {
     ['a timeout of 0', { timeout: '0' }, {}, "Input 'timeout': '0' is shorter than 1s"],
     ['a timeout Node timers cannot hold', { timeout: '99999h' }, {}, "Input 'timeout': '99999h' is longer than 24h"],
     ['a 20-digit timeout', { timeout: '12345678901234567890' }, {}, "Input 'timeout': '12345678901234567890' is longer than 24h"],
-    ['a YAML alias bomb in a ConfigMap', {}, { 'k8s/bomb.yaml': bomb }, "Input 'manifests': k8s/bomb.yaml#1 (ConfigMap laughs) is larger than 1 MiB once expanded"],
+    [
+      'a YAML alias bomb in a ConfigMap',
+      {},
+      { 'k8s/bomb.yaml': bomb },
+      "Input 'manifests': k8s/bomb.yaml#1 (ConfigMap laughs) is larger than 1 MiB once expanded"
+    ],
     ['a 5 MB ConfigMap', {}, { 'k8s/huge.yaml': huge }, "Input 'manifests': k8s/huge.yaml#1 (ConfigMap huge) is larger than 1 MiB"]
   ]
   it.each(cases)('%s', async (_name, inputs, files, expected) => {
     const { cluster, registry } = freshPair(world)
     const workspace = workspaceWith({ 'k8s/ok.yaml': deployment('ok', 'nginx'), ...files })
     const since = twin.requests.length
-    const result = await run(world, { ...baseInputs(world, cluster, registry.name), mode: 'attach, deploy', manifests: 'k8s', ...inputs }, { GITHUB_WORKSPACE: workspace })
+    const result = await run(
+      world,
+      { ...baseInputs(world, cluster, registry.name), mode: 'attach, deploy', manifests: 'k8s', ...inputs },
+      { GITHUB_WORKSPACE: workspace }
+    )
     expect(result.exitCode).toBe(1)
     expect(errorAnnotation(result.log)).toContain(expected)
     expect(requestsSince(world, since)).toEqual([])
@@ -67,7 +84,10 @@ describe('sign-in failures', () => {
   it('says the workflow lacks id-token: write when the runner offers no OIDC token', async () => {
     const { cluster, registry } = freshPair(world)
     const since = twin.requests.length
-    const result = await run(world, baseInputs(world, cluster, registry.name), { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' })
+    const result = await run(world, baseInputs(world, cluster, registry.name), {
+      ACTIONS_ID_TOKEN_REQUEST_URL: '',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: ''
+    })
     expect(result.exitCode).toBe(1)
     expect(errorAnnotation(result.log)).toContain('permissions: id-token: write')
     expect(requestsSince(world, since)).toEqual([])
@@ -92,7 +112,9 @@ describe('sign-in failures', () => {
     const { cluster, registry } = freshPair(world)
     const subject = 'repo:octo-org/octo-app:pull_request'
     twin.state.ficErrorStyle = 'specific'
-    const result = await run(world, baseInputs(world, cluster, registry.name), { ACTIONS_ID_TOKEN_REQUEST_TOKEN: twin.github.requestToken({ sub: subject }) })
+    const result = await run(world, baseInputs(world, cluster, registry.name), {
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: twin.github.requestToken({ sub: subject })
+    })
     twin.state.ficErrorStyle = 'legacy'
     expect(result.exitCode).toBe(1)
     expect(errorAnnotation(result.log)).toContain('AADSTS700213')

@@ -26,7 +26,10 @@ const images = (outputs: Record<string, string>) => JSON.parse(outputs.images ??
 describe('import', () => {
   it('brings Docker Hub and MCR images in server-side, without a cluster, with digests in the outputs', async () => {
     const registry = freshRegistry(world)
-    const result = await run(world, importInputs(registry.name, 'docker.io/library/nginx:latest => nginx:v1\nmcr.microsoft.com/dotnet/runtime:8.0'))
+    const result = await run(
+      world,
+      importInputs(registry.name, 'docker.io/library/nginx:latest => nginx:v1\nmcr.microsoft.com/dotnet/runtime:8.0')
+    )
     expect(result.exitCode).toBe(0)
     const nginx = twin.tagDigest('docker.io', 'library/nginx', 'latest')
     const runtime = twin.tagDigest('mcr.microsoft.com', 'dotnet/runtime', '8.0')
@@ -34,7 +37,12 @@ describe('import', () => {
     expect(twin.tagDigest(registry.loginServer, 'dotnet/runtime', '8.0')).toBe(runtime)
     expect(images(result.outputs)).toEqual([
       { source: 'docker.io/library/nginx:latest', target: `${registry.loginServer}/nginx:v1`, digest: nginx, changed: true },
-      { source: 'mcr.microsoft.com/dotnet/runtime:8.0', target: `${registry.loginServer}/dotnet/runtime:8.0`, digest: runtime, changed: true }
+      {
+        source: 'mcr.microsoft.com/dotnet/runtime:8.0',
+        target: `${registry.loginServer}/dotnet/runtime:8.0`,
+        digest: runtime,
+        changed: true
+      }
     ])
     expect(result.outputs.changed).toBe('true')
     expect(result.summary).toContain('### Images')
@@ -68,7 +76,11 @@ describe('import', () => {
     // The subscriptions were listed only because the usual one held no match.
     const requests = requestsSince(world, since)
     expect(requests.filter((r) => r.path === '/subscriptions')).toHaveLength(1)
-    expect(requests.filter((r) => r.path.toLowerCase() === `/subscriptions/${world.otherSubscriptionId}/providers/microsoft.containerregistry/registries`)).toHaveLength(1)
+    expect(
+      requests.filter(
+        (r) => r.path.toLowerCase() === `/subscriptions/${world.otherSubscriptionId}/providers/microsoft.containerregistry/registries`
+      )
+    ).toHaveLength(1)
     // By registryUri the twin's ACR would read the source anonymously and fail: success means by resource ID.
     expect(importCalls(since)).toHaveLength(1)
     expect(images(result.outputs)).toEqual([expect.objectContaining({ source: `${dev.loginServer}/app:1.0`, digest, changed: true })])
@@ -105,7 +117,7 @@ describe('import', () => {
     expect(refused.exitCode).toBe(1)
     expect(importCalls(since)).toEqual([])
     expect(errorAnnotation(refused.log)).toContain(`nginx:v1 already exists (${old})`)
-    expect(errorAnnotation(refused.log)).toContain("import-mode: force")
+    expect(errorAnnotation(refused.log)).toContain('import-mode: force')
 
     const forced = await run(world, importInputs(registry.name, 'nginx:latest => nginx:v1', { 'import-mode': 'force' }))
     expect(forced.exitCode).toBe(0)
@@ -140,7 +152,10 @@ describe('import', () => {
     expect(without.exitCode).toBe(1)
     expect(errorAnnotation(without.log)).toContain("set 'source-username' and 'source-password'")
 
-    const result = await run(world, importInputs(registry.name, line, { 'source-username': QUAY_PRIVATE.username, 'source-password': QUAY_PRIVATE.password }))
+    const result = await run(
+      world,
+      importInputs(registry.name, line, { 'source-username': QUAY_PRIVATE.username, 'source-password': QUAY_PRIVATE.password })
+    )
     expect(result.exitCode).toBe(0)
     expect(twin.tagDigest(registry.loginServer, 'private-app', '1.0')).toBe(twin.tagDigest('quay.io', 'contoso/private-app', '1.0'))
     expectNoSecrets(result, [QUAY_PRIVATE.password])

@@ -15,7 +15,12 @@ let world: World
 withTwin((started) => ({ twin, world } = started))
 
 function kubectl(kubeconfig: string, args: string[], timeoutMs = 60_000): Promise<{ code: number; out: string }> {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'kubectl-home-')), HTTPS_PROXY: twin.proxyUrl, NO_PROXY: '127.0.0.1,localhost' }
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: mkdtempSync(join(tmpdir(), 'kubectl-home-')),
+    HTTPS_PROXY: twin.proxyUrl,
+    NO_PROXY: '127.0.0.1,localhost'
+  }
   return new Promise((resolve) => {
     execFile(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { env, timeout: timeoutMs }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: `${stdout}${stderr}` })
@@ -33,9 +38,15 @@ async function bothVerdicts(image: string, setup: (pair: ReturnType<typeof fresh
   setup(pair)
   const { cluster, registry } = pair
   const runnerTemp = mkdtempSync(join(tmpdir(), 'runner-temp-'))
-  const workspace = workspaceWith({ 'k8s/app.yaml': deployment('web', image.replace('<registry>', registry.loginServer), { replicas: 2, deadline: 4 }) })
+  const workspace = workspaceWith({
+    'k8s/app.yaml': deployment('web', image.replace('<registry>', registry.loginServer), { replicas: 2, deadline: 4 })
+  })
   const env = { GITHUB_WORKSPACE: workspace, RUNNER_TEMP: runnerTemp }
-  const action = await run(world, { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s', 'kubeconfig-output': 'true' }, env)
+  const action = await run(
+    world,
+    { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s', 'kubeconfig-output': 'true' },
+    env
+  )
   const kubeconfig = action.outputs.kubeconfig!
   expect(existsSync(kubeconfig)).toBe(true)
   const status = await kubectl(kubeconfig, ['rollout', 'status', 'deployment/web', '--timeout=60s'])
@@ -82,9 +93,16 @@ describe('kubectl and the action agree', () => {
     twin.addImage(registry, 'nginx:v1', { from: 'docker.io/library/nginx:latest' })
     const runnerTemp = mkdtempSync(join(tmpdir(), 'runner-temp-'))
     const workspace = workspaceWith({ 'k8s/app.yaml': deployment('first', `${registry.loginServer}/nginx:v1`, { replicas: 1 }) })
-    const action = await run(world, { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s', 'kubeconfig-output': 'true' }, { GITHUB_WORKSPACE: workspace, RUNNER_TEMP: runnerTemp })
+    const action = await run(
+      world,
+      { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s', 'kubeconfig-output': 'true' },
+      { GITHUB_WORKSPACE: workspace, RUNNER_TEMP: runnerTemp }
+    )
     expect(action.exitCode).toBe(0)
-    const seed = readFileSync(join(import.meta.dirname, 'fixtures/acr-nginx.yaml'), 'utf8').replace('<acr-name>.azurecr.io', registry.loginServer)
+    const seed = readFileSync(join(import.meta.dirname, 'fixtures/acr-nginx.yaml'), 'utf8').replace(
+      '<acr-name>.azurecr.io',
+      registry.loginServer
+    )
     const file = join(runnerTemp, 'seed.yaml')
     await import('node:fs/promises').then((fs) => fs.writeFile(file, seed))
     const applied = await kubectl(action.outputs.kubeconfig!, ['apply', '-f', file])

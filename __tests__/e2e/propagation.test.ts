@@ -46,7 +46,11 @@ describe('a grant that Azure honours minutes later', () => {
     // The kubelet really was refused first: the wait was needed, not a formality.
     const events = cluster.kube.list('Event', 'default').map((e: any) => String(e.message))
     expect(events.some((message) => message.includes('401 Unauthorized'))).toBe(true)
-    expect(result.log).toMatch(new RegExp(`waiting for the AcrPull grant created \\d+s ago to take effect on ${registry.name} \\(Azure RBAC propagation can take minutes\\)`))
+    expect(result.log).toMatch(
+      new RegExp(
+        `waiting for the AcrPull grant created \\d+s ago to take effect on ${registry.name} \\(Azure RBAC propagation can take minutes\\)`
+      )
+    )
     expect(result.summary).toContain('#### Waited for Azure')
     expect(result.summary).toContain('Azure RBAC propagation can take minutes')
     expectNoSecrets(result)
@@ -57,7 +61,11 @@ describe('a grant that Azure honours minutes later', () => {
     twin.addImage(registry, 'nginx:v1', { from: 'docker.io/library/nginx:latest' })
     const workspace = workspaceWith({ 'k8s/acr-nginx.yaml': SEED })
     const result = await withPropagation(20_000, () =>
-      run(world, { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s', timeout: '5m' }, { GITHUB_WORKSPACE: workspace })
+      run(
+        world,
+        { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s', timeout: '5m' },
+        { GITHUB_WORKSPACE: workspace }
+      )
     )
     expect(result.exitCode).toBe(1)
     const message = errorAnnotation(result.log)
@@ -87,7 +95,12 @@ describe('a grant that Azure honours minutes later', () => {
     // An ABAC-mode registry: the action's Owner role gives it no data-plane reads there.
     const { cluster, registry } = freshPair(world, { roleAssignmentMode: 'AbacRepositoryPermissions' })
     twin.addImage(registry, 'nginx:v1', { from: 'docker.io/library/nginx:latest' })
-    twin.addRoleAssignment({ scope: registry.id, role: 'Container Registry Repository Reader', principalId: cluster.pullPrincipalId, createdOn: HOURS_AGO(2) })
+    twin.addRoleAssignment({
+      scope: registry.id,
+      role: 'Container Registry Repository Reader',
+      principalId: cluster.pullPrincipalId,
+      createdOn: HOURS_AGO(2)
+    })
     const workspace = workspaceWith({ 'k8s/app.yaml': deployment('web', `${registry.loginServer}/nginx:v1`, { replicas: 1 }) })
     const result = await withPropagation(3 * 3_600_000, () =>
       run(world, { ...baseInputs(world, cluster, registry.name), mode: 'deploy', manifests: 'k8s' }, { GITHUB_WORKSPACE: workspace })
@@ -105,9 +118,13 @@ describe('a grant that Azure honours minutes later', () => {
     twin.addRoleAssignment({ scope: registry.id, role: 'AcrPull', principalId: cluster.pullPrincipalId })
     const result = await run(world, { ...baseInputs(world, cluster, registry.name), mode: 'check' })
     expect(result.outputs['can-pull']).toBe('true')
-    const role = (JSON.parse(result.outputs.reasons!) as Array<{ check: string; ok: unknown; detail: string }>).find((r) => r.check === 'role')!
+    const role = (JSON.parse(result.outputs.reasons!) as Array<{ check: string; ok: unknown; detail: string }>).find(
+      (r) => r.check === 'role'
+    )!
     expect(role.ok).toBe(true)
-    expect(role.detail).toMatch(/the AcrPull grant created \d+s ago: Azure RBAC propagation can take minutes before the registry honours it/)
+    expect(role.detail).toMatch(
+      /the AcrPull grant created \d+s ago: Azure RBAC propagation can take minutes before the registry honours it/
+    )
   })
 
   it('check-pull waits for a fresh grant instead of failing, and the probe pulls once it takes effect', async () => {
@@ -118,7 +135,9 @@ describe('a grant that Azure honours minutes later', () => {
     )
     expect(result.exitCode).toBe(0)
     expect(result.log).toContain('Waiting: pod aks-acr-check-')
-    const pull = (JSON.parse(result.outputs.reasons!) as Array<{ check: string; ok: unknown; detail: string }>).find((r) => r.check === 'pull')!
+    const pull = (JSON.parse(result.outputs.reasons!) as Array<{ check: string; ok: unknown; detail: string }>).find(
+      (r) => r.check === 'pull'
+    )!
     expect(pull).toMatchObject({ ok: true })
     const events = cluster.kube.list('Event', 'default').map((e: any) => String(e.message))
     expect(events.some((message) => message.includes('401 Unauthorized'))).toBe(true)

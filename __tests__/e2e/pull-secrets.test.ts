@@ -36,7 +36,9 @@ describe('registry-logins: pull secrets for registries outside Azure', () => {
     const { cluster, registry } = freshPair(world)
     // In a namespace the run creates: the namespace first, then the secret, then the workload.
     const workspace = workspaceWith({ 'k8s/app.yaml': deployment('private', PRIVATE_IMAGE, { replicas: 2 }) })
-    const result = await run(world, deployInputs(cluster, registry.name, { 'registry-logins': LOGIN, namespace: 'apps' }), { GITHUB_WORKSPACE: workspace })
+    const result = await run(world, deployInputs(cluster, registry.name, { 'registry-logins': LOGIN, namespace: 'apps' }), {
+      GITHUB_WORKSPACE: workspace
+    })
     expect(result.exitCode).toBe(0)
     expect(result.outputs.ready).toBe('true')
 
@@ -54,7 +56,7 @@ describe('registry-logins: pull secrets for registries outside Azure', () => {
     expectPasswordNowhere(result, QUAY_PRIVATE.password)
   })
 
-  it('without a login, fails fast naming the missing pull secret, with the node\'s own error', async () => {
+  it("without a login, fails fast naming the missing pull secret, with the node's own error", async () => {
     const { cluster, registry } = freshPair(world)
     const workspace = workspaceWith({ 'k8s/app.yaml': deployment('private', PRIVATE_IMAGE, { replicas: 1 }) })
     const result = await run(world, deployInputs(cluster, registry.name, { timeout: '5m' }), { GITHUB_WORKSPACE: workspace })
@@ -64,7 +66,9 @@ describe('registry-logins: pull secrets for registries outside Azure', () => {
     expect(message).toContain('the pod has no image pull secret for quay.io')
     expect(message).toContain("add a line 'quay.io USERNAME PASSWORD' to 'registry-logins'")
     expect(message).toContain('pull access denied, repository does not exist or may require authorization')
-    const progressing = ((cluster.kube.get('Deployment', 'default', 'private') as any).status.conditions ?? []).find((c: any) => c.type === 'Progressing')
+    const progressing = ((cluster.kube.get('Deployment', 'default', 'private') as any).status.conditions ?? []).find(
+      (c: any) => c.type === 'Progressing'
+    )
     expect(progressing?.reason).not.toBe('ProgressDeadlineExceeded')
     expect(result.summary).toContain('#### Diagnosis')
   })
@@ -81,11 +85,15 @@ describe('registry-logins: pull secrets for registries outside Azure', () => {
     expect(withLogin.outputs.ready).toBe('true')
   })
 
-  it('with a wrong password, says the registry refused the login in the action\'s secret, and prints neither password', async () => {
+  it("with a wrong password, says the registry refused the login in the action's secret, and prints neither password", async () => {
     const { cluster, registry } = freshPair(world)
     const wrong = 'not-the-robot-token-7f3a'
     const workspace = workspaceWith({ 'k8s/app.yaml': deployment('private', PRIVATE_IMAGE, { replicas: 1 }) })
-    const result = await run(world, deployInputs(cluster, registry.name, { 'registry-logins': `quay.io ${QUAY_PRIVATE.username} ${wrong}` }), { GITHUB_WORKSPACE: workspace })
+    const result = await run(
+      world,
+      deployInputs(cluster, registry.name, { 'registry-logins': `quay.io ${QUAY_PRIVATE.username} ${wrong}` }),
+      { GITHUB_WORKSPACE: workspace }
+    )
     expect(result.exitCode).toBe(1)
     const message = errorAnnotation(result.log)
     expect(message).toMatch(/quay\.io refused the login in image pull secret aks-acr-pull-quay-io-[0-9a-f]{8} \(from 'registry-logins'\)/)
@@ -103,10 +111,18 @@ describe('registry-logins: pull secrets for registries outside Azure', () => {
     expect(errorAnnotation(result.log)).toContain('FailedToRetrieveImagePullSecret: Unable to retrieve some image pull secrets (regcred)')
   })
 
-  it('pull-secrets adds existing secrets to every workload, as k8s-deploy\'s imagepullsecrets does', async () => {
+  it("pull-secrets adds existing secrets to every workload, as k8s-deploy's imagepullsecrets does", async () => {
     const { cluster, registry } = freshPair(world)
-    const config = JSON.stringify({ auths: { 'quay.io': { auth: Buffer.from(`${QUAY_PRIVATE.username}:${QUAY_PRIVATE.password}`).toString('base64') } } })
-    cluster.kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred', namespace: 'default' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(config).toString('base64') } })
+    const config = JSON.stringify({
+      auths: { 'quay.io': { auth: Buffer.from(`${QUAY_PRIVATE.username}:${QUAY_PRIVATE.password}`).toString('base64') } }
+    })
+    cluster.kube.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'regcred', namespace: 'default' },
+      type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': Buffer.from(config).toString('base64') }
+    })
     const workspace = workspaceWith({
       'k8s/a.yaml': deployment('private', PRIVATE_IMAGE, { replicas: 1 }),
       'k8s/b.yaml': deployment('public', 'mcr.microsoft.com/azuredocs/aks-helloworld:v1', { replicas: 1 })
@@ -118,19 +134,29 @@ describe('registry-logins: pull secrets for registries outside Azure', () => {
     }
   })
 
-  it('dry-run: the diff of a changed login says only that the secret\'s data changes', async () => {
+  it("dry-run: the diff of a changed login says only that the secret's data changes", async () => {
     const { cluster, registry } = freshPair(world)
     const workspace = workspaceWith({ 'k8s/app.yaml': deployment('private', PRIVATE_IMAGE, { replicas: 1 }) })
-    expect((await run(world, deployInputs(cluster, registry.name, { 'registry-logins': LOGIN }), { GITHUB_WORKSPACE: workspace })).exitCode).toBe(0)
+    expect(
+      (await run(world, deployInputs(cluster, registry.name, { 'registry-logins': LOGIN }), { GITHUB_WORKSPACE: workspace })).exitCode
+    ).toBe(0)
     const rotated = 'rotated-robot-token-91c2'
     const since = twin.requests.length
-    const result = await run(world, deployInputs(cluster, registry.name, { 'registry-logins': `quay.io ${QUAY_PRIVATE.username} ${rotated}`, 'dry-run': 'true' }), { GITHUB_WORKSPACE: workspace })
+    const result = await run(
+      world,
+      deployInputs(cluster, registry.name, { 'registry-logins': `quay.io ${QUAY_PRIVATE.username} ${rotated}`, 'dry-run': 'true' }),
+      { GITHUB_WORKSPACE: workspace }
+    )
     expect(result.exitCode).toBe(0)
-    expect(result.log).toMatch(/secret\/aks-acr-pull-quay-io-[0-9a-f]{8} in default would change \(server dry run\):\n {2}data\.\.dockerconfigjson: "\*\*\* \(before\)" → "\*\*\* \(after\)"/)
+    expect(result.log).toMatch(
+      /secret\/aks-acr-pull-quay-io-[0-9a-f]{8} in default would change \(server dry run\):\n {2}data\.\.dockerconfigjson: "\*\*\* \(before\)" → "\*\*\* \(after\)"/
+    )
     expect(result.summary).toContain('data..dockerconfigjson: "*** (before)" → "*** (after)"')
     expectPasswordNowhere(result, rotated)
     expectNoSecrets(result, leakForms(QUAY_PRIVATE.password))
-    expect(requestsSince(world, since).filter((r) => r.method === 'PATCH' && r.host.endsWith('.azmk8s.io') && r.query.dryRun !== 'All')).toEqual([])
+    expect(
+      requestsSince(world, since).filter((r) => r.method === 'PATCH' && r.host.endsWith('.azmk8s.io') && r.query.dryRun !== 'All')
+    ).toEqual([])
   })
 
   it('through the AKS run-command API (a private cluster): the secret is a stage of the same apply, and the pods pull with it', async () => {
@@ -140,10 +166,15 @@ describe('registry-logins: pull secrets for registries outside Azure', () => {
     const result = await run(world, deployInputs(cluster, registry.name, { 'registry-logins': LOGIN }), { GITHUB_WORKSPACE: workspace })
     expect(result.exitCode).toBe(0)
     expect(result.log).toContain('through the AKS run-command API')
-    expect((cluster.kube.get('Deployment', 'default', 'private') as any).spec.template.spec.imagePullSecrets).toEqual([{ name: expect.stringMatching(/^aks-acr-pull-quay-io-/) }])
+    expect((cluster.kube.get('Deployment', 'default', 'private') as any).spec.template.spec.imagePullSecrets).toEqual([
+      { name: expect.stringMatching(/^aks-acr-pull-quay-io-/) }
+    ])
     expectPasswordNowhere(result, QUAY_PRIVATE.password)
     // AKS keeps each command's logs for anyone with commandResults/read: the secret's data is not in them.
-    const logs = twin.state.commandRuns.slice(commandsBefore).map((r) => r.logs ?? '').join('\n')
+    const logs = twin.state.commandRuns
+      .slice(commandsBefore)
+      .map((r) => r.logs ?? '')
+      .join('\n')
     expect(logs).toContain('secret-metadata default aks-acr-pull-quay-io-')
     expect(logs).not.toMatch(/"\.dockerconfigjson"\s*:/)
     for (const leak of leakForms(QUAY_PRIVATE.password)) expect(logs).not.toContain(leak)
@@ -153,7 +184,11 @@ describe('registry-logins: pull secrets for registries outside Azure', () => {
     const { cluster, registry } = freshPair(world)
     const workspace = workspaceWith({ 'k8s/app.yaml': deployment('private', PRIVATE_IMAGE) })
     const since = twin.requests.length
-    const result = await run(world, deployInputs(cluster, registry.name, { 'registry-logins': `${LOGIN}\nghcr.io octocat secret-with space` }), { GITHUB_WORKSPACE: workspace })
+    const result = await run(
+      world,
+      deployInputs(cluster, registry.name, { 'registry-logins': `${LOGIN}\nghcr.io octocat secret-with space` }),
+      { GITHUB_WORKSPACE: workspace }
+    )
     expect(result.exitCode).toBe(1)
     expect(errorAnnotation(result.log)).toContain("Input 'registry-logins': line 2 has 4 field(s)")
     expectNoSecrets(result, [QUAY_PRIVATE.password, 'secret-with'])

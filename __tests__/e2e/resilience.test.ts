@@ -13,7 +13,8 @@ function deployInputs(pair: ReturnType<typeof freshPair>, extra: Record<string, 
   return { ...baseInputs(world, pair.cluster, pair.registry.name), mode: 'deploy', manifests: 'k8s', ...extra }
 }
 
-const helloWorld = (name: string, replicas = 1) => workspaceWith({ 'k8s/app.yaml': deployment(name, 'mcr.microsoft.com/azuredocs/aks-helloworld:v1', { replicas }) })
+const helloWorld = (name: string, replicas = 1) =>
+  workspaceWith({ 'k8s/app.yaml': deployment(name, 'mcr.microsoft.com/azuredocs/aks-helloworld:v1', { replicas }) })
 
 describe('long runs', () => {
   it('a rollout longer than the cluster token lives renews the token and reaches ready', async () => {
@@ -53,9 +54,29 @@ describe('faults the action retries through, as kubectl and the Azure SDK do', (
   it('a 429 with Retry-After to the apply, a 500 to a list, and a 500 to a watch', async () => {
     const pair = freshPair(world)
     const host = pair.cluster.fqdn
-    twin.inject({ host, method: 'PATCH', path: '/deployments/steady', status: 429, headers: { 'Retry-After': '1' }, body: { kind: 'Status', code: 429, reason: 'TooManyRequests', message: 'Too many requests, please try again later.' } })
-    twin.inject({ host, method: 'GET', path: '/apis/apps/v1/namespaces/default/deployments', query: { watch: '1' }, status: 500, body: { kind: 'Status', code: 500, message: 'etcdserver: leader changed' } })
-    twin.inject({ host, method: 'GET', path: '/api/v1/namespaces/default/pods', status: 500, body: { kind: 'Status', code: 500, message: 'etcdserver: request timed out' } })
+    twin.inject({
+      host,
+      method: 'PATCH',
+      path: '/deployments/steady',
+      status: 429,
+      headers: { 'Retry-After': '1' },
+      body: { kind: 'Status', code: 429, reason: 'TooManyRequests', message: 'Too many requests, please try again later.' }
+    })
+    twin.inject({
+      host,
+      method: 'GET',
+      path: '/apis/apps/v1/namespaces/default/deployments',
+      query: { watch: '1' },
+      status: 500,
+      body: { kind: 'Status', code: 500, message: 'etcdserver: leader changed' }
+    })
+    twin.inject({
+      host,
+      method: 'GET',
+      path: '/api/v1/namespaces/default/pods',
+      status: 500,
+      body: { kind: 'Status', code: 500, message: 'etcdserver: request timed out' }
+    })
     const since = twin.requests.length
     const result = await run(world, deployInputs(pair), { GITHUB_WORKSPACE: helloWorld('steady') })
     expect(result.exitCode).toBe(0)
@@ -68,7 +89,15 @@ describe('faults the action retries through, as kubectl and the Azure SDK do', (
 
   it('a watch stream that breaks mid-rollout is resumed from its last version', async () => {
     const pair = freshPair(world)
-    twin.inject({ host: pair.cluster.fqdn, method: 'GET', path: '/apis/apps/v1/namespaces/default/deployments', query: { watch: '1' }, action: 'end-stream', delayMs: 100, times: 2 })
+    twin.inject({
+      host: pair.cluster.fqdn,
+      method: 'GET',
+      path: '/apis/apps/v1/namespaces/default/deployments',
+      query: { watch: '1' },
+      action: 'end-stream',
+      delayMs: 100,
+      times: 2
+    })
     const result = await run(world, deployInputs(pair), { GITHUB_WORKSPACE: helloWorld('resumed', 2) })
     expect(result.exitCode).toBe(0)
     expect(result.outputs.ready).toBe('true')
@@ -104,14 +133,20 @@ describe('a lost answer to an import', () => {
     const registry = freshRegistry(world)
     twin.inject({ method: 'POST', path: '/importImage', action: 'drop' })
     const since = twin.requests.length
-    const result = await run(world, { ...baseInputs(world, undefined, registry.name), mode: 'import', images: 'docker.io/library/nginx:latest => nginx:v1' })
+    const result = await run(world, {
+      ...baseInputs(world, undefined, registry.name),
+      mode: 'import',
+      images: 'docker.io/library/nginx:latest => nginx:v1'
+    })
     expect(result.exitCode).toBe(0)
     const posts = requestsSince(world, since).filter((r) => r.method === 'POST' && /\/importImage$/i.test(r.path))
     // ACR carried the first POST out; the SDK's resend was refused because the tag existed.
     expect(posts[0]!.fault).toBeTruthy()
     expect(posts.length).toBeGreaterThanOrEqual(2)
     const nginx = twin.tagDigest('docker.io', 'library/nginx', 'latest')
-    expect(JSON.parse(result.outputs.images!)).toEqual([{ source: 'docker.io/library/nginx:latest', target: `${registry.loginServer}/nginx:v1`, digest: nginx, changed: true }])
+    expect(JSON.parse(result.outputs.images!)).toEqual([
+      { source: 'docker.io/library/nginx:latest', target: `${registry.loginServer}/nginx:v1`, digest: nginx, changed: true }
+    ])
     expect(result.log).toContain('ACR answered that the tag already exists, and it holds that digest')
   })
 })
@@ -130,7 +165,9 @@ describe('clear failures where retrying cannot help', () => {
 
   it('a refused OIDC request points at the permissions', async () => {
     const pair = freshPair(world)
-    const result = await run(world, baseInputs(world, pair.cluster, pair.registry.name), { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'not-a-token-the-runner-issued' })
+    const result = await run(world, baseInputs(world, pair.cluster, pair.registry.name), {
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'not-a-token-the-runner-issued'
+    })
     expect(result.exitCode).toBe(1)
     const message = errorAnnotation(result.log)
     expect(message).toContain('HTTP 401')

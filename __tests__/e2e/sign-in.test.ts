@@ -29,7 +29,13 @@ let podIdentity: ManagedIdentity
 let vmIdentity: ManagedIdentity
 
 beforeAll(() => {
-  runnersCluster = twin.addCluster({ subscriptionId: world.subscriptionId, resourceGroup: 'runners', name: 'runners-aks', identity: 'managedIdentity', workloadIdentity: true })
+  runnersCluster = twin.addCluster({
+    subscriptionId: world.subscriptionId,
+    resourceGroup: 'runners',
+    name: 'runners-aks',
+    identity: 'managedIdentity',
+    workloadIdentity: true
+  })
   podIdentity = twin.addManagedIdentity({
     subscriptionId: world.subscriptionId,
     resourceGroup: 'runners',
@@ -46,7 +52,13 @@ function owner(principalId: string): void {
 
 /** The runner VM, with a system-assigned identity (an Owner, like the others) and the user-assigned one. */
 function onRunnerVm(): RunnerMachine {
-  const machine = twin.setRunnerMachine({ subscriptionId: world.subscriptionId, resourceGroup: 'runners', name: 'runner-vm', systemAssigned: true, userAssigned: [vmIdentity] })
+  const machine = twin.setRunnerMachine({
+    subscriptionId: world.subscriptionId,
+    resourceGroup: 'runners',
+    name: 'runner-vm',
+    systemAssigned: true,
+    userAssigned: [vmIdentity]
+  })
   owner(machine.systemAssigned!.objectId)
   return machine
 }
@@ -57,7 +69,13 @@ function runnerPod(serviceAccount = SERVICE_ACCOUNT, cluster = runnersCluster, c
 
 /** A self-hosted runner's environment: no GitHub token (the job lacks id-token: write), plain-http proxying set as corporate networks do. */
 function selfHosted(extra: Record<string, string> = {}): Record<string, string> {
-  return { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: '', RUNNER_ENVIRONMENT: 'self-hosted', HTTP_PROXY: twin.proxyUrl, ...extra }
+  return {
+    ACTIONS_ID_TOKEN_REQUEST_URL: '',
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: '',
+    RUNNER_ENVIRONMENT: 'self-hosted',
+    HTTP_PROXY: twin.proxyUrl,
+    ...extra
+  }
 }
 
 /** attach and deploy of a fresh cluster and registry, with the identity inputs left to the identity source. */
@@ -65,7 +83,12 @@ function attachAndDeploy(extra: Record<string, string>) {
   const { cluster, registry } = freshPair(world)
   twin.addImage(registry, 'nginx:v1', { from: 'docker.io/library/nginx:latest' })
   const workspace = workspaceWith({ 'k8s/app.yaml': deployment('app', `${registry.loginServer}/nginx:v1`) })
-  const inputs: Record<string, string> = { ...baseInputs(world, cluster, registry.name), mode: 'attach, deploy', manifests: 'k8s', ...extra }
+  const inputs: Record<string, string> = {
+    ...baseInputs(world, cluster, registry.name),
+    mode: 'attach, deploy',
+    manifests: 'k8s',
+    ...extra
+  }
   for (const [name, value] of Object.entries(inputs)) if (value === '') delete inputs[name]
   return { cluster, registry, inputs, env: { GITHUB_WORKSPACE: workspace } }
 }
@@ -88,19 +111,27 @@ describe('each auth-type signs in, attaches and deploys', () => {
     const result = await run(world, inputs, env)
     expectSignedInAs(result, since, world.callerObjectId, registry.id, cluster.pullPrincipalId)
     expect(result.log).toContain('Signing in with GitHub OIDC: auth-type is oidc')
-    expect(result.summary).toContain(`| Signed in as | client \`${world.clientId}\` (object ID \`${world.callerObjectId}\`) with GitHub OIDC as \`repo:octo-org/octo-app:ref:refs/heads/main\``)
+    expect(result.summary).toContain(
+      `| Signed in as | client \`${world.clientId}\` (object ID \`${world.callerObjectId}\`) with GitHub OIDC as \`repo:octo-org/octo-app:ref:refs/heads/main\``
+    )
     expectNoSecrets(result)
   })
 
   it("managed-identity: a user-assigned identity of the runner's VM, through the metadata service and never its proxy", async () => {
     onRunnerVm()
-    const { cluster, registry, inputs, env } = attachAndDeploy({ ...withoutIdentityInputs, 'auth-type': 'managed-identity', 'client-id': vmIdentity.clientId })
+    const { cluster, registry, inputs, env } = attachAndDeploy({
+      ...withoutIdentityInputs,
+      'auth-type': 'managed-identity',
+      'client-id': vmIdentity.clientId
+    })
     const since = twin.requests.length
     const proxied = twin.proxyLog.length
     const result = await run(world, inputs, selfHosted(env))
     expectSignedInAs(result, since, vmIdentity.objectId, registry.id, cluster.pullPrincipalId)
     expect(result.log).toContain('Signing in with managed identity: auth-type is managed-identity')
-    expect(result.summary).toContain(`| Signed in as | the user-assigned managed identity \`runner-vm-id\` (client \`${vmIdentity.clientId}\`, object ID \`${vmIdentity.objectId}\`) through the instance metadata service in tenant \`${world.tenantId}\``)
+    expect(result.summary).toContain(
+      `| Signed in as | the user-assigned managed identity \`runner-vm-id\` (client \`${vmIdentity.clientId}\`, object ID \`${vmIdentity.objectId}\`) through the instance metadata service in tenant \`${world.tenantId}\``
+    )
     const metadata = requestsSince(world, since).filter((r) => r.host === '127.0.0.2')
     // The probe (no Metadata header: 400), then one token for ARM; the registry takes the ARM token.
     expect(metadata.map((r) => [r.path, r.status, r.query.client_id, r.via])).toEqual([
@@ -120,19 +151,27 @@ describe('each auth-type signs in, attaches and deploys', () => {
     // AZURE_CLIENT_ID names the pod's identity, so it is set as the input: the VM's system-assigned one is wanted.
     const result = await run(world, { ...inputs, 'client-id': machine.systemAssigned!.clientId }, selfHosted({ ...env, ...pod.env }))
     expectSignedInAs(result, since, machine.systemAssigned!.objectId, registry.id, cluster.pullPrincipalId)
-    expect(result.log).toContain('AZURE_FEDERATED_TOKEN_FILE is set, but the action signs in with the managed identity: the token file is not used')
+    expect(result.log).toContain(
+      'AZURE_FEDERATED_TOKEN_FILE is set, but the action signs in with the managed identity: the token file is not used'
+    )
     expect(twin.exchanges.slice(exchanges)).toEqual([])
     expectNoSecrets(result, [pod.token])
   })
 
-  it('workload-identity: the runner pod\'s service account token, with what the webhook set', async () => {
+  it("workload-identity: the runner pod's service account token, with what the webhook set", async () => {
     const pod = runnerPod()
-    const { cluster, registry, inputs, env } = attachAndDeploy({ ...withoutIdentityInputs, 'auth-type': 'workload-identity', 'authority-host': '' })
+    const { cluster, registry, inputs, env } = attachAndDeploy({
+      ...withoutIdentityInputs,
+      'auth-type': 'workload-identity',
+      'authority-host': ''
+    })
     const since = twin.requests.length
     const result = await run(world, inputs, selfHosted({ ...env, ...pod.env }))
     expectSignedInAs(result, since, podIdentity.objectId, registry.id, cluster.pullPrincipalId)
     expect(result.log).toContain('Signing in with workload identity: auth-type is workload-identity')
-    expect(result.summary).toContain(`| Signed in as | client \`${podIdentity.clientId}\` (object ID \`${podIdentity.objectId}\`) with workload identity as service account \`${NAMESPACE}/${SERVICE_ACCOUNT}\``)
+    expect(result.summary).toContain(
+      `| Signed in as | client \`${podIdentity.clientId}\` (object ID \`${podIdentity.objectId}\`) with workload identity as service account \`${NAMESPACE}/${SERVICE_ACCOUNT}\``
+    )
     expectNoSecrets(result, [pod.token])
   })
 })
@@ -149,14 +188,16 @@ describe('auto chooses in turn', () => {
     expect(requestsSince(world, since).filter((r) => r.host === '127.0.0.2')).toEqual([])
   })
 
-  it('workload identity when the token file is there, before the VM\'s identity', async () => {
+  it("workload identity when the token file is there, before the VM's identity", async () => {
     onRunnerVm()
     const pod = runnerPod()
     const { cluster, registry, inputs, env } = attachAndDeploy(withoutIdentityInputs)
     const since = twin.requests.length
     const result = await run(world, inputs, selfHosted({ ...env, ...pod.env }))
     expectSignedInAs(result, since, podIdentity.objectId, registry.id, cluster.pullPrincipalId)
-    expect(result.log).toContain(`Signing in with workload identity: auth-type is auto, this job cannot request a GitHub OIDC token, and AZURE_FEDERATED_TOKEN_FILE names a token file (${pod.tokenFile})`)
+    expect(result.log).toContain(
+      `Signing in with workload identity: auth-type is auto, this job cannot request a GitHub OIDC token, and AZURE_FEDERATED_TOKEN_FILE names a token file (${pod.tokenFile})`
+    )
     expect(requestsSince(world, since).filter((r) => r.host === '127.0.0.2')).toEqual([])
     expectNoSecrets(result, [pod.token])
   })
@@ -183,12 +224,17 @@ describe('a rotated token file', () => {
     let second: string | undefined
     // The kubelet rotates the file right after the first exchange, before Entra answers it.
     const stop = twin.onExchange((exchange) => {
-      if (second === undefined && exchange.clientId === podIdentity.clientId && exchange.status === 200) second = String(decodeJwt(pod.rotate())!.payload.jti)
+      if (second === undefined && exchange.clientId === podIdentity.clientId && exchange.status === 200)
+        second = String(decodeJwt(pod.rotate())!.payload.jti)
     })
     const { cluster, inputs, env } = attachAndDeployOn({ aad: true })
     cluster.kube.grant(podIdentity.objectId, 'cluster-admin')
     const since = twin.exchanges.length
-    const result = await run(world, { ...inputs, ...withoutIdentityInputs, 'auth-type': 'workload-identity' }, selfHosted({ ...env, ...pod.env }))
+    const result = await run(
+      world,
+      { ...inputs, ...withoutIdentityInputs, 'auth-type': 'workload-identity' },
+      selfHosted({ ...env, ...pod.env })
+    )
     stop()
     expect([result.exitCode, result.outputs.ready]).toEqual([0, 'true'])
     const exchanges = twin.exchanges.slice(since).filter((e) => e.clientId === podIdentity.clientId)
@@ -217,7 +263,9 @@ describe('each failure names its fix', () => {
     const result = await run(world, inputs, selfHosted(env))
     expect(result.exitCode).toBe(1)
     const message = errorAnnotation(result.log)
-    expect(message).toContain('This machine has no managed identity. invalid_request: the instance metadata service answered: Identity not found')
+    expect(message).toContain(
+      'This machine has no managed identity. invalid_request: the instance metadata service answered: Identity not found'
+    )
     expect(message).toContain('az vm identity assign --resource-group <group> --name <vm>')
     expect(result.summary).toContain('| Sign-in | managed identity, not completed |')
     expectNoSecrets(result)
@@ -230,7 +278,9 @@ describe('each failure names its fix', () => {
     const result = await run(world, inputs, selfHosted({ ...env, AZURE_CLIENT_ID: stranger.clientId }))
     expect(result.exitCode).toBe(1)
     const message = errorAnnotation(result.log)
-    expect(message).toContain(`The user-assigned managed identity with client ID ${stranger.clientId} (from AZURE_CLIENT_ID) is not attached to this machine`)
+    expect(message).toContain(
+      `The user-assigned managed identity with client ID ${stranger.clientId} (from AZURE_CLIENT_ID) is not attached to this machine`
+    )
     expect(message).toContain('--identities <identity resource ID>')
   })
 
@@ -241,7 +291,9 @@ describe('each failure names its fix', () => {
     const since = twin.requests.length
     const result = await run(world, inputs, selfHosted(env))
     expect(result.exitCode).toBe(1)
-    expect(errorAnnotation(result.log)).toContain(`The managed identity belongs to tenant ${world.tenantId}, not to tenant-id ${elsewhere}. Remove 'tenant-id'`)
+    expect(errorAnnotation(result.log)).toContain(
+      `The managed identity belongs to tenant ${world.tenantId}, not to tenant-id ${elsewhere}. Remove 'tenant-id'`
+    )
     expect(requestsSince(world, since).filter((r) => /^\/subscriptions\//i.test(r.path))).toEqual([])
   })
 
@@ -266,7 +318,9 @@ describe('each failure names its fix', () => {
     expect(result.exitCode).toBe(1)
     const message = errorAnnotation(result.log)
     expect(message).toContain('AADSTS70021')
-    expect(message).toContain(`The service account token presented issuer '${runnersCluster.oidcIssuerUrl}', subject 'system:serviceaccount:${NAMESPACE}:builder', audience '${AUDIENCE}'`)
+    expect(message).toContain(
+      `The service account token presented issuer '${runnersCluster.oidcIssuerUrl}', subject 'system:serviceaccount:${NAMESPACE}:builder', audience '${AUDIENCE}'`
+    )
     expect(message).toContain(
       `az identity federated-credential create --name ${NAMESPACE}-builder --identity-name <identity> --resource-group <group> --issuer '${runnersCluster.oidcIssuerUrl}' --subject 'system:serviceaccount:${NAMESPACE}:builder' --audiences '${AUDIENCE}'`
     )
@@ -275,7 +329,13 @@ describe('each failure names its fix', () => {
   })
 
   it("a runner pod in another cluster: Entra names the issuer, the action names the cluster's issuer URL", async () => {
-    const other = twin.addCluster({ subscriptionId: world.subscriptionId, resourceGroup: 'runners', name: 'other-aks', identity: 'managedIdentity', workloadIdentity: true })
+    const other = twin.addCluster({
+      subscriptionId: world.subscriptionId,
+      resourceGroup: 'runners',
+      name: 'other-aks',
+      identity: 'managedIdentity',
+      workloadIdentity: true
+    })
     const pod = runnerPod(SERVICE_ACCOUNT, other)
     const { inputs, env } = attachAndDeploy({ ...withoutIdentityInputs, 'auth-type': 'workload-identity' })
     twin.state.ficErrorStyle = 'specific'
@@ -308,7 +368,9 @@ describe('each failure names its fix', () => {
     expect(message).toContain('No way to sign in to Azure was found on this runner (auth-type is auto)')
     expect(message).toContain('GitHub OIDC: this job cannot request a token (ACTIONS_ID_TOKEN_REQUEST_URL is not set)')
     expect(message).toContain('workload identity: AZURE_FEDERATED_TOKEN_FILE is not set')
-    expect(message).toContain(`managed identity: the instance metadata service at ${twin.imdsUrl} could not be reached: it did not answer (no answer within 1 s)`)
+    expect(message).toContain(
+      `managed identity: the instance metadata service at ${twin.imdsUrl} could not be reached: it did not answer (no answer within 1 s)`
+    )
     expect(message).toContain('permissions: id-token: write')
     expect(message).toContain('azure.workload.identity/client-id')
     expect(message).toContain('az vm identity assign')

@@ -11,7 +11,11 @@ withTwin((started) => ({ twin, world } = started))
 
 function deployTo(pair: ReturnType<typeof freshPair>, extra: Record<string, string> = {}) {
   const workspace = workspaceWith({ 'k8s/app.yaml': deployment('web', 'mcr.microsoft.com/azuredocs/aks-helloworld:v1', { replicas: 1 }) })
-  return run(world, { ...baseInputs(world, pair.cluster, pair.registry.name), mode: 'deploy', manifests: 'k8s', ...extra }, { GITHUB_WORKSPACE: workspace })
+  return run(
+    world,
+    { ...baseInputs(world, pair.cluster, pair.registry.name), mode: 'deploy', manifests: 'k8s', ...extra },
+    { GITHUB_WORKSPACE: workspace }
+  )
 }
 
 /** Every run still ends in a report: outputs and a summary, whatever failed. */
@@ -72,8 +76,18 @@ describe('a request that fails inside rollout verification', () => {
     const pair = freshPair(world)
     const workspace = workspaceWith({ 'k8s/app.yaml': deployment('web', 'mcr.microsoft.com/azuredocs/aks-helloworld:v1', { replicas: 1 }) })
     // Every attempt to follow the Deployment, retries included, is reset after the apply went through.
-    twin.inject({ host: pair.cluster.fqdn, method: 'GET', path: '/apis/apps/v1/namespaces/default/deployments', action: 'reset', times: 20 })
-    const result = await run(world, { ...baseInputs(world, pair.cluster, pair.registry.name), mode: 'deploy', manifests: 'k8s' }, { GITHUB_WORKSPACE: workspace })
+    twin.inject({
+      host: pair.cluster.fqdn,
+      method: 'GET',
+      path: '/apis/apps/v1/namespaces/default/deployments',
+      action: 'reset',
+      times: 20
+    })
+    const result = await run(
+      world,
+      { ...baseInputs(world, pair.cluster, pair.registry.name), mode: 'deploy', manifests: 'k8s' },
+      { GITHUB_WORKSPACE: workspace }
+    )
     twin.clearFaults()
     expect(result.exitCode).toBe(1)
     expect(result.log).not.toMatch(/UnhandledPromiseRejection|unhandled/i)

@@ -21,7 +21,11 @@ export function removeWorkspaces(): void {
   workspaces.clear()
 }
 
-export function deployment(name: string, image: string, options: { replicas?: number; deadline?: number; namespace?: string; command?: string[]; minReadySeconds?: number } = {}): string {
+export function deployment(
+  name: string,
+  image: string,
+  options: { replicas?: number; deadline?: number; namespace?: string; command?: string[]; minReadySeconds?: number } = {}
+): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata:

@@ -44,7 +44,11 @@ let counter = 0
 /** A registry of its own, for runs that need no cluster (import alone). */
 export function freshRegistry(world: World) {
   counter++
-  return world.twin.addRegistry({ subscriptionId: world.subscriptionId, resourceGroup: `rg-${counter}`, name: `acr${counter}x${randomUUID().slice(0, 6)}` })
+  return world.twin.addRegistry({
+    subscriptionId: world.subscriptionId,
+    resourceGroup: `rg-${counter}`,
+    name: `acr${counter}x${randomUUID().slice(0, 6)}`
+  })
 }
 
 /** A fresh cluster and registry per test, so tests sharing a twin never see each other's assignments. */
@@ -79,7 +83,11 @@ export function freshPair(
 }
 
 /** The inputs every run shares; without a cluster for runs that need none (import alone). */
-export function baseInputs(world: World, cluster: { name: string; resourceGroup: string } | undefined, registry: string): Record<string, string> {
+export function baseInputs(
+  world: World,
+  cluster: { name: string; resourceGroup: string } | undefined,
+  registry: string
+): Record<string, string> {
   return {
     mode: 'attach',
     ...(cluster ? { cluster: cluster.name, 'resource-group': cluster.resourceGroup } : {}),

@@ -23,11 +23,17 @@ describe('Authorization 2022-04-01 with the real AuthorizationManagementClient',
     registryId = h.scenario.registry.id
     kubelet = h.scenario.kubeletObjectId
   })
-  afterAll(async () => { await h.close() })
+  afterAll(async () => {
+    await h.close()
+  })
 
   it('creates (201, example shape), then 409 RoleAssignmentExists for the same triple under any name', async () => {
     const name = randomUUID()
-    const ra = await client.roleAssignments.create(registryId, name, { roleDefinitionId: roleId(ACR_PULL), principalId: kubelet, principalType: 'ServicePrincipal' })
+    const ra = await client.roleAssignments.create(registryId, name, {
+      roleDefinitionId: roleId(ACR_PULL),
+      principalId: kubelet,
+      principalType: 'ServicePrincipal'
+    })
     expect(h.twin.requests.at(-1)!.status).toBe(201)
     expect(ra).toMatchObject({
       id: `${registryId}/providers/Microsoft.Authorization/roleAssignments/${name}`,
@@ -41,7 +47,9 @@ describe('Authorization 2022-04-01 with the real AuthorizationManagementClient',
     })
     expect(ra.createdOn).toBeInstanceOf(Date)
     for (const again of [name, randomUUID()]) {
-      const err = await client.roleAssignments.create(registryId, again, { roleDefinitionId: roleId(ACR_PULL), principalId: kubelet }).catch((e) => e)
+      const err = await client.roleAssignments
+        .create(registryId, again, { roleDefinitionId: roleId(ACR_PULL), principalId: kubelet })
+        .catch((e) => e)
       expect(err.statusCode).toBe(409)
       expect(err.code).toBe('RoleAssignmentExists')
       expect(err.message).toBe('The role assignment already exists.')
@@ -51,7 +59,9 @@ describe('Authorization 2022-04-01 with the real AuthorizationManagementClient',
     expect(h.twin.requests.at(-1)!.status).toBe(200)
     expect(same.name).toBe(name)
     h.twin.state.sameNamePut = 'conflict'
-    const other = await client.roleAssignments.create(registryId, name, { roleDefinitionId: roleId(READER), principalId: kubelet }).catch((e) => e)
+    const other = await client.roleAssignments
+      .create(registryId, name, { roleDefinitionId: roleId(READER), principalId: kubelet })
+      .catch((e) => e)
     expect(other.statusCode).toBe(400)
     expect(other.code).toBe('RoleAssignmentUpdateNotPermitted')
     expect(h.twin.roleAssignments({ scope: registryId, principalId: kubelet })).toHaveLength(1)
@@ -70,7 +80,9 @@ describe('Authorization 2022-04-01 with the real AuthorizationManagementClient',
     // Below too, for one principal.
     expect(await names(rg, `principalId eq '${kubelet}'`)).toEqual([`${rg}|${kubelet}`, `${registryId}|${kubelet}`].sort())
     expect(await names(rg, `assignedTo('${kubelet}')`)).toEqual([`${rg}|${kubelet}`, `${registryId}|${kubelet}`].sort())
-    expect(await names(registryId, `atScope() and assignedTo('${kubelet}')`)).toEqual([`${rg}|${kubelet}`, `${registryId}|${kubelet}`].sort())
+    expect(await names(registryId, `atScope() and assignedTo('${kubelet}')`)).toEqual(
+      [`${rg}|${kubelet}`, `${registryId}|${kubelet}`].sort()
+    )
     // No filter: at, above and below (and paged: 3 per page here).
     expect(await names(rg)).toEqual([`/subscriptions/${S.SUB}|${S.APP_OBJECT_ID}`, `${rg}|${kubelet}`, `${registryId}|${kubelet}`].sort())
     // Another subscription's assignments never show.
@@ -87,7 +99,10 @@ describe('Authorization 2022-04-01 with the real AuthorizationManagementClient',
     await client.roleAssignments.delete(registryId, ra.name)
     expect(h.twin.requests.at(-1)!.status).toBe(204)
 
-    const again = await client.roleAssignments.create(registryId, randomUUID(), { roleDefinitionId: roleId(ACR_PULL), principalId: kubelet })
+    const again = await client.roleAssignments.create(registryId, randomUUID(), {
+      roleDefinitionId: roleId(ACR_PULL),
+      principalId: kubelet
+    })
     await client.roleAssignments.deleteById(again.id!)
     expect(h.twin.requests.at(-1)).toMatchObject({ method: 'DELETE', status: 200 })
     expect(h.twin.roleAssignments({ scope: registryId })).toHaveLength(0)
@@ -95,8 +110,15 @@ describe('Authorization 2022-04-01 with the real AuthorizationManagementClient',
 
   it('8 concurrent PUTs of one assignment: exactly one 201, seven 409', async () => {
     const name = randomUUID()
-    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) =>
-      client.roleAssignments.create(registryId, i % 2 ? name : randomUUID(), { roleDefinitionId: roleId(ACR_PULL), principalId: kubelet, principalType: 'ServicePrincipal' })))
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        client.roleAssignments.create(registryId, i % 2 ? name : randomUUID(), {
+          roleDefinitionId: roleId(ACR_PULL),
+          principalId: kubelet,
+          principalType: 'ServicePrincipal'
+        })
+      )
+    )
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
     const codes = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { code: string }).code] : []))
     expect(codes).toEqual(Array(7).fill('RoleAssignmentExists'))
@@ -104,24 +126,44 @@ describe('Authorization 2022-04-01 with the real AuthorizationManagementClient',
   })
 
   it('PrincipalNotFound while the principal replicates, whatever principalType says', async () => {
-    const c = h.twin.addCluster({ subscriptionId: S.SUB, resourceGroup: S.RESOURCE_GROUP, name: 'fresh', identity: 'managedIdentity', kubeletVisibleAfterMs: 400 })
+    const c = h.twin.addCluster({
+      subscriptionId: S.SUB,
+      resourceGroup: S.RESOURCE_GROUP,
+      name: 'fresh',
+      identity: 'managedIdentity',
+      kubeletVisibleAfterMs: 400
+    })
     for (const principalType of [undefined, 'ServicePrincipal'] as const) {
-      const err = await client.roleAssignments.create(registryId, randomUUID(), { roleDefinitionId: roleId(ACR_PULL), principalId: c.pullPrincipalId, principalType }).catch((e) => e)
+      const err = await client.roleAssignments
+        .create(registryId, randomUUID(), { roleDefinitionId: roleId(ACR_PULL), principalId: c.pullPrincipalId, principalType })
+        .catch((e) => e)
       expect(err.statusCode).toBe(400)
       expect(err.code).toBe('PrincipalNotFound')
-      expect(err.message).toBe(`Principal ${c.pullPrincipalId.replace(/-/g, '')} does not exist in the directory ${S.TENANT_ID}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype`)
+      expect(err.message).toBe(
+        `Principal ${c.pullPrincipalId.replace(/-/g, '')} does not exist in the directory ${S.TENANT_ID}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype`
+      )
     }
     await new Promise((r) => setTimeout(r, 450))
-    const ok = await client.roleAssignments.create(registryId, randomUUID(), { roleDefinitionId: roleId(ACR_PULL), principalId: c.pullPrincipalId, principalType: 'ServicePrincipal' })
+    const ok = await client.roleAssignments.create(registryId, randomUUID(), {
+      roleDefinitionId: roleId(ACR_PULL),
+      principalId: c.pullPrincipalId,
+      principalType: 'ServicePrincipal'
+    })
     expect(ok.principalId).toBe(c.pullPrincipalId)
   })
 
   it('rejects unknown roles and mismatched principal types', async () => {
-    const bogus = await client.roleAssignments.create(registryId, randomUUID(), { roleDefinitionId: roleId('11111111-2222-3333-4444-555555555555'), principalId: kubelet }).catch((e) => e)
+    const bogus = await client.roleAssignments
+      .create(registryId, randomUUID(), { roleDefinitionId: roleId('11111111-2222-3333-4444-555555555555'), principalId: kubelet })
+      .catch((e) => e)
     expect(bogus.code).toBe('RoleDefinitionDoesNotExist')
-    const invalid = await client.roleAssignments.create(registryId, randomUUID(), { roleDefinitionId: 'AcrPull', principalId: kubelet }).catch((e) => e)
+    const invalid = await client.roleAssignments
+      .create(registryId, randomUUID(), { roleDefinitionId: 'AcrPull', principalId: kubelet })
+      .catch((e) => e)
     expect(invalid.code).toBe('InvalidRoleDefinitionId')
-    const user = await client.roleAssignments.create(registryId, randomUUID(), { roleDefinitionId: roleId(READER), principalId: kubelet, principalType: 'User' }).catch((e) => e)
+    const user = await client.roleAssignments
+      .create(registryId, randomUUID(), { roleDefinitionId: roleId(READER), principalId: kubelet, principalType: 'User' })
+      .catch((e) => e)
     expect(user.code).toBe('UnmatchedPrincipalType')
   })
 
@@ -134,22 +176,39 @@ describe('Authorization 2022-04-01 with the real AuthorizationManagementClient',
     const err = await c.roleAssignments.create(registryId, randomUUID(), body).catch((e) => e)
     expect(err.statusCode).toBe(403)
     expect(err.code).toBe('AuthorizationFailed')
-    expect(err.message).toBe(`The client '${app.clientId}' with object id '${app.objectId}' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '${registryId}' or the scope is invalid. If access was recently granted, please refresh your credentials.`)
+    expect(err.message).toBe(
+      `The client '${app.clientId}' with object id '${app.objectId}' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '${registryId}' or the scope is invalid. If access was recently granted, please refresh your credentials.`
+    )
     const ra = h.twin.roleAssignments({ scope: registryId, principalId: kubelet })[0]
     const del = await c.roleAssignments.delete(registryId, ra.name).catch((e) => e)
     expect(del.message).toContain("'Microsoft.Authorization/roleAssignments/delete'")
 
-    const rbacAdmin = h.twin.addRoleAssignment({ scope: registryId, role: 'Role Based Access Control Administrator', principalId: app.objectId })
+    const rbacAdmin = h.twin.addRoleAssignment({
+      scope: registryId,
+      role: 'Role Based Access Control Administrator',
+      principalId: app.objectId
+    })
     await expect(c.roleAssignments.create(registryId, randomUUID(), body)).resolves.toMatchObject({ principalId: kubelet })
     h.twin.state.removeRoleAssignment(rbacAdmin.name)
-    h.twin.addRoleAssignment({ scope: `/subscriptions/${S.SUB}/resourceGroups/${S.RESOURCE_GROUP}`, role: 'User Access Administrator', principalId: app.objectId })
-    await expect(c.roleAssignments.create(registryId, randomUUID(), { roleDefinitionId: roleId('8311e382-0749-4cb8-b61a-304f252e45ec'), principalId: kubelet })).resolves.toBeTruthy()
+    h.twin.addRoleAssignment({
+      scope: `/subscriptions/${S.SUB}/resourceGroups/${S.RESOURCE_GROUP}`,
+      role: 'User Access Administrator',
+      principalId: app.objectId
+    })
+    await expect(
+      c.roleAssignments.create(registryId, randomUUID(), {
+        roleDefinitionId: roleId('8311e382-0749-4cb8-b61a-304f252e45ec'),
+        principalId: kubelet
+      })
+    ).resolves.toBeTruthy()
   })
 
   it('a caller with no role at all cannot even list', async () => {
     const app = addCaller(h.twin, '99999999-0000-4000-8000-00000000000b', 'repo:octo-org/octo-app:ref:refs/heads/none')
     const c = clientFor(credential(h.twin, { clientId: app.clientId, claims: { ref: 'refs/heads/none' } }))
-    const err = await (async () => { for await (const _ of c.roleAssignments.listForScope(registryId)) void _ })().catch((e) => e)
+    const err = await (async () => {
+      for await (const _ of c.roleAssignments.listForScope(registryId)) void _
+    })().catch((e) => e)
     expect(err.code).toBe('AuthorizationFailed')
     expect(err.message).toContain("'Microsoft.Authorization/roleAssignments/read'")
   })
@@ -159,20 +218,36 @@ describe('Authorization 2022-04-01 with the real AuthorizationManagementClient',
     expect(pull).toMatchObject({ roleName: 'AcrPull', roleType: 'BuiltInRole', id: roleId(ACR_PULL) })
     expect(pull.permissions?.[0].actions).toEqual(['Microsoft.ContainerRegistry/registries/pull/read'])
     const found = []
-    for await (const d of client.roleDefinitions.list(registryId, { filter: "roleName eq 'Container Registry Repository Reader'" })) found.push(d)
+    for await (const d of client.roleDefinitions.list(registryId, { filter: "roleName eq 'Container Registry Repository Reader'" }))
+      found.push(d)
     expect(found).toHaveLength(1)
     expect(found[0].name).toBe('b93aa761-3e63-49ed-ac28-beffa264f7ac')
     expect(found[0].permissions?.[0].dataActions).toContain('Microsoft.ContainerRegistry/registries/repositories/content/read')
-    const custom = h.twin.addCustomRole({ subscriptionId: S.SUB, name: 'Puller', actions: ['Microsoft.ContainerRegistry/registries/pull/read'] })
+    const custom = h.twin.addCustomRole({
+      subscriptionId: S.SUB,
+      name: 'Puller',
+      actions: ['Microsoft.ContainerRegistry/registries/pull/read']
+    })
     const byName = []
     for await (const d of client.roleDefinitions.list(`/subscriptions/${S.SUB}`, { filter: "roleName eq 'Puller'" })) byName.push(d)
     expect(byName.map((d) => d.name)).toEqual([custom.guid])
   })
 
   it('ABAC conditions round-trip', async () => {
-    const abac = h.twin.addRegistry({ subscriptionId: S.SUB, resourceGroup: S.RESOURCE_GROUP, name: 'abacacr', roleAssignmentMode: 'AbacRepositoryPermissions' })
-    const condition = "((!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/read'})) OR (@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringStartsWithIgnoreCase 'team-a/'))"
-    const ra = await client.roleAssignments.create(abac.id, randomUUID(), { roleDefinitionId: roleId('b93aa761-3e63-49ed-ac28-beffa264f7ac'), principalId: kubelet, condition, conditionVersion: '2.0' })
+    const abac = h.twin.addRegistry({
+      subscriptionId: S.SUB,
+      resourceGroup: S.RESOURCE_GROUP,
+      name: 'abacacr',
+      roleAssignmentMode: 'AbacRepositoryPermissions'
+    })
+    const condition =
+      "((!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/read'})) OR (@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringStartsWithIgnoreCase 'team-a/'))"
+    const ra = await client.roleAssignments.create(abac.id, randomUUID(), {
+      roleDefinitionId: roleId('b93aa761-3e63-49ed-ac28-beffa264f7ac'),
+      principalId: kubelet,
+      condition,
+      conditionVersion: '2.0'
+    })
     expect(ra).toMatchObject({ condition, conditionVersion: '2.0' })
   })
 })

@@ -19,7 +19,9 @@ describe('ARM reads with the real modular clients', () => {
     aks = createContainerService(cred, S.SUB, { endpoint: h.twin.url, credentials: { scopes }, apiVersion: '2025-10-01' })
     acr = createContainerRegistryManagement(cred, S.SUB, { endpoint: h.twin.url, credentials: { scopes }, apiVersion: '2025-11-01' })
   })
-  afterAll(async () => { await h.close() })
+  afterAll(async () => {
+    await h.close()
+  })
 
   it('parses a managed-identity cluster with its kubelet identity', async () => {
     const mc = await getCluster(aks, S.RESOURCE_GROUP, S.CLUSTER)
@@ -28,9 +30,19 @@ describe('ARM reads with the real modular clients', () => {
     expect(mc.identity?.type).toBe('SystemAssigned')
     expect(mc.servicePrincipalProfile?.clientId).toBe('msi')
     expect(mc.identityProfile?.kubeletidentity).toEqual(kubelet)
-    expect(kubelet.resourceId).toMatch(new RegExp(`/resourcegroups/MC_${S.RESOURCE_GROUP}_${S.CLUSTER}_${S.LOCATION}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${S.CLUSTER}-agentpool$`))
+    expect(kubelet.resourceId).toMatch(
+      new RegExp(
+        `/resourcegroups/MC_${S.RESOURCE_GROUP}_${S.CLUSTER}_${S.LOCATION}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${S.CLUSTER}-agentpool$`
+      )
+    )
     expect(mc.nodeResourceGroup).toBe(`MC_${S.RESOURCE_GROUP}_${S.CLUSTER}_${S.LOCATION}`)
-    expect(h.twin.requests.at(-1)).toMatchObject({ method: 'GET', status: 200, tokenOid: S.APP_OBJECT_ID, via: 'direct', query: { 'api-version': '2025-10-01' } })
+    expect(h.twin.requests.at(-1)).toMatchObject({
+      method: 'GET',
+      status: 200,
+      tokenOid: S.APP_OBJECT_ID,
+      via: 'direct',
+      query: { 'api-version': '2025-10-01' }
+    })
   })
 
   it('parses a service-principal cluster: clientId is the app id, no identityProfile', async () => {
@@ -45,22 +57,33 @@ describe('ARM reads with the real modular clients', () => {
     const e1 = await getCluster(aks, S.RESOURCE_GROUP, 'nope').catch((e) => e)
     expect(e1.statusCode).toBe(404)
     expect(e1.code).toBe('ResourceNotFound')
-    expect(e1.message).toBe(`The Resource 'Microsoft.ContainerService/managedClusters/nope' under resource group '${S.RESOURCE_GROUP}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`)
+    expect(e1.message).toBe(
+      `The Resource 'Microsoft.ContainerService/managedClusters/nope' under resource group '${S.RESOURCE_GROUP}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`
+    )
     const e2 = await getCluster(aks, 'noRg', 'x').catch((e) => e)
     expect(e2.code).toBe('ResourceGroupNotFound')
-    const other = createContainerService(credential(h.twin), '00000000-0000-0000-0000-00000000dead', { endpoint: h.twin.url, credentials: { scopes }, apiVersion: '2025-10-01' })
+    const other = createContainerService(credential(h.twin), '00000000-0000-0000-0000-00000000dead', {
+      endpoint: h.twin.url,
+      credentials: { scopes },
+      apiVersion: '2025-10-01'
+    })
     const e3 = await getCluster(other, 'rg', 'x').catch((e) => e)
     expect(e3.code).toBe('SubscriptionNotFound')
   })
 
   it('403 AuthorizationFailed for a caller without a role', async () => {
     const app = addCaller(h.twin, '99999999-0000-4000-8000-000000000001', 'repo:octo-org/octo-app:ref:refs/heads/nobody')
-    const ctx = createContainerService(credential(h.twin, { clientId: app.clientId, claims: { ref: 'refs/heads/nobody' } }), S.SUB,
-      { endpoint: h.twin.url, credentials: { scopes }, apiVersion: '2025-10-01' })
+    const ctx = createContainerService(credential(h.twin, { clientId: app.clientId, claims: { ref: 'refs/heads/nobody' } }), S.SUB, {
+      endpoint: h.twin.url,
+      credentials: { scopes },
+      apiVersion: '2025-10-01'
+    })
     const err = await getCluster(ctx, S.RESOURCE_GROUP, S.CLUSTER).catch((e) => e)
     expect(err.statusCode).toBe(403)
     expect(err.code).toBe('AuthorizationFailed')
-    expect(err.message).toBe(`The client '${app.clientId}' with object id '${app.objectId}' does not have authorization to perform action 'Microsoft.ContainerService/managedClusters/read' over scope '/subscriptions/${S.SUB}/resourceGroups/${S.RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/${S.CLUSTER}' or the scope is invalid. If access was recently granted, please refresh your credentials.`)
+    expect(err.message).toBe(
+      `The client '${app.clientId}' with object id '${app.objectId}' does not have authorization to perform action 'Microsoft.ContainerService/managedClusters/read' over scope '/subscriptions/${S.SUB}/resourceGroups/${S.RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/${S.CLUSTER}' or the scope is invalid. If access was recently granted, please refresh your credentials.`
+    )
   })
 
   it('401s without a token, with a bad one, or with a Graph token', async () => {
@@ -78,7 +101,12 @@ describe('ARM reads with the real modular clients', () => {
 
   it('accepts every ARM audience spelling', async () => {
     const path = `/subscriptions/${S.SUB}/resourceGroups/${S.RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/${S.CLUSTER}?api-version=2025-10-01`
-    for (const scope of ['https://management.azure.com/.default', 'https://management.azure.com//.default', 'https://management.core.chinacloudapi.cn//.default', 'https://management.core.usgovcloudapi.net//.default']) {
+    for (const scope of [
+      'https://management.azure.com/.default',
+      'https://management.azure.com//.default',
+      'https://management.core.chinacloudapi.cn//.default',
+      'https://management.core.usgovcloudapi.net//.default'
+    ]) {
       const t = await credential(h.twin).getToken(scope)
       expect((await armFetch(h.twin, path, { token: t!.token })).status).toBe(200)
     }
@@ -89,26 +117,40 @@ describe('ARM reads with the real modular clients', () => {
     expect(r.loginServer).toBe('myacr.azurecr.io')
     expect(r.roleAssignmentMode).toBe('LegacyRegistryPermissions')
     expect(r.id).toBe(h.scenario.registry.id)
-    const old = createContainerRegistryManagement(credential(h.twin), S.SUB, { endpoint: h.twin.url, credentials: { scopes }, apiVersion: '2025-04-01' })
+    const old = createContainerRegistryManagement(credential(h.twin), S.SUB, {
+      endpoint: h.twin.url,
+      credentials: { scopes },
+      apiVersion: '2025-04-01'
+    })
     expect((await getRegistry(old, S.RESOURCE_GROUP, S.REGISTRY)).roleAssignmentMode).toBeUndefined()
   })
 
   it('pages registry lists through nextLink', async () => {
-    for (const n of ['acrtwo', 'acrthree', 'acrfour']) h.twin.addRegistry({ subscriptionId: S.SUB, resourceGroup: 'other-rg', name: n, roleAssignmentMode: 'AbacRepositoryPermissions' })
+    for (const n of ['acrtwo', 'acrthree', 'acrfour'])
+      h.twin.addRegistry({ subscriptionId: S.SUB, resourceGroup: 'other-rg', name: n, roleAssignmentMode: 'AbacRepositoryPermissions' })
     const names: string[] = []
     for await (const r of listRegistries(acr)) names.push(r.name!)
     expect(names.sort()).toEqual(['acrfour', 'acrthree', 'acrtwo', 'myacr'])
-    const pages = h.twin.requests.filter((r) => /providers\/Microsoft.ContainerRegistry\/registries$/i.test(r.path) && !/resourceGroups/i.test(r.path))
+    const pages = h.twin.requests.filter(
+      (r) => /providers\/Microsoft.ContainerRegistry\/registries$/i.test(r.path) && !/resourceGroups/i.test(r.path)
+    )
     expect(pages.length).toBe(2)
     expect(pages[1].query.$skipToken).toBe('2')
     const inRg: string[] = []
-    for await (const r of listByResourceGroup(acr, 'other-rg')) { inRg.push(r.name!); expect(r.roleAssignmentMode).toBe('AbacRepositoryPermissions') }
+    for await (const r of listByResourceGroup(acr, 'other-rg')) {
+      inRg.push(r.name!)
+      expect(r.roleAssignmentMode).toBe('AbacRepositoryPermissions')
+    }
     expect(inRg.sort()).toEqual(['acrfour', 'acrthree', 'acrtwo'])
   })
 
   it('paths are case-insensitive as in ARM', async () => {
     const t = await credential(h.twin).getToken(S.ARM_SCOPE)
-    const res = await armFetch(h.twin, `/SUBSCRIPTIONS/${S.SUB.toUpperCase()}/resourcegroups/MYRESOURCEGROUP/providers/microsoft.containerregistry/REGISTRIES/MyAcr?api-version=2025-11-01`, { token: t!.token })
+    const res = await armFetch(
+      h.twin,
+      `/SUBSCRIPTIONS/${S.SUB.toUpperCase()}/resourcegroups/MYRESOURCEGROUP/providers/microsoft.containerregistry/REGISTRIES/MyAcr?api-version=2025-11-01`,
+      { token: t!.token }
+    )
     expect(res.status).toBe(200)
     expect(res.body.name).toBe('myacr')
   })

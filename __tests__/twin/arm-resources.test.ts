@@ -13,7 +13,9 @@ describe('GET /subscriptions/{s}/resources?$filter=resourceType eq …', () => {
     h = await startSeeded({ pageSize: 2 })
     token = (await credential(h.twin).getToken(S.ARM_SCOPE))!.token
   })
-  afterAll(async () => { await h.close() })
+  afterAll(async () => {
+    await h.close()
+  })
 
   const list = async (path: string, t = token) => {
     const items: Record<string, any>[] = []
@@ -35,27 +37,44 @@ describe('GET /subscriptions/{s}/resources?$filter=resourceType eq …', () => {
     expect(out.status).toBe(200)
     expect(out.items.map((r) => r.name).sort()).toEqual(['myacr', 'secondacr', 'thirdacr'])
     expect(out.items.find((r) => r.name === 'myacr')).toEqual({
-      id: h.scenario.registry.id, name: 'myacr', type: REGISTRIES, sku: { name: 'Standard', tier: 'Standard' }, location: S.LOCATION, tags: {}
+      id: h.scenario.registry.id,
+      name: 'myacr',
+      type: REGISTRIES,
+      sku: { name: 'Standard', tier: 'Standard' },
+      location: S.LOCATION,
+      tags: {}
     })
     expect(h.twin.requests.filter((r) => r.path === `/subscriptions/${S.SUB}/resources`).length).toBe(2)
   })
 
   it('filters by type, name and resource group; clusters carry their identity', async () => {
-    const clusters = await list(`/subscriptions/${S.SUB}/resources?$filter=${encodeURIComponent("resourceType eq 'Microsoft.ContainerService/managedClusters' and name eq 'MYAKSCLUSTER'")}`)
+    const clusters = await list(
+      `/subscriptions/${S.SUB}/resources?$filter=${encodeURIComponent("resourceType eq 'Microsoft.ContainerService/managedClusters' and name eq 'MYAKSCLUSTER'")}`
+    )
     expect(clusters.items).toHaveLength(1)
-    expect(clusters.items[0]).toMatchObject({ id: h.scenario.cluster.id, identity: { type: 'SystemAssigned', principalId: h.scenario.cluster.systemPrincipalId } })
+    expect(clusters.items[0]).toMatchObject({
+      id: h.scenario.cluster.id,
+      identity: { type: 'SystemAssigned', principalId: h.scenario.cluster.systemPrincipalId }
+    })
     const inGroup = await list(`/subscriptions/${S.SUB}/resourceGroups/${S.RESOURCE_GROUP}/resources`)
-    expect(inGroup.items.map((r) => r.type).sort()).toEqual(['Microsoft.ContainerRegistry/registries', 'Microsoft.ContainerService/managedClusters'])
+    expect(inGroup.items.map((r) => r.type).sort()).toEqual([
+      'Microsoft.ContainerRegistry/registries',
+      'Microsoft.ContainerService/managedClusters'
+    ])
   })
 
   it("answers ARM's 400 for a filter it does not read, and lists only what the caller may read", async () => {
     const bad = await list(`/subscriptions/${S.SUB}/resources?$filter=${encodeURIComponent("substringof('acr', name)")}`)
     expect(bad.status).toBe(400)
-    expect(bad.body.error).toEqual({ code: 'InvalidFilterInQueryString', message: "Invalid $filter 'substringof('acr', name)' specified in the query string." })
+    expect(bad.body.error).toEqual({
+      code: 'InvalidFilterInQueryString',
+      message: "Invalid $filter 'substringof('acr', name)' specified in the query string."
+    })
 
     const app = addCaller(h.twin, '99999999-0000-4000-8000-000000000071', 'repo:octo-org/octo-app:ref:refs/heads/rg-reader')
     h.twin.addRoleAssignment({ scope: `/subscriptions/${S.SUB}/resourceGroups/other-rg`, role: 'Reader', principalId: app.objectId })
-    const limited = (await credential(h.twin, { clientId: app.clientId, claims: { ref: 'refs/heads/rg-reader' } }).getToken(S.ARM_SCOPE))!.token
+    const limited = (await credential(h.twin, { clientId: app.clientId, claims: { ref: 'refs/heads/rg-reader' } }).getToken(S.ARM_SCOPE))!
+      .token
     const seen = await list(`/subscriptions/${S.SUB}/resources?$filter=${encodeURIComponent(`resourceType eq '${REGISTRIES}'`)}`, limited)
     expect(seen.items.map((r) => r.name)).toEqual(['secondacr'])
     const nothing = await list(`/subscriptions/${S.OTHER_SUB}/resources`, limited)

@@ -8,11 +8,20 @@ describe('node twin/cli.ts', () => {
     const printed = await new Promise<Record<string, any>>((resolve, reject) => {
       child.stdout.on('data', (c) => {
         out += c
-        try { resolve(JSON.parse(out)) } catch { /* not complete yet */ }
+        try {
+          resolve(JSON.parse(out))
+        } catch {
+          /* not complete yet */
+        }
       })
       child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)))
     })
-    expect(printed.env).toMatchObject({ NODE_USE_ENV_PROXY: '1', NO_PROXY: '127.0.0.1,localhost', 'INPUT_CLUSTER': 'myAKSCluster', 'INPUT_REGISTRY': 'myacr' })
+    expect(printed.env).toMatchObject({
+      NODE_USE_ENV_PROXY: '1',
+      NO_PROXY: '127.0.0.1,localhost',
+      INPUT_CLUSTER: 'myAKSCluster',
+      INPUT_REGISTRY: 'myacr'
+    })
     expect(printed.inputs['arm-endpoint']).toBe(printed.url)
     expect(printed.scenario.kubeletObjectId).toMatch(/^[0-9a-f-]{36}$/)
     const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))

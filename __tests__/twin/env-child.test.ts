@@ -9,8 +9,12 @@ const run = promisify(execFile)
 /** What the e2e tests rely on: a child `node` given twin.env() trusts the CA, gets OIDC tokens directly and reaches registries through the proxy. */
 describe('twin.env() in a child process', () => {
   let twin: Twin
-  beforeAll(async () => { twin = await startTwin() })
-  afterAll(async () => { await twin.close() })
+  beforeAll(async () => {
+    twin = await startTwin()
+  })
+  afterAll(async () => {
+    await twin.close()
+  })
 
   it('works with plain fetch on Node 24', async () => {
     const script = `
@@ -19,7 +23,9 @@ describe('twin.env() in a child process', () => {
       let blocked
       try { await fetch('https://example.com/'); blocked = 'reached' } catch (e) { blocked = 'refused' }
       console.log(JSON.stringify({ oidc: oidc.status, reg: reg.status, auth: reg.headers.get('www-authenticate'), blocked }))`
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH ?? '', ...twin.env() } })
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH ?? '', ...twin.env() }
+    })
     expect(JSON.parse(stdout)).toEqual({
       oidc: 200,
       reg: 401,
@@ -28,6 +34,9 @@ describe('twin.env() in a child process', () => {
     })
     const oidc = twin.requests.find((r) => r.path === '/github/_apis/idtoken')
     expect(oidc?.via).toBe('direct')
-    expect(twin.proxyLog.map((p) => [p.target, p.allowed])).toEqual([['myacr.azurecr.io:443', true], ['example.com:443', false]])
+    expect(twin.proxyLog.map((p) => [p.target, p.allowed])).toEqual([
+      ['myacr.azurecr.io:443', true],
+      ['example.com:443', false]
+    ])
   })
 })

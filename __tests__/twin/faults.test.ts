@@ -12,9 +12,15 @@ describe('fault injection and latency', () => {
   let aks: ReturnType<typeof createContainerService>
   beforeAll(async () => {
     h = await startSeeded()
-    aks = createContainerService(credential(h.twin), S.SUB, { endpoint: h.twin.url, credentials: { scopes: [S.ARM_SCOPE] }, apiVersion: '2025-10-01' })
+    aks = createContainerService(credential(h.twin), S.SUB, {
+      endpoint: h.twin.url,
+      credentials: { scopes: [S.ARM_SCOPE] },
+      apiVersion: '2025-10-01'
+    })
   })
-  afterAll(async () => { await h.close() })
+  afterAll(async () => {
+    await h.close()
+  })
 
   it('the SDK retries a 429 after Retry-After, and the log shows the fault', async () => {
     await getCluster(aks, S.RESOURCE_GROUP, S.CLUSTER) // warm the token so only ARM calls are timed
@@ -22,7 +28,10 @@ describe('fault injection and latency', () => {
     const mc = await getCluster(aks, S.RESOURCE_GROUP, S.CLUSTER)
     expect(mc.name).toBe(S.CLUSTER)
     const last = h.twin.requests.slice(-2)
-    expect(last.map((r) => [r.status, r.fault ?? false])).toEqual([[429, true], [200, false]])
+    expect(last.map((r) => [r.status, r.fault ?? false])).toEqual([
+      [429, true],
+      [200, false]
+    ])
     // The twin's own log: the retry arrived no sooner than the second it was asked to wait.
     expect(Date.parse(last[1]!.time) - (Date.parse(last[0]!.time) + last[0]!.durationMs)).toBeGreaterThanOrEqual(1000)
   })

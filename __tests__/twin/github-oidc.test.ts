@@ -8,8 +8,14 @@ import { fetchGithubToken } from './helpers.ts'
 describe('GitHub OIDC token endpoint (what the runner offers)', () => {
   let twin: Twin
   let untrust: () => void
-  beforeAll(async () => { twin = await startTwin(); untrust = trustTwinCa(twin.caPem) })
-  afterAll(async () => { untrust(); await twin.close() })
+  beforeAll(async () => {
+    twin = await startTwin()
+    untrust = trustTwinCa(twin.caPem)
+  })
+  afterAll(async () => {
+    untrust()
+    await twin.close()
+  })
 
   it('requires the request token', async () => {
     expect((await fetch(twin.github.requestUrl)).status).toBe(401)
@@ -42,7 +48,11 @@ describe('GitHub OIDC token endpoint (what the runner offers)', () => {
     const b = twin.github.requestToken({ repository: 'other-org/svc', ref: 'refs/tags/v1' })
     const [ta, tb] = await Promise.all([fetchGithubToken(twin, a), fetchGithubToken(twin, b)])
     expect(decodeJwt(ta)!.payload).toMatchObject({ sub: 'repo:octo-org/octo-app:environment:prod', environment: 'prod' })
-    expect(decodeJwt(tb)!.payload).toMatchObject({ sub: 'repo:other-org/svc:ref:refs/tags/v1', repository_owner: 'other-org', ref_type: 'tag' })
+    expect(decodeJwt(tb)!.payload).toMatchObject({
+      sub: 'repo:other-org/svc:ref:refs/tags/v1',
+      repository_owner: 'other-org',
+      ref_type: 'tag'
+    })
   })
 
   it('signs with a key only the twin knows; forgeries are available for negative tests', async () => {

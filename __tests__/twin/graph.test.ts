@@ -14,7 +14,9 @@ describe('Microsoft Graph twin: service principal by appId', () => {
     spAppId = c.servicePrincipal!.appId
     spObjectId = c.servicePrincipal!.objectId
   })
-  afterAll(async () => { await h.close() })
+  afterAll(async () => {
+    await h.close()
+  })
 
   const path = (appId: string) => `/v1.0/servicePrincipals(appId='${appId}')?$select=id,appId,displayName`
 
@@ -22,7 +24,10 @@ describe('Microsoft Graph twin: service principal by appId', () => {
     const t = await credential(h.twin).getToken(S.GRAPH_SCOPE)
     const res = await armFetch(h.twin, path(spAppId), { token: t!.token })
     expect(res.status).toBe(403)
-    expect(res.body.error).toMatchObject({ code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' })
+    expect(res.body.error).toMatchObject({
+      code: 'Authorization_RequestDenied',
+      message: 'Insufficient privileges to complete the operation.'
+    })
     expect(Object.keys(res.body.error.innerError).sort()).toEqual(['client-request-id', 'date', 'request-id'])
   })
 

@@ -9,7 +9,11 @@ import type { GithubClaims } from '../../twin/github-oidc.ts'
 
 export { SCENARIO }
 
-export interface Harness { twin: Twin; scenario: Scenario; close(): Promise<void> }
+export interface Harness {
+  twin: Twin
+  scenario: Scenario
+  close(): Promise<void>
+}
 
 export async function startSeeded(options: TwinOptions = {}, scenarioOptions: ScenarioOptions = {}): Promise<Harness> {
   const twin = await startTwin(options)

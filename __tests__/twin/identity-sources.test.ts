@@ -35,11 +35,23 @@ describe('identity sources of self-hosted runners, with the real @azure/identity
 
   describe('instance metadata service', () => {
     it("hands the VM's system-assigned identity an ARM token that ARM accepts", async () => {
-      const machine = h.twin.setRunnerMachine({ subscriptionId: S.SUB, resourceGroup: 'runners', name: 'runner-vm', systemAssigned: true, userAssigned: [runnerIdentity] })
+      const machine = h.twin.setRunnerMachine({
+        subscriptionId: S.SUB,
+        resourceGroup: 'runners',
+        name: 'runner-vm',
+        systemAssigned: true,
+        userAssigned: [runnerIdentity]
+      })
       const before = h.twin.requests.length
       const token = await new ManagedIdentityCredential().getToken(S.ARM_SCOPE)
       const claims = decodeJwt(token!.token)!.payload
-      expect(claims).toMatchObject({ aud: 'https://management.core.windows.net/', tid: S.TENANT_ID, oid: machine.systemAssigned!.objectId, appid: machine.systemAssigned!.clientId, xms_mirid: machine.resourceId })
+      expect(claims).toMatchObject({
+        aud: 'https://management.core.windows.net/',
+        tid: S.TENANT_ID,
+        oid: machine.systemAssigned!.objectId,
+        appid: machine.systemAssigned!.clientId,
+        xms_mirid: machine.resourceId
+      })
       // Managed identity tokens live a day.
       expect(Number(claims.exp) - Number(claims.iat)).toBe(86_400)
       expect(h.twin.requests.slice(before).map((r) => [r.method, r.host, r.path, r.query.resource, r.status])).toEqual([
@@ -51,11 +63,17 @@ describe('identity sources of self-hosted runners, with the real @azure/identity
 
     it('hands a user-assigned identity its own token when its client ID is named', async () => {
       const token = await new ManagedIdentityCredential({ clientId: runnerIdentity.clientId }).getToken(S.ARM_SCOPE)
-      expect(decodeJwt(token!.token)!.payload).toMatchObject({ oid: runnerIdentity.objectId, appid: runnerIdentity.clientId, xms_mirid: runnerIdentity.resourceId })
+      expect(decodeJwt(token!.token)!.payload).toMatchObject({
+        oid: runnerIdentity.objectId,
+        appid: runnerIdentity.clientId,
+        xms_mirid: runnerIdentity.resourceId
+      })
     })
 
     it('answers "Identity not found" for a client ID that is not attached', async () => {
-      const error = await new ManagedIdentityCredential({ clientId: '0a0b0c0d-1111-4222-8333-444455556666' }).getToken(S.ARM_SCOPE).catch((e: Error) => e)
+      const error = await new ManagedIdentityCredential({ clientId: '0a0b0c0d-1111-4222-8333-444455556666' })
+        .getToken(S.ARM_SCOPE)
+        .catch((e: Error) => e)
       expect(error).toMatchObject({ name: 'CredentialUnavailableError' })
       expect((error as Error).message).toContain('Description: Identity not found')
       expect(((error as Error).cause as { errorCode?: string }).errorCode).toBe('invalid_request')
@@ -63,9 +81,16 @@ describe('identity sources of self-hosted runners, with the real @azure/identity
 
     it('asks for a client ID when several user-assigned identities and no system-assigned one are attached', async () => {
       const second = h.twin.addManagedIdentity({ subscriptionId: S.SUB, resourceGroup: 'runners', name: 'runner-id-2' })
-      h.twin.setRunnerMachine({ subscriptionId: S.SUB, resourceGroup: 'runners', name: 'runner-vm', userAssigned: [runnerIdentity, second] })
+      h.twin.setRunnerMachine({
+        subscriptionId: S.SUB,
+        resourceGroup: 'runners',
+        name: 'runner-vm',
+        userAssigned: [runnerIdentity, second]
+      })
       const error = await new ManagedIdentityCredential().getToken(S.GRAPH_SCOPE).catch((e: Error) => e)
-      expect((error as Error).message).toContain('Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request')
+      expect((error as Error).message).toContain(
+        'Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request'
+      )
     })
 
     it('answers "Identity not found" on a VM without any identity', async () => {
@@ -76,13 +101,18 @@ describe('identity sources of self-hosted runners, with the real @azure/identity
 
     it('refuses a request without the Metadata header, as the SDK probes it', async () => {
       const res = await fetch(`${h.twin.imdsUrl}/metadata/identity/oauth2/token`)
-      expect([res.status, await res.json()]).toEqual([400, { error: 'bad_request_102', error_description: 'Required metadata header not specified' }])
+      expect([res.status, await res.json()]).toEqual([
+        400,
+        { error: 'bad_request_102', error_description: 'Required metadata header not specified' }
+      ])
     })
 
     it('never answers when the runner is not on Azure', async () => {
       h.twin.state.runnerMachine = undefined
       const before = h.twin.requests.length
-      const error = await fetch(`${h.twin.imdsUrl}/metadata/identity/oauth2/token`, { signal: AbortSignal.timeout(300) }).catch((e: Error) => e)
+      const error = await fetch(`${h.twin.imdsUrl}/metadata/identity/oauth2/token`, { signal: AbortSignal.timeout(300) }).catch(
+        (e: Error) => e
+      )
       expect((error as Error).name).toBe('TimeoutError')
       expect(h.twin.requests.slice(before)).toEqual([])
     })
@@ -93,7 +123,13 @@ describe('identity sources of self-hosted runners, with the real @azure/identity
     let identity: ManagedIdentity
     const subject = 'system:serviceaccount:arc-runners:runner'
     beforeAll(() => {
-      cluster = h.twin.addCluster({ subscriptionId: S.SUB, resourceGroup: 'runners', name: 'runners-aks', identity: 'managedIdentity', workloadIdentity: true })
+      cluster = h.twin.addCluster({
+        subscriptionId: S.SUB,
+        resourceGroup: 'runners',
+        name: 'runners-aks',
+        identity: 'managedIdentity',
+        workloadIdentity: true
+      })
       identity = h.twin.addManagedIdentity({
         subscriptionId: S.SUB,
         resourceGroup: 'runners',
@@ -103,7 +139,11 @@ describe('identity sources of self-hosted runners, with the real @azure/identity
     })
 
     it('shows in the cluster ARM returns, as the SDK reads it', async () => {
-      const aks = createContainerService(credential(h.twin), S.SUB, { endpoint: h.twin.url, credentials: { scopes: [S.ARM_SCOPE] }, apiVersion: '2025-10-01' })
+      const aks = createContainerService(credential(h.twin), S.SUB, {
+        endpoint: h.twin.url,
+        credentials: { scopes: [S.ARM_SCOPE] },
+        apiVersion: '2025-10-01'
+      })
       const mc = await getCluster(aks, 'runners', 'runners-aks')
       expect(mc.oidcIssuerProfile).toEqual({ enabled: true, issuerURL: cluster.oidcIssuerUrl })
       expect(mc.securityProfile?.workloadIdentity?.enabled).toBe(true)
@@ -113,31 +153,73 @@ describe('identity sources of self-hosted runners, with the real @azure/identity
     it("issues tokens Entra exchanges for the identity's federated credential (WorkloadIdentityCredential)", async () => {
       const pod = h.twin.workloadIdentityPod(cluster, { namespace: 'arc-runners', serviceAccount: 'runner', clientId: identity.clientId })
       const jti = String(decodeJwt(pod.token)!.payload.jti)
-      const wi = new WorkloadIdentityCredential({ tenantId: pod.env.AZURE_TENANT_ID, clientId: pod.env.AZURE_CLIENT_ID, tokenFilePath: pod.tokenFile, authorityHost: pod.env.AZURE_AUTHORITY_HOST, disableInstanceDiscovery: true })
+      const wi = new WorkloadIdentityCredential({
+        tenantId: pod.env.AZURE_TENANT_ID,
+        clientId: pod.env.AZURE_CLIENT_ID,
+        tokenFilePath: pod.tokenFile,
+        authorityHost: pod.env.AZURE_AUTHORITY_HOST,
+        disableInstanceDiscovery: true
+      })
       const token = await wi.getToken(S.ARM_SCOPE)
-      expect(decodeJwt(token!.token)!.payload).toMatchObject({ oid: identity.objectId, appid: identity.clientId, xms_mirid: identity.resourceId, tid: S.TENANT_ID })
-      expect(h.twin.exchanges.at(-1)).toMatchObject({ clientId: identity.clientId, issuer: cluster.oidcIssuerUrl, subject, jti, status: 200 })
+      expect(decodeJwt(token!.token)!.payload).toMatchObject({
+        oid: identity.objectId,
+        appid: identity.clientId,
+        xms_mirid: identity.resourceId,
+        tid: S.TENANT_ID
+      })
+      expect(h.twin.exchanges.at(-1)).toMatchObject({
+        clientId: identity.clientId,
+        issuer: cluster.oidcIssuerUrl,
+        subject,
+        jti,
+        status: 200
+      })
       const claims = decodeJwt(pod.token)!.payload
-      expect(claims).toMatchObject({ aud: ['api://AzureADTokenExchange'], iss: cluster.oidcIssuerUrl, sub: subject, 'kubernetes.io': { namespace: 'arc-runners', serviceaccount: { name: 'runner' } } })
+      expect(claims).toMatchObject({
+        aud: ['api://AzureADTokenExchange'],
+        iss: cluster.oidcIssuerUrl,
+        sub: subject,
+        'kubernetes.io': { namespace: 'arc-runners', serviceaccount: { name: 'runner' } }
+      })
     })
 
     it('refuses another service account with AADSTS70021, quoting the subject it presented', async () => {
       const pod = h.twin.workloadIdentityPod(cluster, { namespace: 'default', serviceAccount: 'builder', clientId: identity.clientId })
-      const wi = new WorkloadIdentityCredential({ tenantId: S.TENANT_ID, clientId: identity.clientId, tokenFilePath: pod.tokenFile, authorityHost: h.twin.url, disableInstanceDiscovery: true })
+      const wi = new WorkloadIdentityCredential({
+        tenantId: S.TENANT_ID,
+        clientId: identity.clientId,
+        tokenFilePath: pod.tokenFile,
+        authorityHost: h.twin.url,
+        disableInstanceDiscovery: true
+      })
       const error = await wi.getToken(S.ARM_SCOPE).catch((e: Error) => e)
-      expect((error as Error).message).toContain(`Assertion Issuer: '${cluster.oidcIssuerUrl}'. Assertion Subject: 'system:serviceaccount:default:builder'.`)
+      expect((error as Error).message).toContain(
+        `Assertion Issuer: '${cluster.oidcIssuerUrl}'. Assertion Subject: 'system:serviceaccount:default:builder'.`
+      )
     })
 
-    it("refuses a cluster without an OIDC issuer: its tokens name the in-cluster issuer no one trusts", async () => {
+    it('refuses a cluster without an OIDC issuer: its tokens name the in-cluster issuer no one trusts', async () => {
       const plain = h.twin.addCluster({ subscriptionId: S.SUB, resourceGroup: 'runners', name: 'plain-aks', identity: 'managedIdentity' })
       const pod = h.twin.workloadIdentityPod(plain, { namespace: 'arc-runners', serviceAccount: 'runner', clientId: identity.clientId })
-      const wi = new WorkloadIdentityCredential({ tenantId: S.TENANT_ID, clientId: identity.clientId, tokenFilePath: pod.tokenFile, authorityHost: h.twin.url, disableInstanceDiscovery: true })
+      const wi = new WorkloadIdentityCredential({
+        tenantId: S.TENANT_ID,
+        clientId: identity.clientId,
+        tokenFilePath: pod.tokenFile,
+        authorityHost: h.twin.url,
+        disableInstanceDiscovery: true
+      })
       const error = await wi.getToken(S.ARM_SCOPE).catch((e: Error) => e)
       expect((error as Error).message).toContain("Assertion Issuer: 'https://kubernetes.default.svc.cluster.local'")
     })
 
     it("refuses a token signed by another cluster's key with AADSTS50027", async () => {
-      const other = h.twin.addCluster({ subscriptionId: S.SUB, resourceGroup: 'runners', name: 'other-aks', identity: 'managedIdentity', oidcIssuer: true })
+      const other = h.twin.addCluster({
+        subscriptionId: S.SUB,
+        resourceGroup: 'runners',
+        name: 'other-aks',
+        identity: 'managedIdentity',
+        oidcIssuer: true
+      })
       const forged = h.twin.serviceAccountToken(other, { namespace: 'arc-runners', serviceAccount: 'runner' })
       const [header, , signature] = forged.split('.')
       const claims = { ...decodeJwt(forged)!.payload, iss: cluster.oidcIssuerUrl }
@@ -148,7 +230,11 @@ describe('identity sources of self-hosted runners, with the real @azure/identity
         client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
         client_assertion: `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`
       })
-      const res = await armFetch(h.twin, `/${S.TENANT_ID}/oauth2/v2.0/token`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+      const res = await armFetch(h.twin, `/${S.TENANT_ID}/oauth2/v2.0/token`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' }
+      })
       expect([res.status, res.body.error_codes]).toEqual([400, [50027]])
     })
   })

@@ -20,7 +20,10 @@ describe('kubectl against a twin AKS cluster (local accounts)', () => {
     h.twin.addRoleAssignment({ scope: registry.id, role: 'AcrPull', principalId: cluster.pullPrincipalId })
     k = await kubectlFor(h.twin, await fetchKubeconfig(h.twin, credential(h.twin), cluster))
   })
-  afterAll(async () => { await k?.close(); await h.close() })
+  afterAll(async () => {
+    await k?.close()
+    await h.close()
+  })
 
   it('kubectl apply (client-side, strict validation) and rollout status succeed for the seed Deployment', async () => {
     const f = await k.write('nginx.yaml', nginxManifest({ image: `${acr}/nginx:v1` }))
@@ -43,11 +46,13 @@ describe('kubectl against a twin AKS cluster (local accounts)', () => {
     expect(out.stdout.match(/pod\/nginx-[a-z0-9]{10}-[a-z0-9]{5}\s+1\/1\s+Running\s+0\s+\d+s/g)).toHaveLength(2)
   })
 
-  it('strict validation rejects an unknown field with the server\'s words', async () => {
+  it("strict validation rejects an unknown field with the server's words", async () => {
     const f = await k.write('typo.yaml', nginxManifest({ image: `${acr}/nginx:v1`, name: 'typo' }).replace('replicas: 2', 'replica: 2'))
     const out = await k.run(['apply', '-f', f])
     expect(out.code).not.toBe(0)
-    expect(out.stderr).toContain('Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replica"')
+    expect(out.stderr).toContain(
+      'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replica"'
+    )
   })
 
   it('an image that cannot be pulled fails rollout status with ProgressDeadlineExceeded; pods show why', async () => {
@@ -57,11 +62,16 @@ describe('kubectl against a twin AKS cluster (local accounts)', () => {
     expect(status.code).toBe(1)
     expect(status.stderr).toContain('error: deployment "nginx" exceeded its progress deadline')
     const pods = await k.run(['get', 'pods', '-l', 'app=nginx', '-o', 'json'])
-    const waiting = JSON.parse(pods.stdout).items.flatMap((p: any) => p.status.containerStatuses ?? []).map((c: any) => c.state.waiting?.reason).filter(Boolean)
+    const waiting = JSON.parse(pods.stdout)
+      .items.flatMap((p: any) => p.status.containerStatuses ?? [])
+      .map((c: any) => c.state.waiting?.reason)
+      .filter(Boolean)
     expect(waiting.some((r: string) => r === 'ErrImagePull' || r === 'ImagePullBackOff')).toBe(true)
     const events = await k.run(['get', 'events', '--field-selector', 'reason=Failed', '-o', 'json'])
     const messages = JSON.parse(events.stdout).items.map((e: any) => e.message)
-    expect(messages).toContain(`Failed to pull image "${acr}/nginx:v9": failed to pull and unpack image "${acr}/nginx:v9": failed to resolve reference "${acr}/nginx:v9": ${acr}/nginx:v9: not found`)
+    expect(messages).toContain(
+      `Failed to pull image "${acr}/nginx:v9": failed to pull and unpack image "${acr}/nginx:v9": failed to resolve reference "${acr}/nginx:v9": ${acr}/nginx:v9: not found`
+    )
     expect(messages).toContain('Error: ErrImagePull')
   })
 
@@ -80,7 +90,9 @@ describe('kubectl against a twin AKS cluster (local accounts)', () => {
     const f = await k.write('ssa.yaml', nginxManifest({ image: `${acr}/nginx:v1`, replicas: 3 }))
     const out = await k.run(['apply', '--server-side', '--field-manager=deployer', '-f', f])
     expect(out.code).toBe(1)
-    expect(out.stderr).toContain('error: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas')
+    expect(out.stderr).toContain(
+      'error: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas'
+    )
     const forced = await k.run(['apply', '--server-side', '--field-manager=deployer', '--force-conflicts', '-f', f])
     expect(forced).toMatchObject({ code: 0, stdout: 'deployment.apps/nginx serverside-applied\n' })
     const d = JSON.parse((await k.run(['get', 'deploy', 'nginx', '-o', 'json', '--show-managed-fields'])).stdout)
@@ -100,14 +112,18 @@ describe('kubectl against a twin AKS cluster (local accounts)', () => {
       const f = await k.write('v2.yaml', nginxManifest({ image: `${acr}/nginx:v2`, replicas: 3 }))
       const out = await k.run(['apply', '--server-side', '--field-manager=deployer', '-f', f])
       expect(out.code).toBe(1)
-      expect(out.stderr).toContain('Error from server (Forbidden): deployments.apps "nginx" is forbidden: User "clusterUser" cannot patch resource "deployments" in API group "apps" in the namespace "default"')
+      expect(out.stderr).toContain(
+        'Error from server (Forbidden): deployments.apps "nginx" is forbidden: User "clusterUser" cannot patch resource "deployments" in API group "apps" in the namespace "default"'
+      )
     } finally {
       h.scenario.cluster.kube.clearDenies()
     }
   })
 
   it('StatefulSet, DaemonSet and Job: rollout status and wait --for=condition=complete', async () => {
-    const f = await k.write('workloads.yaml', `apiVersion: apps/v1
+    const f = await k.write(
+      'workloads.yaml',
+      `apiVersion: apps/v1
 kind: StatefulSet
 metadata:
   name: web
@@ -153,7 +169,8 @@ spec:
       - name: migrate
         image: busybox:latest
         command: ["sh", "-c", "echo migrated"]
-`)
+`
+    )
     expect((await k.run(['apply', '-f', f])).code).toBe(0)
     const sts = await k.run(['rollout', 'status', 'statefulset/web', '--timeout=30s'])
     expect(sts.code).toBe(0)
@@ -169,12 +186,28 @@ spec:
   })
 
   it('a crashing container goes CrashLoopBackOff with restarts', async () => {
-    const f = await k.write('crash.yaml', nginxManifest({ image: 'busybox:latest', name: 'crash', replicas: 1 }).replace('ports:\n        - containerPort: 80', 'command: ["sh", "-c", "exit 1"]'))
+    const f = await k.write(
+      'crash.yaml',
+      nginxManifest({ image: 'busybox:latest', name: 'crash', replicas: 1 }).replace(
+        'ports:\n        - containerPort: 80',
+        'command: ["sh", "-c", "exit 1"]'
+      )
+    )
     expect((await k.run(['apply', '-f', f])).code).toBe(0)
-    const pod = await eventually(() => h.scenario.cluster.kube.list('Pod', 'default').find((p) => p.metadata.labels?.app === 'crash' &&
-      p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' && p.status.containerStatuses[0].restartCount >= 1))
+    const pod = await eventually(() =>
+      h.scenario.cluster.kube
+        .list('Pod', 'default')
+        .find(
+          (p) =>
+            p.metadata.labels?.app === 'crash' &&
+            p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' &&
+            p.status.containerStatuses[0].restartCount >= 1
+        )
+    )
     expect(pod.status.containerStatuses[0].lastState.terminated).toMatchObject({ exitCode: 1, reason: 'Error' })
-    expect(pod.status.containerStatuses[0].state.waiting.message).toMatch(new RegExp(`^back-off 10s restarting failed container=nginx pod=${pod.metadata.name}_default\\(${pod.metadata.uid}\\)$`))
+    expect(pod.status.containerStatuses[0].state.waiting.message).toMatch(
+      new RegExp(`^back-off 10s restarting failed container=nginx pod=${pod.metadata.name}_default\\(${pod.metadata.uid}\\)$`)
+    )
     const table = await k.run(['get', 'pod', pod.metadata.name])
     expect(table.stdout).toMatch(/CrashLoopBackOff|Error/)
   })
@@ -187,22 +220,42 @@ spec:
   })
 
   it('a bad token gets 401; kubectl, failing at discovery, words it its own way', async () => {
-    const bad = await kubectlFor(h.twin, (await fetchKubeconfig(h.twin, credential(h.twin), h.scenario.cluster)).replace(/token: \S+/, 'token: nope'))
+    const bad = await kubectlFor(
+      h.twin,
+      (await fetchKubeconfig(h.twin, credential(h.twin), h.scenario.cluster)).replace(/token: \S+/, 'token: nope')
+    )
     try {
       const out = await bad.run(['get', 'pods'])
       expect(out.code).toBe(1)
-      expect(out.stderr).toContain('error: You must be logged in to the server (the server has asked for the client to provide credentials)')
-    } finally { await bad.close() }
+      expect(out.stderr).toContain(
+        'error: You must be logged in to the server (the server has asked for the client to provide credentials)'
+      )
+    } finally {
+      await bad.close()
+    }
   })
 })
 
 describe('kubectl against an Entra ID cluster (Azure RBAC)', () => {
   let h: Harness
-  beforeAll(async () => { h = await startSeeded() })
-  afterAll(async () => { await h.close() })
+  beforeAll(async () => {
+    h = await startSeeded()
+  })
+  afterAll(async () => {
+    await h.close()
+  })
 
   it('user kubeconfig is the kubelogin exec plugin; an Entra token for the AKS server app works with an AKS RBAC role', async () => {
-    const c = h.twin.addCluster({ subscriptionId: S.SUB, resourceGroup: S.RESOURCE_GROUP, name: 'aadCluster', identity: 'managedIdentity', aad: true, azureRbac: true, disableLocalAccounts: true, location: 'westeurope' })
+    const c = h.twin.addCluster({
+      subscriptionId: S.SUB,
+      resourceGroup: S.RESOURCE_GROUP,
+      name: 'aadCluster',
+      identity: 'managedIdentity',
+      aad: true,
+      azureRbac: true,
+      disableLocalAccounts: true,
+      location: 'westeurope'
+    })
     const cred = credential(h.twin)
     const kc = await fetchKubeconfig(h.twin, cred, c)
     expect(kc).toContain('      command: kubelogin\n')
@@ -214,10 +267,14 @@ describe('kubectl against an Entra ID cluster (Azure RBAC)', () => {
     try {
       const denied = await k.run(['get', 'pods'])
       expect(denied.code).toBe(1)
-      expect(denied.stderr).toContain(`Error from server (Forbidden): pods is forbidden: User "${S.APP_OBJECT_ID}" cannot list resource "pods" in API group "" in the namespace "default": User does not have access to the resource in Azure. Update role assignment to allow access.`)
+      expect(denied.stderr).toContain(
+        `Error from server (Forbidden): pods is forbidden: User "${S.APP_OBJECT_ID}" cannot list resource "pods" in API group "" in the namespace "default": User does not have access to the resource in Azure. Update role assignment to allow access.`
+      )
       h.twin.addRoleAssignment({ scope: c.id, role: 'Azure Kubernetes Service RBAC Writer', principalId: S.APP_OBJECT_ID })
       const ok = await k.run(['get', 'pods'])
       expect(ok).toMatchObject({ code: 0, stderr: 'No resources found in default namespace.\n' })
-    } finally { await k.close() }
+    } finally {
+      await k.close()
+    }
   })
 })

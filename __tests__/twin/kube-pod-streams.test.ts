@@ -16,11 +16,16 @@ describe('pods/log and pods/attach with kubectl', () => {
     acr = h.scenario.registry.loginServer
     k = await kubectlFor(h.twin, await fetchKubeconfig(h.twin, credential(h.twin), h.scenario.cluster))
   })
-  afterAll(async () => { await k?.close(); await h.close() })
+  afterAll(async () => {
+    await k?.close()
+    await h.close()
+  })
 
   it('kubectl run --rm -i attaches over WebSocket, prints what canipull writes, and exits with its code', async () => {
     const since = h.twin.requests.length
-    const out = await k.run(['run', 'canipull-ok', '--rm', '--quiet', '-i', '--restart=Never', `--image=${CANIPULL}`, '--', '-v6', acr], { stdin: '' })
+    const out = await k.run(['run', 'canipull-ok', '--rm', '--quiet', '-i', '--restart=Never', `--image=${CANIPULL}`, '--', '-v6', acr], {
+      stdin: ''
+    })
     expect(out.code).toBe(0)
     const lines = out.stdout.replace(/^\[[^\]]+\] ?/gm, '').split('\n')
     expect(lines).toEqual([
@@ -43,12 +48,17 @@ describe('pods/log and pods/attach with kubectl', () => {
   })
 
   it('a registry that does not resolve: exit 52 through kubectl, and kubectl logs reads the same lines later', async () => {
-    const out = await k.run(['run', 'canipull-dns', '--quiet', '-i', '--restart=Never', `--image=${CANIPULL}`, '--', 'nothere.azurecr.io'], { stdin: '' })
+    const out = await k.run(
+      ['run', 'canipull-dns', '--quiet', '-i', '--restart=Never', `--image=${CANIPULL}`, '--', 'nothere.azurecr.io'],
+      { stdin: '' }
+    )
     expect(out.code).toBe(52)
     expect(out.stdout).toMatch(/^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\] Checking host name resolution \(nothere\.azurecr\.io\): FAILED\n/)
     const logs = await k.run(['logs', 'canipull-dns'])
     expect(logs.stdout).toBe(out.stdout)
-    expect((await k.run(['logs', 'canipull-dns', '--tail=1'])).stdout).toMatch(/Failed to resolve specified fqdn nothere\.azurecr\.io: lookup nothere\.azurecr\.io on 168\.63\.129\.16:53: no such host\n$/)
+    expect((await k.run(['logs', 'canipull-dns', '--tail=1'])).stdout).toMatch(
+      /Failed to resolve specified fqdn nothere\.azurecr\.io: lookup nothere\.azurecr\.io on 168\.63\.129\.16:53: no such host\n$/
+    )
   })
 
   it('refuses logs of a container that has not started, in the kubelet words', async () => {

@@ -64,13 +64,22 @@ describe('network faults', () => {
     const token = (await credential(h.twin).getToken(S.ARM_SCOPE))!.token
     h.twin.inject({ method: 'PUT', path: '/roleAssignments/', action: 'drop' })
     const scope = h.scenario.registry.id
-    const body = JSON.stringify({ properties: { roleDefinitionId: `/subscriptions/${S.SUB}/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d`, principalId: h.scenario.kubeletObjectId, principalType: 'ServicePrincipal' } })
+    const body = JSON.stringify({
+      properties: {
+        roleDefinitionId: `/subscriptions/${S.SUB}/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d`,
+        principalId: h.scenario.kubeletObjectId,
+        principalType: 'ServicePrincipal'
+      }
+    })
     const ended = await new Promise<string>((resolve) => {
-      const req = https.request(`${h.twin.url}${scope}/providers/Microsoft.Authorization/roleAssignments/6a7e33a0-99b8-4a53-8a4c-1dbeb2a5e0b3?api-version=2022-04-01`, {
-        method: 'PUT',
-        ca: h.twin.caPem,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-      })
+      const req = https.request(
+        `${h.twin.url}${scope}/providers/Microsoft.Authorization/roleAssignments/6a7e33a0-99b8-4a53-8a4c-1dbeb2a5e0b3?api-version=2022-04-01`,
+        {
+          method: 'PUT',
+          ca: h.twin.caPem,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+        }
+      )
       req.on('response', () => resolve('answered'))
       req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'))
       req.end(body)
@@ -81,7 +90,13 @@ describe('network faults', () => {
 
   it('matches by host and query, and a respond fault may stand alone', async () => {
     const cluster = h.scenario.cluster
-    h.twin.inject({ host: cluster.fqdn, path: '/api/v1/namespaces/default/pods', query: { watch: '1' }, status: 500, body: { kind: 'Status', code: 500 } })
+    h.twin.inject({
+      host: cluster.fqdn,
+      path: '/api/v1/namespaces/default/pods',
+      query: { watch: '1' },
+      status: 500,
+      body: { kind: 'Status', code: 500 }
+    })
     const list = await kubeRequest(h.twin, cluster, '/api/v1/namespaces/default/pods')
     expect(list.status).toBe(200)
     const watch = await kubeRequest(h.twin, cluster, '/api/v1/namespaces/default/pods?watch=1')
@@ -90,13 +105,22 @@ describe('network faults', () => {
 
   it('end-stream cuts a watch after the delay; hang never answers', async () => {
     const cluster = h.scenario.cluster
-    h.twin.inject({ host: cluster.fqdn, path: '/api/v1/namespaces/default/configmaps', query: { watch: '1' }, action: 'end-stream', delayMs: 50 })
+    h.twin.inject({
+      host: cluster.fqdn,
+      path: '/api/v1/namespaces/default/configmaps',
+      query: { watch: '1' },
+      action: 'end-stream',
+      delayMs: 50
+    })
     const cut = await kubeRequest(h.twin, cluster, '/api/v1/namespaces/default/configmaps?watch=1', { timeoutMs: 5000 })
     expect(cut.status).toBe(200)
     expect(h.twin.requests.at(-1)).toMatchObject({ status: 200, fault: true })
     h.twin.inject({ host: cluster.fqdn, path: '/version', action: 'hang' })
     const started = h.twin.requests.length
-    const hung = await Promise.race([kubeRequest(h.twin, cluster, '/version'), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 500))])
+    const hung = await Promise.race([
+      kubeRequest(h.twin, cluster, '/version'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 500))
+    ])
     expect(hung).toBe('still waiting')
     expect(h.twin.requests.slice(started)).toEqual([expect.objectContaining({ path: '/version', status: 0, fault: true })])
   })
@@ -131,10 +155,21 @@ describe('private and IP-restricted clusters, parsed by @azure/arm-containerserv
   afterAll(async () => {
     await h.close()
   })
-  const aks = () => createContainerService(credential(h.twin), S.SUB, { endpoint: h.twin.url, credentials: { scopes: [S.ARM_SCOPE] }, apiVersion: '2025-10-01' })
+  const aks = () =>
+    createContainerService(credential(h.twin), S.SUB, {
+      endpoint: h.twin.url,
+      credentials: { scopes: [S.ARM_SCOPE] },
+      apiVersion: '2025-10-01'
+    })
 
-  it('a private cluster shows only its private FQDN, and its name does not resolve through the runner\'s proxy', async () => {
-    const c = h.twin.addCluster({ subscriptionId: S.SUB, resourceGroup: S.RESOURCE_GROUP, name: 'private1', identity: 'managedIdentity', privateCluster: true })
+  it("a private cluster shows only its private FQDN, and its name does not resolve through the runner's proxy", async () => {
+    const c = h.twin.addCluster({
+      subscriptionId: S.SUB,
+      resourceGroup: S.RESOURCE_GROUP,
+      name: 'private1',
+      identity: 'managedIdentity',
+      privateCluster: true
+    })
     const mc = await getCluster(aks(), S.RESOURCE_GROUP, 'private1')
     expect(mc.apiServerAccessProfile?.enablePrivateCluster).toBe(true)
     expect(mc.privateFqdn).toBe(c.privateFqdn)
@@ -146,8 +181,21 @@ describe('private and IP-restricted clusters, parsed by @azure/arm-containerserv
   })
 
   it('authorized IP ranges drop the runner: the proxy never answers the tunnel; a runner inside them gets through', async () => {
-    const outside = h.twin.addCluster({ subscriptionId: S.SUB, resourceGroup: S.RESOURCE_GROUP, name: 'ranged1', identity: 'managedIdentity', authorizedIpRanges: ['203.0.113.0/24'] })
-    const inside = h.twin.addCluster({ subscriptionId: S.SUB, resourceGroup: S.RESOURCE_GROUP, name: 'ranged2', identity: 'managedIdentity', authorizedIpRanges: ['203.0.113.0/24'], runnerInNetwork: true })
+    const outside = h.twin.addCluster({
+      subscriptionId: S.SUB,
+      resourceGroup: S.RESOURCE_GROUP,
+      name: 'ranged1',
+      identity: 'managedIdentity',
+      authorizedIpRanges: ['203.0.113.0/24']
+    })
+    const inside = h.twin.addCluster({
+      subscriptionId: S.SUB,
+      resourceGroup: S.RESOURCE_GROUP,
+      name: 'ranged2',
+      identity: 'managedIdentity',
+      authorizedIpRanges: ['203.0.113.0/24'],
+      runnerInNetwork: true
+    })
     const mc = await getCluster(aks(), S.RESOURCE_GROUP, 'ranged1')
     expect(mc.apiServerAccessProfile?.authorizedIPRanges).toEqual(['203.0.113.0/24'])
     expect(mc.apiServerAccessProfile?.enablePrivateCluster).toBe(false)

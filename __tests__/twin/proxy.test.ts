@@ -29,17 +29,25 @@ describe('CONNECT proxy', () => {
     process.env.NO_PROXY = ''
   })
   afterAll(async () => {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
     await h.close()
   })
 
   it('the SDK reaches Entra and ARM through the proxy when NO_PROXY is empty', async () => {
-    const acr = createContainerRegistryManagement(credential(h.twin), S.SUB, { endpoint: h.twin.url, credentials: { scopes: [S.ARM_SCOPE] }, apiVersion: '2025-11-01' })
+    const acr = createContainerRegistryManagement(credential(h.twin), S.SUB, {
+      endpoint: h.twin.url,
+      credentials: { scopes: [S.ARM_SCOPE] },
+      apiVersion: '2025-11-01'
+    })
     const before = h.twin.requests.length
     const r = await getRegistry(acr, S.RESOURCE_GROUP, S.REGISTRY)
     expect(r.roleAssignmentMode).toBe('LegacyRegistryPermissions')
     const served = h.twin.requests.slice(before)
-    expect(served.map((x) => x.path)).toEqual(expect.arrayContaining([`/${S.TENANT_ID}/oauth2/v2.0/token`, expect.stringMatching(/registries\/myacr$/)]))
+    expect(served.map((x) => x.path)).toEqual(
+      expect.arrayContaining([`/${S.TENANT_ID}/oauth2/v2.0/token`, expect.stringMatching(/registries\/myacr$/)])
+    )
     // Everything the SDK sent went through the proxy; the test's own fetch of the GitHub token did not.
     const viaSdk = served.filter((x) => !x.path.startsWith('/github/'))
     expect(viaSdk.length).toBeGreaterThanOrEqual(2)
@@ -61,14 +69,17 @@ describe('CONNECT proxy', () => {
     expect(status).toBe(200)
     const body = await new Promise<string>((resolve, reject) => {
       const t = tls.connect({ socket, servername: 'myacr.azurecr.io' }, () =>
-        t.write('GET /v2/ HTTP/1.1\r\nHost: myacr.azurecr.io\r\nConnection: close\r\n\r\n'))
+        t.write('GET /v2/ HTTP/1.1\r\nHost: myacr.azurecr.io\r\nConnection: close\r\n\r\n')
+      )
       let d = ''
       t.on('data', (c) => (d += c))
       t.on('end', () => resolve(d))
       t.on('error', reject)
     })
     expect(body).toMatch(/^HTTP\/1.1 401/)
-    expect(body.toLowerCase()).toContain('www-authenticate: bearer realm="https://myacr.azurecr.io/oauth2/token",service="myacr.azurecr.io"')
+    expect(body.toLowerCase()).toContain(
+      'www-authenticate: bearer realm="https://myacr.azurecr.io/oauth2/token",service="myacr.azurecr.io"'
+    )
     expect(body).toContain('Bearer realm="https://myacr.azurecr.io/oauth2/token",service="myacr.azurecr.io"')
     expect(h.twin.requests.at(-1)).toMatchObject({ host: 'myacr.azurecr.io', path: '/v2/', status: 401, via: 'proxy' })
   })

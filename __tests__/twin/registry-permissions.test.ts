@@ -10,7 +10,12 @@ function world() {
   const state = new TwinState()
   state.addSubscription(SUB)
   const legacy = state.addRegistry({ subscriptionId: SUB, resourceGroup: 'rg', name: 'legacyacr' })
-  const abac = state.addRegistry({ subscriptionId: SUB, resourceGroup: 'rg', name: 'abacacr', roleAssignmentMode: 'AbacRepositoryPermissions' })
+  const abac = state.addRegistry({
+    subscriptionId: SUB,
+    resourceGroup: 'rg',
+    name: 'abacacr',
+    roleAssignmentMode: 'AbacRepositoryPermissions'
+  })
   const p = state.addPrincipal({ displayName: 'kubelet' }).objectId
   return { state, legacy, abac, p }
 }
@@ -30,7 +35,11 @@ describe('canPull: one answer for "may P pull R from X" under the registry permi
     const { state, legacy, p } = world()
     state.addRoleAssignment({ scope: legacy.id, role: 'Container Registry Repository Reader', principalId: p })
     expect(canPull(state, p, legacy, 'x').reason).toMatch(/does not honour.*LegacyRegistryPermissions/)
-    const custom = state.addCustomRole({ subscriptionId: SUB, name: 'Puller', actions: ['Microsoft.ContainerRegistry/registries/pull/read'] })
+    const custom = state.addCustomRole({
+      subscriptionId: SUB,
+      name: 'Puller',
+      actions: ['Microsoft.ContainerRegistry/registries/pull/read']
+    })
     state.addRoleAssignment({ scope: legacy.id, role: custom.guid, principalId: p })
     expect(canPull(state, p, legacy, 'x')).toMatchObject({ allowed: true, reason: expect.stringContaining('Puller') })
   })
@@ -59,7 +68,11 @@ describe('canPull: one answer for "may P pull R from X" under the registry permi
     const { state, abac, p } = world()
     state.addRoleAssignment({ scope: abac.id, role: 'AcrPull', principalId: p })
     expect(canPull(state, p, abac, 'app').reason).toMatch(/AcrPull .* not honoured.*AbacRepositoryPermissions/)
-    for (const role of ['Container Registry Repository Reader', 'Container Registry Repository Writer', 'Container Registry Repository Contributor']) {
+    for (const role of [
+      'Container Registry Repository Reader',
+      'Container Registry Repository Writer',
+      'Container Registry Repository Contributor'
+    ]) {
       const w = world()
       w.state.addRoleAssignment({ scope: `/subscriptions/${SUB}`, role, principalId: w.p })
       expect(canPull(w.state, w.p, w.abac, 'app').allowed).toBe(true)
@@ -72,13 +85,18 @@ describe('canPull: one answer for "may P pull R from X" under the registry permi
   it('honours ABAC conditions on the repository name: StringEqualsIgnoreCase / StringStartsWithIgnoreCase, OR-ed', () => {
     const { state, abac, p } = world()
     state.addRoleAssignment({
-      scope: abac.id, role: 'Container Registry Repository Reader', principalId: p,
+      scope: abac.id,
+      role: 'Container Registry Repository Reader',
+      principalId: p,
       condition: repositoryCondition([{ equals: 'shared/base' }, { startsWith: 'team-a/' }])
     })
     expect(canPull(state, p, abac, 'shared/base').allowed).toBe(true)
     expect(canPull(state, p, abac, 'Shared/Base').allowed).toBe(true)
     expect(canPull(state, p, abac, 'team-a/web').allowed).toBe(true)
-    expect(canPull(state, p, abac, 'team-b/web')).toMatchObject({ allowed: false, reason: expect.stringContaining("does not allow repository 'team-b/web'") })
+    expect(canPull(state, p, abac, 'team-b/web')).toMatchObject({
+      allowed: false,
+      reason: expect.stringContaining("does not allow repository 'team-b/web'")
+    })
     expect(canPull(state, p, abac, 'shared/base-2').allowed).toBe(false)
     // Push is not in the role, whatever the condition says.
     expect(repositoryAccess(state, p, abac, 'team-a/web', 'push').allowed).toBe(false)
@@ -91,11 +109,31 @@ describe('canPull: one answer for "may P pull R from X" under the registry permi
     const cond = `((!(ActionMatches{'${CONTENT_READ}'}) AND !(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/metadata/read'})) OR (@Request[${REPOSITORY_NAME}] StringEqualsIgnoreCase 'app'))`
     expect(evaluateCondition(cond, { action: CONTENT_READ, request: { [REPOSITORY_NAME]: 'APP' } })).toBe(true)
     expect(evaluateCondition(cond, { action: CONTENT_READ, request: { [REPOSITORY_NAME]: 'other' } })).toBe(false)
-    expect(evaluateCondition(cond, { action: 'Microsoft.ContainerRegistry/registries/repositories/content/write', request: { [REPOSITORY_NAME]: 'other' } })).toBe(true)
-    expect(evaluateCondition(`@Request[${REPOSITORY_NAME}] StringLike 'team-*/web'`, { action: CONTENT_READ, request: { [REPOSITORY_NAME]: 'team-x/web' } })).toBe(true)
-    expect(evaluateCondition(`@Request[${REPOSITORY_NAME}] ForAnyOfAnyValues:StringEquals {'a', 'b'}`, { action: CONTENT_READ, request: { [REPOSITORY_NAME]: 'b' } })).toBe(true)
+    expect(
+      evaluateCondition(cond, {
+        action: 'Microsoft.ContainerRegistry/registries/repositories/content/write',
+        request: { [REPOSITORY_NAME]: 'other' }
+      })
+    ).toBe(true)
+    expect(
+      evaluateCondition(`@Request[${REPOSITORY_NAME}] StringLike 'team-*/web'`, {
+        action: CONTENT_READ,
+        request: { [REPOSITORY_NAME]: 'team-x/web' }
+      })
+    ).toBe(true)
+    expect(
+      evaluateCondition(`@Request[${REPOSITORY_NAME}] ForAnyOfAnyValues:StringEquals {'a', 'b'}`, {
+        action: CONTENT_READ,
+        request: { [REPOSITORY_NAME]: 'b' }
+      })
+    ).toBe(true)
     const { state, abac, p } = world()
-    state.addRoleAssignment({ scope: abac.id, role: 'Container Registry Repository Reader', principalId: p, condition: `@Request[${REPOSITORY_NAME}] StringSoundsLike 'app'` })
+    state.addRoleAssignment({
+      scope: abac.id,
+      role: 'Container Registry Repository Reader',
+      principalId: p,
+      condition: `@Request[${REPOSITORY_NAME}] StringSoundsLike 'app'`
+    })
     expect(canPull(state, p, abac, 'app')).toMatchObject({ allowed: false, reason: expect.stringContaining('cannot be evaluated') })
   })
 

@@ -22,7 +22,10 @@ const deployment = (name: string) => ({
   spec: {
     replicas: 1,
     selector: { matchLabels: { app: name } },
-    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image: 'mcr.microsoft.com/azuredocs/aks-helloworld:v1' }] } }
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name: 'web', image: 'mcr.microsoft.com/azuredocs/aks-helloworld:v1' }] }
+    }
   }
 })
 
@@ -33,24 +36,42 @@ describe('AKS run command, judged by @azure/arm-containerservice', () => {
   let h: Harness
   let cred: TokenCredential
   let aks: ReturnType<typeof createContainerService>
-  const aksAs = (c: TokenCredential) => createContainerService(c, S.SUB, { endpoint: h.twin.url, credentials: { scopes }, apiVersion: '2025-10-01' })
+  const aksAs = (c: TokenCredential) =>
+    createContainerService(c, S.SUB, { endpoint: h.twin.url, credentials: { scopes }, apiVersion: '2025-10-01' })
 
   /** runCommand's poller, polled every 50 ms, to its end. */
-  const invoke = (cluster: Cluster, command: string, o: { files?: Zippable; clusterToken?: string; client?: ReturnType<typeof createContainerService> } = {}): Promise<RunCommandResult> =>
-    runCommand(o.client ?? aks, cluster.resourceGroup, cluster.name,
+  const invoke = (
+    cluster: Cluster,
+    command: string,
+    o: { files?: Zippable; clusterToken?: string; client?: ReturnType<typeof createContainerService> } = {}
+  ): Promise<RunCommandResult> =>
+    runCommand(
+      o.client ?? aks,
+      cluster.resourceGroup,
+      cluster.name,
       { command, ...(o.files ? { context: zipContext(o.files) } : {}), ...(o.clusterToken ? { clusterToken: o.clusterToken } : {}) },
-      { updateIntervalInMs: 50 }).pollUntilDone()
+      { updateIntervalInMs: 50 }
+    ).pollUntilDone()
 
   const runOf = (id: string) => h.twin.state.commandRuns.find((r) => r.id === id)!
   const addCluster = (name: string, extra: Partial<Parameters<Harness['twin']['addCluster']>[0]> = {}) =>
-    h.twin.addCluster({ subscriptionId: S.SUB, resourceGroup: S.RESOURCE_GROUP, name, location: S.LOCATION, identity: 'managedIdentity', ...extra })
+    h.twin.addCluster({
+      subscriptionId: S.SUB,
+      resourceGroup: S.RESOURCE_GROUP,
+      name,
+      location: S.LOCATION,
+      identity: 'managedIdentity',
+      ...extra
+    })
 
   beforeAll(async () => {
     h = await startSeeded()
     cred = credential(h.twin)
     aks = aksAs(cred)
   })
-  afterAll(async () => { await h.close() })
+  afterAll(async () => {
+    await h.close()
+  })
   afterEach(() => {
     const st = h.twin.state
     st.runCommandStartMs = 500
@@ -61,7 +82,7 @@ describe('AKS run command, judged by @azure/arm-containerservice', () => {
     st.runCommandTimeLimitMs = 3_600_000
   })
 
-  it('applies a manifest from the context with server-side apply: the object exists and logs are kubectl\'s JSON', async () => {
+  it("applies a manifest from the context with server-side apply: the object exists and logs are kubectl's JSON", async () => {
     const c = h.scenario.cluster
     const res = await invoke(c, 'kubectl apply --server-side --field-manager=aks-acr-action -f deploy.json -o json', {
       files: { 'deploy.json': strToU8(JSON.stringify(deployment('hello'))) }
@@ -74,15 +95,24 @@ describe('AKS run command, judged by @azure/arm-containerservice', () => {
     expect(printed).toMatchObject({ kind: 'Deployment', metadata: { name: 'hello', namespace: 'default' } })
     const stored = c.kube.get('Deployment', 'default', 'hello')!
     expect(stored.metadata.uid).toBe(printed.metadata.uid)
-    expect((stored.metadata.managedFields as Array<{ manager: string; operation: string }>).map((f) => [f.manager, f.operation])).toContainEqual(['aks-acr-action', 'Apply'])
+    expect(
+      (stored.metadata.managedFields as Array<{ manager: string; operation: string }>).map((f) => [f.manager, f.operation])
+    ).toContainEqual(['aks-acr-action', 'Apply'])
     // kubectl's requests reached the API server from inside the cluster, as the admin (a local-account cluster).
     const fromPod = h.twin.requests.filter((r) => r.host === c.fqdn && r.via === 'cluster')
-    expect(fromPod.some((r) => r.method === 'PATCH' && r.path === '/apis/apps/v1/namespaces/default/deployments/hello' && r.status < 300)).toBe(true)
+    expect(
+      fromPod.some((r) => r.method === 'PATCH' && r.path === '/apis/apps/v1/namespaces/default/deployments/hello' && r.status < 300)
+    ).toBe(true)
     expect(fromPod.filter((r) => r.tokenOid).every((r) => r.tokenOid === 'clusterAdmin')).toBe(true)
-    expect(runOf(res.id!)).toMatchObject({ command: expect.stringContaining('kubectl apply'), runAs: 'clusterAdmin', files: ['deploy.json'], callerOid: S.APP_OBJECT_ID })
+    expect(runOf(res.id!)).toMatchObject({
+      command: expect.stringContaining('kubectl apply'),
+      runAs: 'clusterAdmin',
+      files: ['deploy.json'],
+      callerOid: S.APP_OBJECT_ID
+    })
   })
 
-  it('a failing command: non-zero exitCode, kubectl\'s error in logs, still a Succeeded operation', async () => {
+  it("a failing command: non-zero exitCode, kubectl's error in logs, still a Succeeded operation", async () => {
     const res = await invoke(h.scenario.cluster, 'kubectl get deployment does-not-exist')
     expect(res).toMatchObject({ provisioningState: 'Succeeded', exitCode: 1 })
     expect(res.logs).toBe('Error from server (NotFound): deployments.apps "does-not-exist" not found\n')
@@ -96,7 +126,8 @@ describe('AKS run command, judged by @azure/arm-containerservice', () => {
       'dir/b.yaml': strToU8('x: deflated\n'.repeat(50)),
       'empty/': {}
     }
-    const script = 'pwd; ls -A; cat a.txt; head -n1 dir/b.yaml; echo "HOME=$HOME"; echo "KUBECONFIG=$KUBECONFIG"; env | grep -i _proxy | sort; test -d empty && echo empty-dir'
+    const script =
+      'pwd; ls -A; cat a.txt; head -n1 dir/b.yaml; echo "HOME=$HOME"; echo "KUBECONFIG=$KUBECONFIG"; env | grep -i _proxy | sort; test -d empty && echo empty-dir'
     const res = await invoke(h.scenario.cluster, script, { files })
     const lines = res.logs!.split('\n')
     const dir = lines[0]
@@ -112,7 +143,7 @@ describe('AKS run command, judged by @azure/arm-containerservice', () => {
     expect(existsSync(dir)).toBe(false)
   })
 
-  it('accepts a context with line breaks (Python\'s base64.encodebytes, as az aks command invoke sends it)', async () => {
+  it("accepts a context with line breaks (Python's base64.encodebytes, as az aks command invoke sends it)", async () => {
     const b64 = zipContext({ 'f.txt': strToU8('from az\n') }).replace(/(.{76})/g, '$1\n')
     const poller = runCommand(aks, S.RESOURCE_GROUP, S.CLUSTER, { command: 'cat f.txt', context: b64 }, { updateIntervalInMs: 50 })
     expect((await poller.pollUntilDone()).logs).toBe('from az\n')
@@ -120,10 +151,14 @@ describe('AKS run command, judged by @azure/arm-containerservice', () => {
 
   it('refuses a context that would write outside the working directory, or is not a zip', async () => {
     const evil = zipContext({ '../evil.txt': strToU8('x') })
-    const e1 = await runCommand(aks, S.RESOURCE_GROUP, S.CLUSTER, { command: 'true', context: evil }).pollUntilDone().catch((e) => e)
+    const e1 = await runCommand(aks, S.RESOURCE_GROUP, S.CLUSTER, { command: 'true', context: evil })
+      .pollUntilDone()
+      .catch((e) => e)
     expect(e1).toMatchObject({ statusCode: 400, code: 'InvalidParameter' })
     expect(e1.message).toContain('../evil.txt')
-    const e2 = await runCommand(aks, S.RESOURCE_GROUP, S.CLUSTER, { command: 'true', context: Buffer.from('not a zip').toString('base64') }).pollUntilDone().catch((e) => e)
+    const e2 = await runCommand(aks, S.RESOURCE_GROUP, S.CLUSTER, { command: 'true', context: Buffer.from('not a zip').toString('base64') })
+      .pollUntilDone()
+      .catch((e) => e)
     expect(e2).toMatchObject({ statusCode: 400, code: 'InvalidParameter' })
   })
 
@@ -149,7 +184,7 @@ describe('AKS run command, judged by @azure/arm-containerservice', () => {
     expect(res.logs).toContain('Unable to connect to the server: Bad Gateway')
   })
 
-  describe('Entra ID cluster: the command runs as the clusterToken\'s identity', () => {
+  describe("Entra ID cluster: the command runs as the clusterToken's identity", () => {
     let c: Cluster
     let token: string
     beforeAll(async () => {
@@ -157,10 +192,12 @@ describe('AKS run command, judged by @azure/arm-containerservice', () => {
       token = (await cred.getToken(AKS_SCOPE))!.token
     })
 
-    it('forbidden without a Kubernetes grant, in Kubernetes\' words naming the caller', async () => {
+    it("forbidden without a Kubernetes grant, in Kubernetes' words naming the caller", async () => {
       const res = await invoke(c, 'kubectl get pods', { clusterToken: token })
       expect(res).toMatchObject({ provisioningState: 'Succeeded', exitCode: 1 })
-      expect(res.logs).toContain(`Error from server (Forbidden): pods is forbidden: User "${S.APP_OBJECT_ID}" cannot list resource "pods" in API group "" in the namespace "default"`)
+      expect(res.logs).toContain(
+        `Error from server (Forbidden): pods is forbidden: User "${S.APP_OBJECT_ID}" cannot list resource "pods" in API group "" in the namespace "default"`
+      )
       expect(runOf(res.id!).runAs).toBe(S.APP_OBJECT_ID)
     })
 
@@ -168,14 +205,19 @@ describe('AKS run command, judged by @azure/arm-containerservice', () => {
       c.kube.grant(S.APP_OBJECT_ID, 'view')
       const res = await invoke(c, 'kubectl get pods -n kube-system -o name', { clusterToken: token })
       expect(res).toMatchObject({ exitCode: 0 })
-      expect(h.twin.requests.filter((r) => r.host === c.fqdn && r.via === 'cluster').at(-1)).toMatchObject({ tokenOid: S.APP_OBJECT_ID, status: 200 })
+      expect(h.twin.requests.filter((r) => r.host === c.fqdn && r.via === 'cluster').at(-1)).toMatchObject({
+        tokenOid: S.APP_OBJECT_ID,
+        status: 200
+      })
     })
 
     it('a wrong clusterToken (an ARM token): kubectl gets the 401 it would', async () => {
       const armToken = (await cred.getToken(S.ARM_SCOPE))!.token
       const res = await invoke(c, 'kubectl get pods', { clusterToken: armToken })
       expect(res.exitCode).toBe(1)
-      expect(res.logs!.endsWith('error: You must be logged in to the server (the server has asked for the client to provide credentials)\n')).toBe(true)
+      expect(
+        res.logs!.endsWith('error: You must be logged in to the server (the server has asked for the client to provide credentials)\n')
+      ).toBe(true)
       expect(h.twin.requests.filter((r) => r.host === c.fqdn && r.via === 'cluster').at(-1)).toMatchObject({ status: 401 })
     })
 
@@ -200,10 +242,16 @@ describe('AKS run command, judged by @azure/arm-containerservice', () => {
     const asUser = aksAs(credential(h.twin, { clientId: user.clientId, claims: { ref: 'refs/heads/rc-user' } }))
     const e1 = await invoke(h.scenario.cluster, 'true', { client: asUser }).catch((e) => e)
     expect(e1).toMatchObject({ statusCode: 403, code: 'AuthorizationFailed' })
-    expect(e1.message).toBe(`The client '${user.clientId}' with object id '${user.objectId}' does not have authorization to perform action 'Microsoft.ContainerService/managedClusters/runcommand/action' over scope '${clusterId}' or the scope is invalid. If access was recently granted, please refresh your credentials.`)
+    expect(e1.message).toBe(
+      `The client '${user.clientId}' with object id '${user.objectId}' does not have authorization to perform action 'Microsoft.ContainerService/managedClusters/runcommand/action' over scope '${clusterId}' or the scope is invalid. If access was recently granted, please refresh your credentials.`
+    )
 
     const runner = addCaller(h.twin, '99999999-0000-4000-8000-0000000000a2', 'repo:octo-org/octo-app:ref:refs/heads/rc-runner')
-    const role = h.twin.addCustomRole({ subscriptionId: S.SUB, name: 'Run commands only', actions: ['Microsoft.ContainerService/managedClusters/runcommand/action'] })
+    const role = h.twin.addCustomRole({
+      subscriptionId: S.SUB,
+      name: 'Run commands only',
+      actions: ['Microsoft.ContainerService/managedClusters/runcommand/action']
+    })
     h.twin.addRoleAssignment({ scope: clusterId, role: role.guid, principalId: runner.objectId })
     const asRunner = aksAs(credential(h.twin, { clientId: runner.clientId, claims: { ref: 'refs/heads/rc-runner' } }))
     const e2 = await invoke(h.scenario.cluster, 'true', { client: asRunner }).catch((e) => e)
@@ -238,7 +286,9 @@ describe('AKS run command, judged by @azure/arm-containerservice', () => {
       const err = await invoke(h.scenario.cluster, 'true').catch((e) => e)
       const run = st.commandRuns[before]
       expect(err).toMatchObject({ name: 'RestError', statusCode: 400, code: 'KubernetesPerformanceError' })
-      expect(err.message).toBe(`Failed to run command due to cluster perf issue, container command-${run.id} in aks-command namespace did not start within 0.3s on your cluster, retry may helps. If issue persist, you may need to tune your cluster with better performance (larger node/paid tier).`)
+      expect(err.message).toBe(
+        `Failed to run command due to cluster perf issue, container command-${run.id} in aks-command namespace did not start within 0.3s on your cluster, retry may helps. If issue persist, you may need to tune your cluster with better performance (larger node/paid tier).`
+      )
       expect(run).toMatchObject({ provisioningState: 'Failed', reason: 'ImagePullBackOff' })
       expect(run.startedAt).toBeUndefined()
       const post = h.twin.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/runCommand')).at(-1)!
@@ -278,7 +328,9 @@ describe('AKS run command, judged by @azure/arm-containerservice', () => {
       const beforeStart = polls.filter((p) => p.time < run.startedAt!)
       expect(beforeStart.length).toBeGreaterThan(0)
       expect(beforeStart.every((p) => p.status === 202)).toBe(true)
-      expect(polls.filter((p) => p.status === 200).every((p) => Date.parse(p.time) + p.durationMs >= Date.parse(run.finishedAt!))).toBe(true)
+      expect(polls.filter((p) => p.status === 200).every((p) => Date.parse(p.time) + p.durationMs >= Date.parse(run.finishedAt!))).toBe(
+        true
+      )
       const post = h.twin.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/runCommand') && r.time <= run.submittedAt).at(-1)!
       expect(post.status).toBe(202)
       expect(Date.parse(post.time) + post.durationMs).toBeLessThan(Date.parse(run.startedAt!))
@@ -295,19 +347,24 @@ describe('AKS run command, judged by @azure/arm-containerservice', () => {
     })
   })
 
-  it('answers the REST shapes: 202 with an absolute Location on the client\'s base URL, then the result; getCommandResult parses both', async () => {
+  it("answers the REST shapes: 202 with an absolute Location on the client's base URL, then the result; getCommandResult parses both", async () => {
     h.twin.state.runCommandStartWait = 'async'
     h.twin.state.runCommandStartMs = 300
     const token = (await cred.getToken(S.ARM_SCOPE))!.token
     const path = `/subscriptions/${S.SUB}/resourceGroups/${S.RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/${S.CLUSTER}`
     const post = await armFetch(h.twin, `${path}/runCommand?api-version=2025-10-01`, {
-      method: 'POST', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'echo rest' })
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ command: 'echo rest' })
     })
     expect(post.status).toBe(202)
     expect(post.body).toBeUndefined()
     const location = post.headers.get('location')!
     const id = /\/commandResults\/([0-9a-f]{32})\?api-version=2025-10-01$/.exec(location)![1]
-    expect(location).toBe(`${h.twin.url}/subscriptions/${S.SUB}/resourcegroups/${S.RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/${S.CLUSTER}/commandResults/${id}?api-version=2025-10-01`)
+    expect(location).toBe(
+      `${h.twin.url}/subscriptions/${S.SUB}/resourcegroups/${S.RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/${S.CLUSTER}/commandResults/${id}?api-version=2025-10-01`
+    )
     const running = await getCommandResult(aks, S.RESOURCE_GROUP, S.CLUSTER, id)
     expect(running).toEqual({ id, provisioningState: 'Running' })
     const raw = await armFetch(h.twin, new URL(location).pathname + new URL(location).search, { token })
@@ -332,7 +389,10 @@ async function connectThroughProxy(proxyUrl: string, host: string): Promise<stri
   const u = new URL(proxyUrl)
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: Number(u.port), method: 'CONNECT', path: `${host}:443` })
-    req.on('connect', (res, socket) => { socket.destroy(); resolve(`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`) })
+    req.on('connect', (res, socket) => {
+      socket.destroy()
+      resolve(`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`)
+    })
     req.on('response', (res) => resolve(`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`))
     req.on('error', reject)
     req.end()

@@ -55,7 +55,12 @@ describe('action.yml', () => {
     for (const entry of MODE_INPUTS) expect([entry.input, action.inputs[entry.input]?.default]).toEqual([entry.input, entry.default])
   })
   it('declares exactly the outputs the report sets, each with a description', () => {
-    const built = Object.keys(buildOutputs(emptyRecord(), MODE_ORDER.map((mode) => MODES[mode].outputs)))
+    const built = Object.keys(
+      buildOutputs(
+        emptyRecord(),
+        MODE_ORDER.map((mode) => MODES[mode].outputs)
+      )
+    )
     expect(Object.keys(action.outputs).sort()).toEqual(built.sort())
     for (const name of built) expect([name, action.outputs[name]?.description]).toEqual([name, expect.any(String)])
   })

@@ -33,12 +33,16 @@ describe('the check verdict says only what it knows', () => {
   })
 
   it('is unknown behind a private endpoint, and no without one', () => {
-    expect(checkVerdict(registry({ publicNetworkAccess: 'Disabled', privateEndpoints: 1 }), mayPull, 'kubelet', undefined, undefined).canPull).toBe('unknown')
+    expect(
+      checkVerdict(registry({ publicNetworkAccess: 'Disabled', privateEndpoints: 1 }), mayPull, 'kubelet', undefined, undefined).canPull
+    ).toBe('unknown')
     expect(checkVerdict(registry({ publicNetworkAccess: 'Disabled' }), mayPull, 'kubelet', undefined, undefined).canPull).toBe(false)
   })
 
   it('is unknown when the role carries a condition it cannot read', () => {
-    expect(checkVerdict(registry(), { canPull: 'unknown', findings: ['a condition'], grants: [] }, 'kubelet', undefined, undefined).canPull).toBe('unknown')
+    expect(
+      checkVerdict(registry(), { canPull: 'unknown', findings: ['a condition'], grants: [] }, 'kubelet', undefined, undefined).canPull
+    ).toBe('unknown')
   })
 
   it('is no when one check failed, even if another is undecided', () => {
@@ -57,12 +61,17 @@ describe('the check verdict says only what it knows', () => {
 describe('a custom role the action cannot read', () => {
   it('leaves pull unknown with ARM code and the fix, never "no pull permission"', async () => {
     const guid = '11111111-2222-4333-8444-555555555555'
-    const custom = assignment('AcrPull', REGISTRY_ID, { roleGuid: guid, roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}` })
+    const custom = assignment('AcrPull', REGISTRY_ID, {
+      roleGuid: guid,
+      roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`
+    })
     const roleAssignments = {
       permissionsOf: async () => ({ unreadable: 'HTTP 403: AuthorizationFailed: no read on roleDefinitions' })
     } as unknown as RoleAssignments
     const access = await kubeletAccess(roleAssignments, registry({ id: REGISTRY_ID }), KUBELET, undefined, new Set(), [custom])
     expect(access.canPull).toBe('unknown')
-    expect(access.findings.join()).toMatch(/may or may not grant pull: its role definition could not be read \(HTTP 403: AuthorizationFailed.*grant the signed-in identity Reader/)
+    expect(access.findings.join()).toMatch(
+      /may or may not grant pull: its role definition could not be read \(HTTP 403: AuthorizationFailed.*grant the signed-in identity Reader/
+    )
   })
 })

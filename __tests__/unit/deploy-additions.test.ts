@@ -14,12 +14,22 @@ const HUB = { server: 'docker.io', username: 'octocat', password: 'hub-token' }
 
 function workload(kind: string, name: string, images: string[], namespace?: string): KubeObject {
   const pod = { containers: images.map((image, i) => ({ name: `c${i}`, image })) }
-  const spec = kind === 'Pod' ? pod : kind === 'CronJob' ? { schedule: '@daily', jobTemplate: { spec: { template: { spec: pod } } } } : { template: { metadata: { labels: { app: name } }, spec: pod } }
+  const spec =
+    kind === 'Pod'
+      ? pod
+      : kind === 'CronJob'
+        ? { schedule: '@daily', jobTemplate: { spec: { template: { spec: pod } } } }
+        : { template: { metadata: { labels: { app: name } }, spec: pod } }
   return { apiVersion: 'v1', kind, metadata: { name, ...(namespace ? { namespace } : {}) }, spec }
 }
 const manifests = (...objects: KubeObject[]): Manifest[] => objects.map((object, i) => ({ origin: `k8s.yaml#${i + 1}`, object }))
 const pullSecretsOf = (object: KubeObject) => {
-  const spec = object.kind === 'CronJob' ? (object.spec as any).jobTemplate.spec.template.spec : object.kind === 'Pod' ? object.spec : (object.spec as any).template.spec
+  const spec =
+    object.kind === 'CronJob'
+      ? (object.spec as any).jobTemplate.spec.template.spec
+      : object.kind === 'Pod'
+        ? object.spec
+        : (object.spec as any).template.spec
   return spec.imagePullSecrets
 }
 
@@ -58,7 +68,7 @@ describe('registry-logins, pull-secrets and annotate inputs', () => {
     expect(message).not.toMatch(/s3cr/)
   })
 
-  it('are deploy\'s: refused without it; annotate: false counts as set, its default true does not', () => {
+  it("are deploy's: refused without it; annotate: false counts as set, its default true does not", () => {
     expect(refusal({ 'registry-logins': 'quay.io a b' }).input).toBe('registry-logins')
     expect(refusal({ 'pull-secrets': 'regcred' }).input).toBe('pull-secrets')
     expect(refusal({ annotate: 'false' }).input).toBe('annotate')
@@ -73,14 +83,14 @@ describe('registry-logins, pull-secrets and annotate inputs', () => {
 })
 
 describe('pull secrets of registry-logins', () => {
-  it('names each server\'s secret the same way every time, whatever the password', () => {
+  it("names each server's secret the same way every time, whatever the password", () => {
     expect(pullSecretName('quay.io')).toMatch(/^aks-acr-pull-quay-io-[0-9a-f]{8}$/)
     expect(pullSecretName('quay.io')).toBe(pullSecretName('quay.io'))
     expect(pullSecretName('registry.example.com:5000')).toMatch(/^aks-acr-pull-registry-example-com-5000-[0-9a-f]{8}$/)
     expect(pullSecretName('quay.io')).not.toBe(pullSecretName('quay-io'))
   })
 
-  it('matches images to servers by host, Docker Hub\'s short names and path prefixes included', () => {
+  it("matches images to servers by host, Docker Hub's short names and path prefixes included", () => {
     expect(servesImage('quay.io', 'quay.io/contoso/app:1')).toBe(true)
     expect(servesImage('docker.io', 'nginx')).toBe(true)
     expect(servesImage('docker.io', 'index.docker.io/contoso/api:2')).toBe(true)
@@ -90,13 +100,21 @@ describe('pull secrets of registry-logins', () => {
   })
 
   it('writes the docker config the kubelet reads, with Docker Hub under the key kubectl uses', () => {
-    expect(JSON.parse(dockerConfigJson(QUAY))).toEqual({ auths: { 'quay.io': { username: QUAY.username, password: QUAY.password, auth: Buffer.from(`${QUAY.username}:${QUAY.password}`).toString('base64') } } })
+    expect(JSON.parse(dockerConfigJson(QUAY))).toEqual({
+      auths: {
+        'quay.io': {
+          username: QUAY.username,
+          password: QUAY.password,
+          auth: Buffer.from(`${QUAY.username}:${QUAY.password}`).toString('base64')
+        }
+      }
+    })
     expect(Object.keys(JSON.parse(dockerConfigJson(HUB)).auths)).toEqual(['https://index.docker.io/v1/'])
     expect(loginSecrets(QUAY)).toContain(QUAY.password)
     expect(loginSecrets(QUAY)).toContain(Buffer.from(`${QUAY.username}:${QUAY.password}`).toString('base64'))
   })
 
-  it('adds a login\'s secret only to workloads pulling from its server, and pull-secrets to every workload, each name once', () => {
+  it("adds a login's secret only to workloads pulling from its server, and pull-secrets to every workload, each name once", () => {
     const objects = [
       workload('Deployment', 'private', ['quay.io/contoso/app:1', 'nginx:1.27']),
       workload('CronJob', 'nightly', ['quay.io/contoso/job:1']),
@@ -105,7 +123,12 @@ describe('pull secrets of registry-logins', () => {
     ]
     ;(objects[0]!.spec as any).template.spec.imagePullSecrets = [{ name: 'regcred' }]
     const [deployment, cronJob, pod, configMap] = withImagePullSecrets(objects, [QUAY, HUB], ['regcred', 'shared'])
-    expect(pullSecretsOf(deployment!)).toEqual([{ name: 'regcred' }, { name: 'shared' }, { name: pullSecretName('quay.io') }, { name: pullSecretName('docker.io') }])
+    expect(pullSecretsOf(deployment!)).toEqual([
+      { name: 'regcred' },
+      { name: 'shared' },
+      { name: pullSecretName('quay.io') },
+      { name: pullSecretName('docker.io') }
+    ])
     expect(pullSecretsOf(cronJob!)).toEqual([{ name: 'regcred' }, { name: 'shared' }, { name: pullSecretName('quay.io') }])
     expect(pullSecretsOf(pod!)).toEqual([{ name: 'regcred' }, { name: 'shared' }])
     expect(configMap).toBe(objects[3])
@@ -134,13 +157,22 @@ describe('pull secrets of registry-logins', () => {
       `shop/${pullSecretName('quay.io')}`,
       `shop/${pullSecretName('docker.io')}`
     ])
-    expect(plan.secrets[0]).toMatchObject({ type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(dockerConfigJson(QUAY)).toString('base64') } })
+    expect(plan.secrets[0]).toMatchObject({
+      type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': Buffer.from(dockerConfigJson(QUAY)).toString('base64') }
+    })
     expect(plan.pullSecrets).toContainEqual({ server: 'quay.io', name: pullSecretName('quay.io'), namespace: 'shop' })
     expect(plan.objects.map((o) => o.metadata.name)).toEqual(['web', 'migrate', 'config'])
   })
 
   it('plans no secret without registry-logins', () => {
-    const plan = planDeploy(manifests(workload('Deployment', 'web', ['quay.io/contoso/app:1'])), undefined, undefined, 'azurecr.io', new Map())
+    const plan = planDeploy(
+      manifests(workload('Deployment', 'web', ['quay.io/contoso/app:1'])),
+      undefined,
+      undefined,
+      'azurecr.io',
+      new Map()
+    )
     expect(plan.secrets).toEqual([])
     expect(pullSecretsOf(plan.objects[0]!)).toBeUndefined()
   })
@@ -157,7 +189,7 @@ describe('run annotations', () => {
     GITHUB_ACTOR: 'octocat'
   }
 
-  it('reads the run from the runner\'s variables', () => {
+  it("reads the run from the runner's variables", () => {
     expect(readRunIdentity(env)).toEqual({
       url: 'https://github.example.com/octo-org/octo-app/actions/runs/42',
       repository: 'octo-org/octo-app',
@@ -170,15 +202,26 @@ describe('run annotations', () => {
   })
 
   it('claims nothing it was not given: no URL without a run ID, no annotation for a missing part', () => {
-    const run = readRunIdentity({ GITHUB_REPOSITORY: 'octo-org/octo-app', GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: 'not-a-number' })
+    const run = readRunIdentity({
+      GITHUB_REPOSITORY: 'octo-org/octo-app',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_RUN_ID: 'not-a-number'
+    })
     expect(run.url).toBeUndefined()
     expect(runAnnotations(run)).toEqual({ 'aks-acr-action/repository': 'octo-org/octo-app' })
     expect(runAnnotations(readRunIdentity({}))).toEqual({})
   })
 
-  it('goes on every object\'s own metadata and never into a pod template', () => {
+  it("goes on every object's own metadata and never into a pod template", () => {
     const annotations = runAnnotations(readRunIdentity(env))
-    const plan = planDeploy(manifests(workload('Deployment', 'web', ['nginx']), workload('Pod', 'solo', ['nginx'])), 'shop', undefined, 'azurecr.io', new Map(), { annotations })
+    const plan = planDeploy(
+      manifests(workload('Deployment', 'web', ['nginx']), workload('Pod', 'solo', ['nginx'])),
+      'shop',
+      undefined,
+      'azurecr.io',
+      new Map(),
+      { annotations }
+    )
     for (const object of [...plan.foundation, ...plan.objects]) expect(object.metadata.annotations).toMatchObject(annotations)
     const deployment = plan.objects.find((o) => o.kind === 'Deployment')!
     expect((deployment.spec as any).template.metadata.annotations).toBeUndefined()
@@ -192,16 +235,29 @@ describe('run annotations', () => {
     ])
   })
 
-  it('keeps the manifest\'s own annotations', () => {
-    const [object] = annotate([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', annotations: { team: 'shop' } } }], { 'aks-acr-action/actor': 'octocat' })
+  it("keeps the manifest's own annotations", () => {
+    const [object] = annotate([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', annotations: { team: 'shop' } } }], {
+      'aks-acr-action/actor': 'octocat'
+    })
     expect(object!.metadata.annotations).toEqual({ team: 'shop', 'aks-acr-action/actor': 'octocat' })
   })
 })
 
 describe('dry-run diffs of secrets', () => {
-  it('say a secret\'s data changes without showing it, like kubectl diff', () => {
-    const before = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', labels: { a: '1' } }, data: { '.dockerconfigjson': 'b2xk', extra: 'eA==' } }
-    const after = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', labels: { a: '2' } }, data: { '.dockerconfigjson': 'bmV3' }, stringData: { token: 'plain' } }
+  it("say a secret's data changes without showing it, like kubectl diff", () => {
+    const before = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', labels: { a: '1' } },
+      data: { '.dockerconfigjson': 'b2xk', extra: 'eA==' }
+    }
+    const after = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', labels: { a: '2' } },
+      data: { '.dockerconfigjson': 'bmV3' },
+      stringData: { token: 'plain' }
+    }
     const shown = diffObjects(before, after).map(describeChange)
     expect(shown).toEqual([
       'metadata.labels.a: "1" → "2"',
@@ -212,7 +268,9 @@ describe('dry-run diffs of secrets', () => {
     expect(shown.join('\n')).not.toMatch(/b2xk|bmV3|eA==|plain/)
   })
 
-  it('show other kinds\' data as it is', () => {
-    expect(diffObjects({ kind: 'ConfigMap', data: { a: '1' } }, { kind: 'ConfigMap', data: { a: '2' } }).map(describeChange)).toEqual(['data.a: "1" → "2"'])
+  it("show other kinds' data as it is", () => {
+    expect(diffObjects({ kind: 'ConfigMap', data: { a: '1' } }, { kind: 'ConfigMap', data: { a: '2' } }).map(describeChange)).toEqual([
+      'data.a: "1" → "2"'
+    ])
   })
 })

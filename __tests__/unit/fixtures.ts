@@ -17,10 +17,16 @@ export function settingsFor(inputs: Record<string, string> = {}): Settings {
     'client-id': '88888888-8888-8888-8888-888888888888',
     ...inputs
   }
-  return readSettings((name) => all[name] ?? '', { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://example.invalid', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token' })
+  return readSettings((name) => all[name] ?? '', {
+    ACTIONS_ID_TOKEN_REQUEST_URL: 'https://example.invalid',
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token'
+  })
 }
 
-export function discoveryWith(assignments: Assignment[], mode: 'LegacyRegistryPermissions' | 'AbacRepositoryPermissions' = 'LegacyRegistryPermissions'): Discovery {
+export function discoveryWith(
+  assignments: Assignment[],
+  mode: 'LegacyRegistryPermissions' | 'AbacRepositoryPermissions' = 'LegacyRegistryPermissions'
+): Discovery {
   return {
     cluster: {
       id: `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerService/managedClusters/myAKSCluster`,
@@ -29,7 +35,13 @@ export function discoveryWith(assignments: Assignment[], mode: 'LegacyRegistryPe
       subscriptionId: SUB,
       location: 'westeurope',
       kubelet: { kind: 'managed-identity', objectId: KUBELET, clientId: undefined, resourceId: undefined },
-      apiServer: { privateCluster: false, authorizedIpRanges: [], fqdn: 'myakscluster-dns.hcp.westeurope.azmk8s.io', privateFqdn: undefined, runCommandDisabled: false },
+      apiServer: {
+        privateCluster: false,
+        authorizedIpRanges: [],
+        fqdn: 'myakscluster-dns.hcp.westeurope.azmk8s.io',
+        privateFqdn: undefined,
+        runCommandDisabled: false
+      },
       entraId: false
     },
     kubeletObjectId: KUBELET,

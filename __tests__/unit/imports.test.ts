@@ -13,8 +13,16 @@ describe('image references', () => {
     expect(parseImageReference('nginx')).toEqual({ registry: 'docker.io', repository: 'library/nginx', tag: undefined, digest: undefined })
   })
   it('keep a registry host with a dot or a port', () => {
-    expect(parseImageReference('mcr.microsoft.com/dotnet/runtime:8.0')).toMatchObject({ registry: 'mcr.microsoft.com', repository: 'dotnet/runtime', tag: '8.0' })
-    expect(parseImageReference('localhost:5000/app@' + DIGEST_A)).toMatchObject({ registry: 'localhost:5000', repository: 'app', digest: DIGEST_A })
+    expect(parseImageReference('mcr.microsoft.com/dotnet/runtime:8.0')).toMatchObject({
+      registry: 'mcr.microsoft.com',
+      repository: 'dotnet/runtime',
+      tag: '8.0'
+    })
+    expect(parseImageReference('localhost:5000/app@' + DIGEST_A)).toMatchObject({
+      registry: 'localhost:5000',
+      repository: 'app',
+      digest: DIGEST_A
+    })
   })
   it('treat user/repo as Docker Hub', () => {
     expect(parseImageReference('bitnami/redis:7')).toMatchObject({ registry: 'docker.io', repository: 'bitnami/redis' })
@@ -28,7 +36,13 @@ describe('image references', () => {
 describe('images input', () => {
   it('parses sources, default targets, several targets, comments and blank lines', () => {
     const specs = parseImports(
-      ['# base images', 'docker.io/library/nginx:latest => nginx:v1', '', 'mcr.microsoft.com/dotnet/runtime:8.0', `myregistry.azurecr.io/app@${DIGEST_A} => app:1.4.2, app:stable`].join('\n')
+      [
+        '# base images',
+        'docker.io/library/nginx:latest => nginx:v1',
+        '',
+        'mcr.microsoft.com/dotnet/runtime:8.0',
+        `myregistry.azurecr.io/app@${DIGEST_A} => app:1.4.2, app:stable`
+      ].join('\n')
     )
     expect(specs.map((s) => s.line)).toEqual([2, 4, 5])
     expect(specs[0]!.targets).toEqual([{ repository: 'nginx', tag: 'v1' }])
@@ -40,13 +54,20 @@ describe('images input', () => {
     ])
   })
   it('defaults a bare source to Docker Hub library/<name>:latest, keeping repository and tag', () => {
-    expect(parseImports('nginx')[0]).toMatchObject({ source: { registry: 'docker.io', repository: 'library/nginx', tag: 'latest' }, targets: [{ repository: 'library/nginx', tag: 'latest' }] })
+    expect(parseImports('nginx')[0]).toMatchObject({
+      source: { registry: 'docker.io', repository: 'library/nginx', tag: 'latest' },
+      targets: [{ repository: 'library/nginx', tag: 'latest' }]
+    })
   })
   it('imports a digest source without target untagged into its repository', () => {
-    expect(parseImports(`mcr.microsoft.com/oss/nginx/nginx@${DIGEST_B}`)[0]!.targets).toEqual([{ repository: 'oss/nginx/nginx', tag: undefined }])
+    expect(parseImports(`mcr.microsoft.com/oss/nginx/nginx@${DIGEST_B}`)[0]!.targets).toEqual([
+      { repository: 'oss/nginx/nginx', tag: undefined }
+    ])
   })
   it('takes a source registry by resource ID', () => {
-    const [spec] = parseImports('/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/dev/providers/Microsoft.ContainerRegistry/registries/devacr01/app:1.4.2 => app:1.4.2')
+    const [spec] = parseImports(
+      '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/dev/providers/Microsoft.ContainerRegistry/registries/devacr01/app:1.4.2 => app:1.4.2'
+    )
     expect(spec!.sourceRegistryId?.name).toBe('devacr01')
     expect(spec!.source).toMatchObject({ repository: 'app', tag: '1.4.2' })
   })
@@ -76,8 +97,18 @@ describe('images input', () => {
 
 describe('import plan', () => {
   const [spec] = parseImports('nginx:latest => nginx:v1, nginx:stable')
-  const source: SourceState = { spec: spec!, acr: undefined, display: 'docker.io/library/nginx:latest', digest: DIGEST_A, problem: undefined }
-  const discovery = (existing: Record<string, string>): ImportDiscovery => ({ sources: [source], targetDigests: new Map(Object.entries(existing)), targetsRead: true })
+  const source: SourceState = {
+    spec: spec!,
+    acr: undefined,
+    display: 'docker.io/library/nginx:latest',
+    digest: DIGEST_A,
+    problem: undefined
+  }
+  const discovery = (existing: Record<string, string>): ImportDiscovery => ({
+    sources: [source],
+    targetDigests: new Map(Object.entries(existing)),
+    targetsRead: true
+  })
 
   it('writes missing tags and leaves tags with the same digest (skip-existing)', () => {
     const [decision] = planImports(discovery({ 'nginx:stable': DIGEST_A }), 'skip-existing')
@@ -94,6 +125,8 @@ describe('import plan', () => {
   })
   it('refuses a source already known to be unimportable', () => {
     const missing = { ...source, problem: 'line 1: source does not exist' }
-    expect(planImports({ sources: [missing], targetDigests: new Map(), targetsRead: true }, 'skip-existing')[0]!.refusal).toBe('line 1: source does not exist')
+    expect(planImports({ sources: [missing], targetDigests: new Map(), targetsRead: true }, 'skip-existing')[0]!.refusal).toBe(
+      'line 1: source does not exist'
+    )
   })
 })

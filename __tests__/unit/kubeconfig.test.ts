@@ -18,9 +18,13 @@ ${user}`
 
 describe('kubeconfig credentials stay out of logs', () => {
   it('names the static token, the client key in base64 and every line of its body as secrets', () => {
-    const credentials = parseKubeconfig(kubeconfig(`    token: s3cr3t-token\n    client-key-data: ${Buffer.from(KEY).toString('base64')}\n`))
+    const credentials = parseKubeconfig(
+      kubeconfig(`    token: s3cr3t-token\n    client-key-data: ${Buffer.from(KEY).toString('base64')}\n`)
+    )
     const secrets = kubeconfigSecrets(credentials)
-    expect(secrets).toEqual(expect.arrayContaining(['s3cr3t-token', Buffer.from(KEY).toString('base64'), 'MIIEpAIBAAKCAQEAsecretline1', 'secretline2==']))
+    expect(secrets).toEqual(
+      expect.arrayContaining(['s3cr3t-token', Buffer.from(KEY).toString('base64'), 'MIIEpAIBAAKCAQEAsecretline1', 'secretline2=='])
+    )
     expect(secrets.some((s) => s.startsWith('-----'))).toBe(false)
   })
 

@@ -4,7 +4,8 @@ import { kubectlError, kubectlScript, quote, splitLog } from '../../src/kube/kub
 
 /** The script as a real POSIX shell runs it, with a stand-in `kubectl` that echoes and exits as told. */
 function runWithFakeKubectl(script: string): string {
-  const fake = 'kubectl() { case "$1" in ok) printf "%s\\n" "$2" ;; partial) printf "no newline" ;; fail) echo "Error from server (Forbidden): $2" >&2; return 1 ;; esac; }'
+  const fake =
+    'kubectl() { case "$1" in ok) printf "%s\\n" "$2" ;; partial) printf "no newline" ;; fail) echo "Error from server (Forbidden): $2" >&2; return 1 ;; esac; }'
   return execFileSync('sh', ['-c', `${fake}\n${script}`], { encoding: 'utf8' })
 }
 
@@ -12,7 +13,7 @@ describe('kubectl scripts in one command pod', () => {
   it('split one log back into each invocation, with its exit code, stderr included', () => {
     const script = kubectlScript([
       { id: 'a', args: ['ok', '{"kind":"List"}'] },
-      { id: 'b', args: ['fail', "pods is forbidden: User \"x\" can't list"] },
+      { id: 'b', args: ['fail', 'pods is forbidden: User "x" can\'t list'] },
       { id: 'c', args: ['partial'] }
     ])
     const outputs = splitLog(runWithFakeKubectl(script), ['a', 'b', 'c'])
@@ -23,7 +24,12 @@ describe('kubectl scripts in one command pod', () => {
   })
 
   it('tells a step whose end was cut off (the log cap) from one that finished', () => {
-    const log = runWithFakeKubectl(kubectlScript([{ id: 'a', args: ['ok', 'x'] }, { id: 'b', args: ['ok', 'y'.repeat(100)] }]))
+    const log = runWithFakeKubectl(
+      kubectlScript([
+        { id: 'a', args: ['ok', 'x'] },
+        { id: 'b', args: ['ok', 'y'.repeat(100)] }
+      ])
+    )
     const cut = log.slice(0, log.indexOf('y') + 10)
     const outputs = splitLog(cut, ['a', 'b', 'c'])
     expect(outputs.get('a')!.exitCode).toBe(0)

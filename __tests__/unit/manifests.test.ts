@@ -17,7 +17,8 @@ function workspace(files: Record<string, string>): string {
 describe('manifests', () => {
   it('read multi-document YAML with comments, empty documents and a trailing ---, keeping unknown fields', async () => {
     const root = workspace({
-      'k8s/app.yaml': '# comment\n---\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nx-unknown: {keep: me}\n---\n# only a comment\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: b\n---\n'
+      'k8s/app.yaml':
+        '# comment\n---\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nx-unknown: {keep: me}\n---\n# only a comment\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: b\n---\n'
     })
     const manifests = await loadManifests(['k8s/app.yaml'], root)
     expect(manifests.map((m) => m.object.metadata.name)).toEqual(['a', 'b'])
@@ -27,7 +28,8 @@ describe('manifests', () => {
   it('expand directories and globs, and List kinds', async () => {
     const root = workspace({
       'k8s/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n',
-      'k8s/sub/b.yml': 'apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b1}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b2}}\n',
+      'k8s/sub/b.yml':
+        'apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b1}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b2}}\n',
       'k8s/readme.md': 'not a manifest'
     })
     expect((await loadManifests(['k8s'], root)).map((m) => m.object.metadata.name)).toEqual(['a', 'b1', 'b2'])
@@ -53,7 +55,12 @@ describe('image rewriting', () => {
   })
   it('points the placeholder and the name-based host at the real login server, pinning imported tags', () => {
     const digests = new Map([['nginx:v1', `sha256:${'a'.repeat(64)}`]])
-    const { objects, rewrites } = rewriteImages([deployment('<acr-name>.azurecr.io/nginx:v1'), deployment('MYACR.azurecr.io/app:2')], registry, 'azurecr.io', digests)
+    const { objects, rewrites } = rewriteImages(
+      [deployment('<acr-name>.azurecr.io/nginx:v1'), deployment('MYACR.azurecr.io/app:2')],
+      registry,
+      'azurecr.io',
+      digests
+    )
     expect((objects[0]!.spec as any).template.spec.containers[0].image).toBe(`myacr-abc123.azurecr.io/nginx:v1@sha256:${'a'.repeat(64)}`)
     expect((objects[1]!.spec as any).template.spec.containers[0].image).toBe('myacr-abc123.azurecr.io/app:2')
     expect((objects[0]!.spec as any).template.spec.initContainers[0].image).toBe('busybox')

@@ -16,7 +16,10 @@ function recordFor(mode: 'attach' | 'detach'): RunRecord {
     results: plan.changes.map((change) => ({
       change,
       outcome: change.kind === 'create-assignment' ? ('created' as const) : ('deleted' as const),
-      assignmentId: change.kind === 'create-assignment' ? `${REGISTRY_ID}/providers/Microsoft.Authorization/roleAssignments/${change.request.name}` : undefined
+      assignmentId:
+        change.kind === 'create-assignment'
+          ? `${REGISTRY_ID}/providers/Microsoft.Authorization/roleAssignments/${change.request.name}`
+          : undefined
     }))
   }
   return { settings, signedIn: SIGNED_IN, discovery, plans: { [mode]: plan }, results: { [mode]: result }, error: undefined }
@@ -39,7 +42,13 @@ const buildSummary = (record: RunRecord) => buildSummaryOf(record, reportParts(r
 describe('outputs', () => {
   it('name the registry, the kubelet and the assignment after attach', () => {
     const outputs = buildOutputs(recordFor('attach'))
-    expect(outputs).toMatchObject({ 'registry-id': REGISTRY_ID, 'login-server': 'myacr01.azurecr.io', 'kubelet-object-id': KUBELET, role: 'AcrPull', changed: 'true' })
+    expect(outputs).toMatchObject({
+      'registry-id': REGISTRY_ID,
+      'login-server': 'myacr01.azurecr.io',
+      'kubelet-object-id': KUBELET,
+      role: 'AcrPull',
+      changed: 'true'
+    })
     expect(outputs['role-assignment-id']).toMatch(/roleAssignments\/[0-9a-f-]{36}$/)
   })
   it('leave role-assignment-id empty after detach', () => {
@@ -86,8 +95,13 @@ describe('summary', () => {
       subject: undefined,
       resourceId: '/subscriptions/s/resourcegroups/runners/providers/Microsoft.ManagedIdentity/userAssignedIdentities/runner-id'
     }
-    expect(buildSummary(managed)).toContain('| Signed in as | the user-assigned managed identity `runner-id` (client `88888888-8888-8888-8888-888888888888`, object ID `77777777-7777-7777-7777-777777777777`) through the instance metadata service')
-    managed.signedIn = { ...managed.signedIn, resourceId: '/subscriptions/s/resourceGroups/runners/providers/Microsoft.Compute/virtualMachineScaleSets/runner-vmss' }
+    expect(buildSummary(managed)).toContain(
+      '| Signed in as | the user-assigned managed identity `runner-id` (client `88888888-8888-8888-8888-888888888888`, object ID `77777777-7777-7777-7777-777777777777`) through the instance metadata service'
+    )
+    managed.signedIn = {
+      ...managed.signedIn,
+      resourceId: '/subscriptions/s/resourceGroups/runners/providers/Microsoft.Compute/virtualMachineScaleSets/runner-vmss'
+    }
     expect(buildSummary(managed)).toContain('the system-assigned managed identity of scale set `runner-vmss`')
     const workload = recordFor('attach')
     workload.signedIn = { ...SIGNED_IN, method: 'workload-identity', subject: 'system:serviceaccount:arc-runners:runner' }

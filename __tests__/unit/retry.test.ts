@@ -23,7 +23,11 @@ describe('withRetry', () => {
     const controller = new AbortController()
     let sent = 0
     // The abort comes as the wait begins; the default wait (500 ms and more) must end with it.
-    const result = await withRetry(async () => (sent++, answer(503)), { idempotent: true, signal: controller.signal, onRetry: () => controller.abort() })
+    const result = await withRetry(async () => (sent++, answer(503)), {
+      idempotent: true,
+      signal: controller.signal,
+      onRetry: () => controller.abort()
+    })
     expect(result.status).toBe(503)
     expect(sent).toBe(1)
   })

@@ -48,7 +48,12 @@ describe('mode', () => {
     expect(failure({ mode: 'detach attach' }).message).toContain("'attach' and 'detach' undo each other")
   })
   it('orders modes as attach, detach, import, check, deploy whatever the input order', () => {
-    expect(read({ mode: 'deploy import attach check', images: 'nginx', manifests: 'k8s' }).modes).toEqual(['attach', 'import', 'check', 'deploy'])
+    expect(read({ mode: 'deploy import attach check', images: 'nginx', manifests: 'k8s' }).modes).toEqual([
+      'attach',
+      'import',
+      'check',
+      'deploy'
+    ])
   })
   it.each([
     ['check-pull', { 'check-pull': 'true' }],
@@ -70,9 +75,12 @@ describe('mode', () => {
   it('refuses a timeout it cannot read', () => {
     expect(failure({ mode: 'deploy', manifests: 'k8s', timeout: 'soon' }).input).toBe('timeout')
   })
-  it.each(['0', '0s', '500ms', '99999h', '25h', '100000', '12345678901234567890', '-5m', '1d'])('refuses timeout %s, outside 1s to 24h or unreadable', (timeout) => {
-    expect(failure({ mode: 'deploy', manifests: 'k8s', timeout }).input).toBe('timeout')
-  })
+  it.each(['0', '0s', '500ms', '99999h', '25h', '100000', '12345678901234567890', '-5m', '1d'])(
+    'refuses timeout %s, outside 1s to 24h or unreadable',
+    (timeout) => {
+      expect(failure({ mode: 'deploy', manifests: 'k8s', timeout }).input).toBe('timeout')
+    }
+  )
   it('takes the bounds themselves', () => {
     expect(read({ mode: 'deploy', manifests: 'k8s', timeout: '1s' }).timeoutMs).toBe(1000)
     expect(read({ mode: 'deploy', manifests: 'k8s', timeout: '24h' }).timeoutMs).toBe(86_400_000)
@@ -86,7 +94,9 @@ describe('mode', () => {
 
 describe('cluster', () => {
   it('builds the resource ID from name, group and subscription', () => {
-    expect(read().cluster!.id).toBe(`/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerService/managedClusters/myAKSCluster`)
+    expect(read().cluster!.id).toBe(
+      `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerService/managedClusters/myAKSCluster`
+    )
   })
   it('takes a resource ID with its own subscription, without resource-group', () => {
     const id = `/subscriptions/${OTHER}/resourceGroups/rg2/providers/Microsoft.ContainerService/managedClusters/c2`
@@ -150,8 +160,15 @@ describe('registry', () => {
 
 describe('sign-in and cloud', () => {
   it('falls back to AZURE_TENANT_ID and AZURE_CLIENT_ID', () => {
-    const settings = read({ 'tenant-id': '', 'client-id': '' }, { ...env, AZURE_TENANT_ID: base['tenant-id'], AZURE_CLIENT_ID: base['client-id'] })
-    expect(settings.signIn).toMatchObject({ tenantId: base['tenant-id'], clientId: base['client-id'], audience: 'api://AzureADTokenExchange' })
+    const settings = read(
+      { 'tenant-id': '', 'client-id': '' },
+      { ...env, AZURE_TENANT_ID: base['tenant-id'], AZURE_CLIENT_ID: base['client-id'] }
+    )
+    expect(settings.signIn).toMatchObject({
+      tenantId: base['tenant-id'],
+      clientId: base['client-id'],
+      audience: 'api://AzureADTokenExchange'
+    })
   })
   it('refuses a client-id that is not a GUID', () => {
     expect(failure({ 'client-id': 'my-app' }).input).toBe('client-id')
@@ -160,14 +177,21 @@ describe('sign-in and cloud', () => {
     expect(failure({ 'tenant-id': '' }).input).toBe('tenant-id')
   })
   it('knows the sovereign clouds', () => {
-    expect(read({ environment: 'azureusgovernment' }).cloud).toMatchObject({ armEndpoint: 'https://management.usgovcloudapi.net', acrSuffix: 'azurecr.us' })
+    expect(read({ environment: 'azureusgovernment' }).cloud).toMatchObject({
+      armEndpoint: 'https://management.usgovcloudapi.net',
+      acrSuffix: 'azurecr.us'
+    })
   })
   it('refuses an unknown cloud', () => {
     expect(failure({ environment: 'AzureGermanCloud' }).input).toBe('environment')
   })
   it('overrides endpoints but keeps the audience of the cloud', () => {
     const cloud = read({ 'arm-endpoint': 'https://127.0.0.1:8443/', 'authority-host': 'https://127.0.0.1:8443' }).cloud
-    expect(cloud).toMatchObject({ armEndpoint: 'https://127.0.0.1:8443', authorityHost: 'https://127.0.0.1:8443', armAudience: 'https://management.core.windows.net/' })
+    expect(cloud).toMatchObject({
+      armEndpoint: 'https://127.0.0.1:8443',
+      authorityHost: 'https://127.0.0.1:8443',
+      armAudience: 'https://management.core.windows.net/'
+    })
   })
   it('refuses a plain http endpoint, which would carry tokens in clear', () => {
     expect(failure({ 'arm-endpoint': 'http://127.0.0.1:8080' }).input).toBe('arm-endpoint')
@@ -181,11 +205,20 @@ describe('sign-in and cloud', () => {
 describe('auth-type', () => {
   const tokenFile = join(mkdtempSync(join(tmpdir(), 'sign-in-settings-')), 'azure-identity-token')
   writeFileSync(tokenFile, 'header.payload.signature')
-  const workloadEnv = { AZURE_FEDERATED_TOKEN_FILE: tokenFile, AZURE_CLIENT_ID: OTHER, AZURE_TENANT_ID: base['tenant-id'], AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.com/' }
+  const workloadEnv = {
+    AZURE_FEDERATED_TOKEN_FILE: tokenFile,
+    AZURE_CLIENT_ID: OTHER,
+    AZURE_TENANT_ID: base['tenant-id'],
+    AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.com/'
+  }
   const noIdentity = { 'tenant-id': '', 'client-id': '' }
 
   it('auto takes GitHub OIDC when the job can request a token, whatever else is there', () => {
-    expect(read({}, { ...env, ...workloadEnv }).signIn).toMatchObject({ method: 'oidc', authType: 'auto', reason: 'auth-type is auto and this job can request a GitHub OIDC token' })
+    expect(read({}, { ...env, ...workloadEnv }).signIn).toMatchObject({
+      method: 'oidc',
+      authType: 'auto',
+      reason: 'auth-type is auto and this job can request a GitHub OIDC token'
+    })
   })
   it('auto takes workload identity when the token file is there, with the identity the webhook names', () => {
     expect(read(noIdentity, workloadEnv).signIn).toMatchObject({
@@ -198,10 +231,16 @@ describe('auth-type', () => {
     })
   })
   it('inputs win over what the webhook set', () => {
-    expect(read({ 'auth-type': 'workload-identity' }, workloadEnv).signIn).toMatchObject({ clientId: base['client-id'], clientIdFrom: 'client-id' })
+    expect(read({ 'auth-type': 'workload-identity' }, workloadEnv).signIn).toMatchObject({
+      clientId: base['client-id'],
+      clientIdFrom: 'client-id'
+    })
   })
   it('authority-host wins over AZURE_AUTHORITY_HOST', () => {
-    expect(read({ ...noIdentity, 'authority-host': 'https://127.0.0.1:8443' }, workloadEnv).signIn).toMatchObject({ method: 'workload-identity', authorityHost: undefined })
+    expect(read({ ...noIdentity, 'authority-host': 'https://127.0.0.1:8443' }, workloadEnv).signIn).toMatchObject({
+      method: 'workload-identity',
+      authorityHost: undefined
+    })
   })
   it('auto passes over a token file that is not there, and leaves the managed identity to the metadata service', () => {
     const signIn = read(noIdentity, { ...workloadEnv, AZURE_FEDERATED_TOKEN_FILE: '/nowhere/token' }).signIn
@@ -212,18 +251,35 @@ describe('auth-type', () => {
     ])
   })
   it('auto does not ask the metadata service on a GitHub-hosted runner', () => {
-    expect(read(noIdentity, { RUNNER_ENVIRONMENT: 'github-hosted' }).signIn).toMatchObject({ method: 'managed-identity', auto: { probe: false } })
+    expect(read(noIdentity, { RUNNER_ENVIRONMENT: 'github-hosted' }).signIn).toMatchObject({
+      method: 'managed-identity',
+      auto: { probe: false }
+    })
   })
   it('managed-identity needs neither tenant-id nor client-id, and takes a client ID for a user-assigned identity', () => {
-    expect(read({ ...noIdentity, 'auth-type': 'managed-identity' }, {}).signIn).toMatchObject({ method: 'managed-identity', clientId: undefined, tenantId: undefined, auto: undefined })
-    expect(read({ 'auth-type': 'Managed-Identity' }, {}).signIn).toMatchObject({ clientId: base['client-id'], clientIdFrom: 'client-id', tenantId: base['tenant-id'] })
+    expect(read({ ...noIdentity, 'auth-type': 'managed-identity' }, {}).signIn).toMatchObject({
+      method: 'managed-identity',
+      clientId: undefined,
+      tenantId: undefined,
+      auto: undefined
+    })
+    expect(read({ 'auth-type': 'Managed-Identity' }, {}).signIn).toMatchObject({
+      clientId: base['client-id'],
+      clientIdFrom: 'client-id',
+      tenantId: base['tenant-id']
+    })
   })
   it('managed-identity asks the metadata service where the Azure SDK does', () => {
-    expect(read({ 'auth-type': 'managed-identity' }, { AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.2:8080/' }).signIn).toMatchObject({ metadataHost: 'http://127.0.0.2:8080' })
+    expect(read({ 'auth-type': 'managed-identity' }, { AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.2:8080/' }).signIn).toMatchObject(
+      { metadataHost: 'http://127.0.0.2:8080' }
+    )
   })
   it('workload-identity without the webhook variables names what is missing', () => {
     expect(failure({ 'auth-type': 'workload-identity' }, {}).message).toContain('AZURE_FEDERATED_TOKEN_FILE is not set')
-    const error = failure({ ...noIdentity, 'auth-type': 'workload-identity' }, { AZURE_FEDERATED_TOKEN_FILE: tokenFile, AZURE_TENANT_ID: base['tenant-id'] })
+    const error = failure(
+      { ...noIdentity, 'auth-type': 'workload-identity' },
+      { AZURE_FEDERATED_TOKEN_FILE: tokenFile, AZURE_TENANT_ID: base['tenant-id'] }
+    )
     expect([error.input, error.message]).toEqual(['client-id', expect.stringContaining('azure.workload.identity/client-id')])
   })
   it('oidc still needs tenant-id and client-id', () => {

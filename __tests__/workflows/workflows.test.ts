@@ -98,7 +98,8 @@ function outputReferences(node: unknown, prefix: 'steps' | 'needs' | 'jobs'): { 
 /** The permissions in force for a job: its own, else the workflow's. */
 const permissionsOf = (wf: Workflow, job: Mapping): unknown => (job.permissions !== undefined ? job.permissions : wf.doc.permissions)
 const grantsIdToken = (permissions: unknown) =>
-  permissions === 'write-all' || (typeof permissions === 'object' && permissions !== null && (permissions as Mapping)['id-token'] === 'write')
+  permissions === 'write-all' ||
+  (typeof permissions === 'object' && permissions !== null && (permissions as Mapping)['id-token'] === 'write')
 
 /** Inputs passed to the action and outputs read from it, per job. */
 function actionUseProblems(wf: Workflow, def: ActionDefinition): string[] {
@@ -110,7 +111,12 @@ function actionUseProblems(wf: Workflow, def: ActionDefinition): string[] {
   for (const [jobId, job] of jobsOf(wf)) {
     const steps = stepsOf(job)
     const stepIds = new Set(steps.map((step) => step.id).filter((id): id is string => typeof id === 'string'))
-    const actionStepIds = new Set(steps.filter(isActionStep).map((step) => step.id).filter((id): id is string => typeof id === 'string'))
+    const actionStepIds = new Set(
+      steps
+        .filter(isActionStep)
+        .map((step) => step.id)
+        .filter((id): id is string => typeof id === 'string')
+    )
     for (const [index, step] of steps.entries()) {
       if (!isActionStep(step)) continue
       const where = `${wf.file} jobs.${jobId} step ${step.id ?? index}`
@@ -181,7 +187,8 @@ function callSiteProblems(wf: Workflow, open: (path: string) => Workflow | undef
       if (!(name in inputs)) problems.push(`${where}: input '${name}' is not declared by ${ref}`)
     }
     for (const [name, spec] of Object.entries(inputs)) {
-      if ((spec as Mapping)?.required === true && !given.includes(name)) problems.push(`${where}: required input '${name}' of ${ref} is missing`)
+      if ((spec as Mapping)?.required === true && !given.includes(name))
+        problems.push(`${where}: required input '${name}' of ${ref} is missing`)
     }
     if (job.secrets !== undefined && job.secrets !== 'inherit') {
       for (const name of Object.keys(job.secrets as Mapping)) {
@@ -190,7 +197,8 @@ function callSiteProblems(wf: Workflow, open: (path: string) => Workflow | undef
     }
     for (const [otherId, other] of jobsOf(wf)) {
       for (const { id, name } of outputReferences(other, 'needs')) {
-        if (id === jobId && !(name in outputs)) problems.push(`${wf.file} jobs.${otherId}: needs.${jobId}.outputs.${name} is not an output of ${ref}`)
+        if (id === jobId && !(name in outputs))
+          problems.push(`${wf.file} jobs.${otherId}: needs.${jobId}.outputs.${name} is not an output of ${ref}`)
       }
     }
   }
@@ -206,7 +214,8 @@ function reusableOutputProblems(wf: Workflow): string[] {
     for (const { id, name: jobOutput } of outputReferences((spec as Mapping)?.value, 'jobs')) {
       const job = (wf.doc.jobs as Mapping | undefined)?.[id] as Mapping | undefined
       if (!job) problems.push(`${wf.file} output '${name}': jobs.${id} does not exist`)
-      else if (!(jobOutput in ((job.outputs ?? {}) as Mapping))) problems.push(`${wf.file} output '${name}': jobs.${id} has no output '${jobOutput}'`)
+      else if (!(jobOutput in ((job.outputs ?? {}) as Mapping)))
+        problems.push(`${wf.file} output '${name}': jobs.${id} has no output '${jobOutput}'`)
     }
   }
   return problems
@@ -216,11 +225,20 @@ function reusableOutputProblems(wf: Workflow): string[] {
 function manifestProblems(wf: Workflow): string[] {
   const problems: string[] = []
   for (const [jobId, job] of jobsOf(wf)) {
-    const withs = [job.with, ...stepsOf(job).filter(isActionStep).map((step) => step.with)] as (Mapping | undefined)[]
+    const withs = [
+      job.with,
+      ...stepsOf(job)
+        .filter(isActionStep)
+        .map((step) => step.with)
+    ] as (Mapping | undefined)[]
     for (const value of withs.map((w) => w?.manifests)) {
       if (typeof value !== 'string' || value.includes('${{')) continue
-      for (const entry of value.split(/[\n,]+/).map((e) => e.trim()).filter(Boolean)) {
-        if (!/[*?[]/.test(entry) && !existsSync(join(ROOT, entry))) problems.push(`${wf.file} jobs.${jobId}: manifests '${entry}' does not exist`)
+      for (const entry of value
+        .split(/[\n,]+/)
+        .map((e) => e.trim())
+        .filter(Boolean)) {
+        if (!/[*?[]/.test(entry) && !existsSync(join(ROOT, entry)))
+          problems.push(`${wf.file} jobs.${jobId}: manifests '${entry}' does not exist`)
       }
     }
   }
@@ -287,13 +305,15 @@ describe('workflows in .github/workflows', () => {
     expect(job.strategy['fail-fast']).toBe(false)
     expect(job.environment).toBe('${{ matrix.environment }}')
     expect(job.concurrency.group).toContain('${{ matrix.environment }}')
-    for (const name of ['dev', 'staging', 'prod']) expect(byFile('example-matrix.yml').text).toContain(`repo:OWNER/REPO:environment:${name}`)
+    for (const name of ['dev', 'staging', 'prod'])
+      expect(byFile('example-matrix.yml').text).toContain(`repo:OWNER/REPO:environment:${name}`)
   })
 
   it('the reusable workflow has typed inputs, no secrets, and maps the action’s outputs', () => {
     const wf = byFile(REUSABLE)
     const call = (wf.doc.on as Mapping).workflow_call as Mapping
-    for (const [name, spec] of Object.entries(call.inputs as Mapping)) expect([name, typeof (spec as Mapping).type]).toEqual([name, 'string'])
+    for (const [name, spec] of Object.entries(call.inputs as Mapping))
+      expect([name, typeof (spec as Mapping).type]).toEqual([name, 'string'])
     expect(call.secrets).toBeUndefined()
     expect(wf.text).not.toMatch(/\$\{\{\s*secrets\./)
     expect(Object.keys(call.outputs as Mapping).sort()).toEqual(['changed', 'deployed', 'images', 'login-server', 'ready'])
@@ -323,9 +343,13 @@ describe('workflows in .github/workflows', () => {
     const [, job] = jobsOf(wf)[0]
     expect(grantsIdToken(wf.doc.permissions)).toBe(false)
     expect(grantsIdToken(job.permissions)).toBe(false)
-    const modes = stepsOf(job).filter(isActionStep).map((step) => step.with.mode)
+    const modes = stepsOf(job)
+      .filter(isActionStep)
+      .map((step) => step.with.mode)
     expect(modes).toEqual(['attach', 'import', 'deploy', 'detach'])
-    const run = stepsOf(job).map((step) => String(step.run ?? '')).join('\n')
+    const run = stepsOf(job)
+      .map((step) => String(step.run ?? ''))
+      .join('\n')
     expect(run).toContain('npm ci')
     expect(run).toContain('node_modules/.bin/node twin/cli.ts > twin.json')
     for (const name of ['GITHUB_ENV', 'GITHUB_OUTPUT', '::add-mask::']) expect(run).toContain(name)
@@ -382,7 +406,8 @@ describe('the checks catch what they are for', () => {
   })
 
   it('the parser checks a local reusable workflow call against the called file', async () => {
-    const called = 'on:\n  workflow_call:\n    inputs:\n      cluster:\n        type: string\n        required: true\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n'
+    const called =
+      'on:\n  workflow_call:\n    inputs:\n      cluster:\n        type: string\n        required: true\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n'
     const caller = 'on: push\njobs:\n  call:\n    uses: ./.github/workflows/called.yml\n    with:\n      clustr: a\n'
     const errors = await parserErrors('caller.yml', caller, (path) => (path === '.github/workflows/called.yml' ? called : undefined))
     expect(errors.join('\n')).toMatch(/Invalid input, clustr is not defined in the referenced workflow/)
@@ -422,12 +447,14 @@ describe('the checks catch what they are for', () => {
       'broken.yml jobs.a: signs in to Azure but lacks permissions: id-token: write'
     ])
     expect(permissionProblems(broken(`on: push\npermissions: write-all\n${job}`), () => undefined)).toEqual([])
-    expect(permissionProblems(broken(`on: push\npermissions:\n  id-token: write\n${job}`, `${WORKFLOW_DIR}/${SELF_TEST}`), () => undefined)).toEqual([
-      "self-test.yml jobs.a: must not have id-token: write (the runner would replace the twin's OIDC variables)"
-    ])
+    expect(
+      permissionProblems(broken(`on: push\npermissions:\n  id-token: write\n${job}`, `${WORKFLOW_DIR}/${SELF_TEST}`), () => undefined)
+    ).toEqual(["self-test.yml jobs.a: must not have id-token: write (the runner would replace the twin's OIDC variables)"])
     // A caller of a workflow that signs in must grant it too.
     const caller = broken(`on: push\njobs:\n  call:\n    uses: ./${WORKFLOW_DIR}/${REUSABLE}\n`)
-    expect(permissionProblems(caller, loadLocal)).toEqual(['broken.yml jobs.call: signs in to Azure but lacks permissions: id-token: write'])
+    expect(permissionProblems(caller, loadLocal)).toEqual([
+      'broken.yml jobs.call: signs in to Azure but lacks permissions: id-token: write'
+    ])
   })
 
   it('a reusable workflow call with an undeclared input or output is reported', () => {

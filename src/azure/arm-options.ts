@@ -16,7 +16,11 @@ export const API_VERSIONS = {
  * Options for the modular ARM clients. The scope is set from the cloud's audience because, with a
  * custom endpoint, some clients would otherwise ask for `<endpoint>/.default` (docs/azure.md).
  */
-export function modularClientOptions(cloud: Cloud, apiVersion: string, overrides: { requestTimeoutMs?: number; perRetryPolicies?: PipelinePolicy[] } = {}) {
+export function modularClientOptions(
+  cloud: Cloud,
+  apiVersion: string,
+  overrides: { requestTimeoutMs?: number; perRetryPolicies?: PipelinePolicy[] } = {}
+) {
   return {
     endpoint: cloud.armEndpoint,
     credentials: { scopes: [defaultScope(cloud.armAudience)] },

@@ -74,7 +74,10 @@ export async function findCluster(credential: TokenCredential, cloud: Cloud, ref
 }
 
 function kubeletIdentityOf(
-  cluster: { identityProfile?: Record<string, { objectId?: string; clientId?: string; resourceId?: string }>; servicePrincipalProfile?: { clientId?: string } },
+  cluster: {
+    identityProfile?: Record<string, { objectId?: string; clientId?: string; resourceId?: string }>
+    servicePrincipalProfile?: { clientId?: string }
+  },
   ref: ResourceId
 ): KubeletIdentity {
   const kubelet = cluster.identityProfile?.kubeletidentity

@@ -65,16 +65,35 @@ export function explainFederatedFailure(
   const presented = claims
     ? `${who.assertion === 'github' ? 'GitHub' : 'The service account token'} presented issuer '${claims.issuer}', subject '${claims.subject}', audience '${claims.audience}'`
     : undefined
-  const add = claims ? addCredential(who, claims) : `Add a federated credential for this ${who.assertion === 'github' ? 'repository' : 'service account'} to the identity ${who.clientId}`
+  const add = claims
+    ? addCredential(who, claims)
+    : `Add a federated credential for this ${who.assertion === 'github' ? 'repository' : 'service account'} to the identity ${who.clientId}`
   switch (code) {
     case 'AADSTS70021':
       return new ActionError(what, { code, detail: presented ?? detail, hint: add, cause: error })
     case 'AADSTS700211':
-      return new ActionError(what, { code, detail: claims ? `No federated credential of ${who.clientId} trusts the issuer '${claims.issuer}'${issuerIs(who)}` : detail, hint: add, cause: error })
+      return new ActionError(what, {
+        code,
+        detail: claims ? `No federated credential of ${who.clientId} trusts the issuer '${claims.issuer}'${issuerIs(who)}` : detail,
+        hint: add,
+        cause: error
+      })
     case 'AADSTS700213':
-      return new ActionError(what, { code, detail: claims ? `No federated credential of ${who.clientId} names the subject '${claims.subject}'${subjectIs(who, claims)}` : detail, hint: add, cause: error })
+      return new ActionError(what, {
+        code,
+        detail: claims
+          ? `No federated credential of ${who.clientId} names the subject '${claims.subject}'${subjectIs(who, claims)}`
+          : detail,
+        hint: add,
+        cause: error
+      })
     case 'AADSTS700212':
-      return new ActionError(what, { code, detail: claims ? `No federated credential of ${who.clientId} accepts the audience '${claims.audience}'` : detail, hint: add, cause: error })
+      return new ActionError(what, {
+        code,
+        detail: claims ? `No federated credential of ${who.clientId} accepts the audience '${claims.audience}'` : detail,
+        hint: add,
+        cause: error
+      })
     case 'AADSTS700016':
       return new ActionError(what, {
         code,
@@ -86,7 +105,12 @@ export function explainFederatedFailure(
         cause: error
       })
     case 'AADSTS90002':
-      return new ActionError(what, { code, detail, hint: "Check 'tenant-id' and 'environment': the tenant was not found in this cloud", cause: error })
+      return new ActionError(what, {
+        code,
+        detail,
+        hint: "Check 'tenant-id' and 'environment': the tenant was not found in this cloud",
+        cause: error
+      })
     case 'AADSTS700024':
       return new ActionError(what, {
         code,
@@ -98,7 +122,11 @@ export function explainFederatedFailure(
         cause: error
       })
     case undefined:
-      return new ActionError(what, { detail: firstLine(text), hint: "Check 'tenant-id', 'client-id', 'environment' and 'authority-host'", cause: error })
+      return new ActionError(what, {
+        detail: firstLine(text),
+        hint: "Check 'tenant-id', 'client-id', 'environment' and 'authority-host'",
+        cause: error
+      })
     default:
       return new ActionError(what, { code, detail, hint: presented, cause: error })
   }
@@ -132,7 +160,9 @@ function issuerIs(who: FederatedSignIn): string {
 
 function subjectIs(who: FederatedSignIn, claims: FederationClaims): string {
   const account = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(claims.subject)
-  return who.assertion === 'service-account' && account ? ` (the runner pod's service account ${account[2]} in namespace ${account[1]})` : ''
+  return who.assertion === 'service-account' && account
+    ? ` (the runner pod's service account ${account[2]} in namespace ${account[1]})`
+    : ''
 }
 
 /** The AADSTS sentence without Entra's trace, correlation and timestamp tail. */

@@ -85,4 +85,3 @@ function readMessage(body: string): string {
   }
   return body.trim().split('\n')[0]!.slice(0, 200)
 }
-

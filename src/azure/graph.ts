@@ -22,11 +22,14 @@ export async function servicePrincipalObjectId(credential: TokenCredential, clou
   } catch (error) {
     // No answer from Graph: the connection, its deadline, or the token for it failed (AADSTS codes kept).
     const failure = describeFailure(error)
-    throw new ActionError(`Could not ask Microsoft Graph (${new URL(cloud.graphEndpoint).host}) for the cluster's service principal ${appId}`, {
-      code: failure.code,
-      detail: failure.message,
-      cause: error
-    })
+    throw new ActionError(
+      `Could not ask Microsoft Graph (${new URL(cloud.graphEndpoint).host}) for the cluster's service principal ${appId}`,
+      {
+        code: failure.code,
+        detail: failure.message,
+        cause: error
+      }
+    )
   }
   const body = response.body as { id?: string; error?: { code?: string; message?: string } }
   if (response.status === '200' && body.id) return body.id

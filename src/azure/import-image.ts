@@ -30,7 +30,11 @@ export async function importImage(
   request: ImportRequest,
   signal: AbortSignal
 ): Promise<ServiceFailure | undefined> {
-  const context = createContainerRegistryManagement(credential, target.subscriptionId, modularClientOptions(cloud, API_VERSIONS.containerRegistry))
+  const context = createContainerRegistryManagement(
+    credential,
+    target.subscriptionId,
+    modularClientOptions(cloud, API_VERSIONS.containerRegistry)
+  )
   try {
     await importImageOperation(
       context,
@@ -51,7 +55,12 @@ export async function importImage(
     return undefined
   } catch (error) {
     // The operation goes on in the registry; only the wait for it ended.
-    if (signal.aborted) return { status: undefined, code: 'Timeout', message: 'the import was still running when the timeout passed; it may still finish in the registry (re-run to see)' }
+    if (signal.aborted)
+      return {
+        status: undefined,
+        code: 'Timeout',
+        message: 'the import was still running when the timeout passed; it may still finish in the registry (re-run to see)'
+      }
     return describeFailure(error)
   }
 }

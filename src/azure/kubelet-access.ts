@@ -60,7 +60,10 @@ export async function kubeletAccess(
     const definition = builtIn ? undefined : definitions.get(assignment.roleGuid)
     const verdict: PullVerdict =
       definition && 'unreadable' in definition
-        ? { allowed: 'unknown', why: `its role definition could not be read (${definition.unreadable}); grant the signed-in identity Reader on the registry's subscription to let the action judge it` }
+        ? {
+            allowed: 'unknown',
+            why: `its role definition could not be read (${definition.unreadable}); grant the signed-in identity Reader on the registry's subscription to let the action judge it`
+          }
         : grantsPull(registry.permissionsMode, assignment.roleGuid, definition, assignment.condition, repository)
     const role = builtIn ? roleNameOf(assignment.roleDefinitionId) : `custom role ${assignment.roleGuid}`
     const where = assignment.scope.toLowerCase() === registry.id.toLowerCase() ? 'the registry' : assignment.scope
@@ -70,7 +73,9 @@ export async function kubeletAccess(
       grants.push({ role, where, createdOn: assignment.createdOn, createdByThisRun: createdThisRun.has(assignment.id.toLowerCase()) })
     } else {
       if (verdict.allowed === 'unknown' && canPull === false) canPull = 'unknown'
-      findings.push(`${role} at ${where} ${verdict.allowed === 'unknown' ? 'may or may not grant pull' : 'does not grant pull'}: ${verdict.why}`)
+      findings.push(
+        `${role} at ${where} ${verdict.allowed === 'unknown' ? 'may or may not grant pull' : 'does not grant pull'}: ${verdict.why}`
+      )
     }
   }
   return { canPull, findings, grants }

@@ -68,21 +68,27 @@ export function explainManagedIdentityFailure(error: unknown, settings: ManagedI
   const { code, description } = serviceAnswer(error)
   const chosen = settings.auto ? ` (auth-type is auto and chose it because ${settings.auto.passedOver.join('; ')})` : ''
   if (description === undefined) {
-    return new ActionError(`Could not get a token for the managed identity from the instance metadata service at ${settings.metadataHost}${chosen}`, {
-      code,
-      detail: `it answered the probe, but no token request got an answer (connections broke, or none answered within ${AZURE_REQUEST_TIMEOUT_MS / 1000} s) after the Azure SDK's retries`,
-      hint: 'The service may be restarting or throttling this machine; re-run the job',
-      cause: error
-    })
+    return new ActionError(
+      `Could not get a token for the managed identity from the instance metadata service at ${settings.metadataHost}${chosen}`,
+      {
+        code,
+        detail: `it answered the probe, but no token request got an answer (connections broke, or none answered within ${AZURE_REQUEST_TIMEOUT_MS / 1000} s) after the Azure SDK's retries`,
+        hint: 'The service may be restarting or throttling this machine; re-run the job',
+        cause: error
+      }
+    )
   }
   const detail = `the instance metadata service answered: ${description}`
   if (/Identity not found/i.test(description) && settings.clientId) {
-    return new ActionError(`The user-assigned managed identity with client ID ${settings.clientId} (from ${settings.clientIdFrom}) is not attached to this machine${chosen}`, {
-      code,
-      detail,
-      hint: `Attach it: ${assign(' --identities <identity resource ID>')}; or set 'client-id' to an identity that is attached (az vm identity show --resource-group <group> --name <vm> lists them)`,
-      cause: error
-    })
+    return new ActionError(
+      `The user-assigned managed identity with client ID ${settings.clientId} (from ${settings.clientIdFrom}) is not attached to this machine${chosen}`,
+      {
+        code,
+        detail,
+        hint: `Attach it: ${assign(' --identities <identity resource ID>')}; or set 'client-id' to an identity that is attached (az vm identity show --resource-group <group> --name <vm> lists them)`,
+        cause: error
+      }
+    )
   }
   if (/Identity not found/i.test(description)) {
     return new ActionError(`This machine has no managed identity${chosen}`, {
@@ -93,29 +99,38 @@ export function explainManagedIdentityFailure(error: unknown, settings: ManagedI
     })
   }
   if (/Multiple user assigned identities/i.test(description)) {
-    return new ActionError(`This machine has several user-assigned managed identities and no system-assigned one, so the metadata service cannot choose${chosen}`, {
+    return new ActionError(
+      `This machine has several user-assigned managed identities and no system-assigned one, so the metadata service cannot choose${chosen}`,
+      {
+        code,
+        detail,
+        hint: "Set 'client-id' to the client ID of the identity to sign in as (az vm identity show --resource-group <group> --name <vm> lists them)",
+        cause: error
+      }
+    )
+  }
+  return new ActionError(
+    `Could not get a token for the managed identity from the instance metadata service at ${settings.metadataHost}${chosen}`,
+    {
       code,
       detail,
-      hint: "Set 'client-id' to the client ID of the identity to sign in as (az vm identity show --resource-group <group> --name <vm> lists them)",
+      hint: 'The metadata service is reached directly, never through a proxy; check that nothing on the machine blocks 169.254.169.254, then re-run the job',
       cause: error
-    })
-  }
-  return new ActionError(`Could not get a token for the managed identity from the instance metadata service at ${settings.metadataHost}${chosen}`, {
-    code,
-    detail,
-    hint: 'The metadata service is reached directly, never through a proxy; check that nothing on the machine blocks 169.254.169.254, then re-run the job',
-    cause: error
-  })
+    }
+  )
 }
 
 /** `auth-type: managed-identity` on a machine where no metadata service answered. */
 export function metadataServiceSilent(settings: ManagedIdentitySignIn, error: NetworkError): ActionError {
-  return new ActionError(`The instance metadata service at ${settings.metadataHost} did not answer, so this runner has no managed identity to sign in with`, {
-    code: error.code,
-    detail: error.reason,
-    hint:
-      'auth-type: managed-identity needs a self-hosted runner on an Azure VM or scale set (the service answers at 169.254.169.254 on every one); ' +
-      'on GitHub-hosted runners use auth-type: oidc, in runner pods on AKS auth-type: workload-identity',
-    cause: error
-  })
+  return new ActionError(
+    `The instance metadata service at ${settings.metadataHost} did not answer, so this runner has no managed identity to sign in with`,
+    {
+      code: error.code,
+      detail: error.reason,
+      hint:
+        'auth-type: managed-identity needs a self-hosted runner on an Azure VM or scale set (the service answers at 169.254.169.254 on every one); ' +
+        'on GitHub-hosted runners use auth-type: oidc, in runner pods on AKS auth-type: workload-identity',
+      cause: error
+    }
+  )
 }

@@ -21,11 +21,15 @@ export function probeMetadataService(metadataHost: string, deadlineMs: number): 
   const transport = url.protocol === 'https:' ? https : http
   return new Promise((resolve) => {
     const fail = (error: NetworkError) => resolve({ answered: false, error })
-    const request = transport.get(url, { agent: new transport.Agent({ keepAlive: false }), headers: { accept: 'application/json' } }, (response) => {
-      response.resume()
-      clearTimeout(timer)
-      resolve({ answered: true })
-    })
+    const request = transport.get(
+      url,
+      { agent: new transport.Agent({ keepAlive: false }), headers: { accept: 'application/json' } },
+      (response) => {
+        response.resume()
+        clearTimeout(timer)
+        resolve({ answered: true })
+      }
+    )
     const timer = setTimeout(() => {
       fail(new NetworkError(url.host, 'timeout', `no answer within ${deadlineMs / 1000} s`))
       request.destroy()

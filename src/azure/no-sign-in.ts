@@ -7,7 +7,10 @@ import type { NetworkError } from '../net/network-error.js'
  */
 export function noWayToSignIn(passedOver: string[], metadataService?: { host: string; error: NetworkError }): ActionError {
   const looked = [...passedOver]
-  if (metadataService) looked.push(`managed identity: the instance metadata service at ${metadataService.host} could not be reached: ${metadataService.error.reason}`)
+  if (metadataService)
+    looked.push(
+      `managed identity: the instance metadata service at ${metadataService.host} could not be reached: ${metadataService.error.reason}`
+    )
   return new ActionError('No way to sign in to Azure was found on this runner (auth-type is auto)', {
     code: 'NoIdentity',
     detail: looked.join('; '),

@@ -20,7 +20,13 @@ const CONTENT_READ = 'Microsoft.ContainerRegistry/registries/repositories/conten
 
 /** Azure's operation matching: case-insensitive, `*` matching any run of characters. */
 function matches(pattern: string, operation: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i')
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
+      .join('.*')}$`,
+    'i'
+  )
   return regex.test(operation)
 }
 
@@ -47,11 +53,15 @@ export function grantsPull(
     if (permissions && allows(permissions.actions, permissions.notActions, PULL_ACTION)) return { allowed: true }
     return { allowed: false, why: 'the role has no pull permission' }
   }
-  const granted = ABAC_PULL_ROLES.has(roleGuid) || (permissions !== undefined && allows(permissions.dataActions, permissions.notDataActions, CONTENT_READ))
+  const granted =
+    ABAC_PULL_ROLES.has(roleGuid) ||
+    (permissions !== undefined && allows(permissions.dataActions, permissions.notDataActions, CONTENT_READ))
   if (!granted) {
     return {
       allowed: false,
-      why: LEGACY_PULL_ROLES.has(roleGuid) ? 'the role is not honoured for pulls in ABAC repository-permissions mode' : 'the role has no repository content read permission'
+      why: LEGACY_PULL_ROLES.has(roleGuid)
+        ? 'the role is not honoured for pulls in ABAC repository-permissions mode'
+        : 'the role has no repository content read permission'
     }
   }
   if (!condition) return { allowed: true }
@@ -60,7 +70,11 @@ export function grantsPull(
 
 /** Reads the repository tests of an ACR ABAC condition (the form attach writes and the portal offers). */
 export function conditionAllows(condition: string, repository: string | undefined): PullVerdict {
-  const tests = [...condition.matchAll(/repositories:name\]\s+(StringEqualsIgnoreCase|StringStartsWithIgnoreCase|StringEquals|StringStartsWith)\s+'([^']*)'/gi)]
+  const tests = [
+    ...condition.matchAll(
+      /repositories:name\]\s+(StringEqualsIgnoreCase|StringStartsWithIgnoreCase|StringEquals|StringStartsWith)\s+'([^']*)'/gi
+    )
+  ]
   if (tests.length === 0) return { allowed: 'unknown', why: 'the assignment has a condition this action cannot read' }
   if (repository === undefined) return { allowed: 'unknown', why: `limited to repositories ${tests.map((t) => t[2]).join(', ')}` }
   const ok = tests.some(([, operator, value]) => {
@@ -68,5 +82,10 @@ export function conditionAllows(condition: string, repository: string | undefine
     const [subject, expected] = ignoreCase ? [repository.toLowerCase(), value!.toLowerCase()] : [repository, value!]
     return /StartsWith/i.test(operator!) ? subject.startsWith(expected) : subject === expected
   })
-  return ok ? { allowed: true } : { allowed: false, why: `its condition limits it to ${tests.map((t) => `'${t[2]}'${/StartsWith/i.test(t[1]!) ? '*' : ''}`).join(', ')}` }
+  return ok
+    ? { allowed: true }
+    : {
+        allowed: false,
+        why: `its condition limits it to ${tests.map((t) => `'${t[2]}'${/StartsWith/i.test(t[1]!) ? '*' : ''}`).join(', ')}`
+      }
 }

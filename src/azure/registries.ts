@@ -79,7 +79,10 @@ export async function findRegistry(credential: TokenCredential, cloud: Cloud, re
       )
     )
     matches = searched.flatMap((result) => result.matches)
-    if (matches.length === 1) core.info(`Registry ${label} is not in subscription ${subscriptionId}; found it in subscription ${parseResourceId('registry', matches[0]!.id!, 'Microsoft.ContainerRegistry/registries').subscriptionId}`)
+    if (matches.length === 1)
+      core.info(
+        `Registry ${label} is not in subscription ${subscriptionId}; found it in subscription ${parseResourceId('registry', matches[0]!.id!, 'Microsoft.ContainerRegistry/registries').subscriptionId}`
+      )
   }
   if (matches.length === 0) {
     const readable = elsewhere.length - unsearched.filter((u) => u.startsWith('subscription ')).length
@@ -97,7 +100,12 @@ export async function findRegistry(credential: TokenCredential, cloud: Cloud, re
   return toRegistry(matches[0]!)
 }
 
-async function searchSubscription(credential: TokenCredential, cloud: Cloud, ref: Exclude<RegistryRef, { kind: 'id' }>, subscriptionId: string): Promise<{ matches: ArmRegistry[]; searched: number }> {
+async function searchSubscription(
+  credential: TokenCredential,
+  cloud: Cloud,
+  ref: Exclude<RegistryRef, { kind: 'id' }>,
+  subscriptionId: string
+): Promise<{ matches: ArmRegistry[]; searched: number }> {
   const wanted = ref.kind === 'name' ? ref.name.toLowerCase() : ref.loginServer
   const context = createContainerRegistryManagement(credential, subscriptionId, modularClientOptions(cloud, API_VERSIONS.containerRegistry))
   const matches: ArmRegistry[] = []
@@ -147,7 +155,8 @@ export function toRegistry(registry: ArmRegistry): Registry {
     subscriptionId: resource.subscriptionId,
     loginServer: (registry.loginServer ?? '').toLowerCase(),
     // Registries read with an api-version that predates the setting are legacy by definition.
-    permissionsMode: registry.roleAssignmentMode === 'AbacRepositoryPermissions' ? 'AbacRepositoryPermissions' : 'LegacyRegistryPermissions',
+    permissionsMode:
+      registry.roleAssignmentMode === 'AbacRepositoryPermissions' ? 'AbacRepositoryPermissions' : 'LegacyRegistryPermissions',
     publicNetworkAccess: registry.publicNetworkAccess,
     privateEndpoints: registry.privateEndpointConnections?.length ?? 0,
     networkDefaultAction: registry.networkRuleSet?.defaultAction,

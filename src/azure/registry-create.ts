@@ -40,12 +40,15 @@ export async function readRegistryIfExists(credential: TokenCredential, cloud: C
     const failure = describeFailure(error)
     if (failure.status === 404 && failure.code === 'ResourceNotFound') return undefined
     if (failure.status === 404 && failure.code === 'ResourceGroupNotFound') {
-      throw new ActionError(`Cannot create registry '${resource.name}': resource group '${resource.resourceGroup}' does not exist in subscription ${resource.subscriptionId}`, {
-        code: failure.code,
-        detail: failure.message,
-        hint: `Create the resource group first (az group create --name ${resource.resourceGroup} --location <region>), or give an existing one in 'resource-group' or the registry's resource ID`,
-        cause: error
-      })
+      throw new ActionError(
+        `Cannot create registry '${resource.name}': resource group '${resource.resourceGroup}' does not exist in subscription ${resource.subscriptionId}`,
+        {
+          code: failure.code,
+          detail: failure.message,
+          hint: `Create the resource group first (az group create --name ${resource.resourceGroup} --location <region>), or give an existing one in 'resource-group' or the registry's resource ID`,
+          cause: error
+        }
+      )
     }
     throw new ActionError(`Could not read container registry '${resource.name}' (${resource.id})`, {
       code: failure.code,
@@ -57,15 +60,27 @@ export async function readRegistryIfExists(credential: TokenCredential, cloud: C
 }
 
 /** Registry names are global across Azure, every tenant included: only ARM can say whether one is free. */
-export async function checkRegistryName(credential: TokenCredential, cloud: Cloud, subscriptionId: string, name: string): Promise<NameCheck> {
+export async function checkRegistryName(
+  credential: TokenCredential,
+  cloud: Cloud,
+  subscriptionId: string,
+  name: string
+): Promise<NameCheck> {
   try {
-    const status = await checkNameAvailability(client(credential, cloud, subscriptionId), { name, type: 'Microsoft.ContainerRegistry/registries' })
+    const status = await checkNameAvailability(client(credential, cloud, subscriptionId), {
+      name,
+      type: 'Microsoft.ContainerRegistry/registries'
+    })
     return status.nameAvailable ? { available: true } : { available: false, reason: status.reason, message: status.message }
   } catch (error) {
     const failure = describeFailure(error)
     // The creation itself will answer for the name; the check only makes its refusal earlier and clearer.
     if (failure.status === 403) return { available: 'unknown', why: `${failure.code ?? 'HTTP 403'}: ${failure.message}` }
-    throw new ActionError(`Could not check whether the registry name '${name}' is available`, { code: failure.code, detail: failure.message, cause: error })
+    throw new ActionError(`Could not check whether the registry name '${name}' is available`, {
+      code: failure.code,
+      detail: failure.message,
+      cause: error
+    })
   }
 }
 
@@ -73,7 +88,12 @@ export async function checkRegistryName(credential: TokenCredential, cloud: Clou
  * PUT of the registry, waited on until ARM says it succeeded (or `signal` ends the wait); returns
  * the registry as ARM then reads it.
  */
-export async function createRegistry(credential: TokenCredential, cloud: Cloud, request: RegistryCreateRequest, signal: AbortSignal): Promise<Registry> {
+export async function createRegistry(
+  credential: TokenCredential,
+  cloud: Cloud,
+  request: RegistryCreateRequest,
+  signal: AbortSignal
+): Promise<Registry> {
   try {
     const created = await create(
       client(credential, cloud, request.subscriptionId),
@@ -94,19 +114,24 @@ export async function createRegistry(credential: TokenCredential, cloud: Cloud, 
     }
     const failure = describeFailure(error)
     const scope = `/subscriptions/${request.subscriptionId}/resourceGroups/${request.resourceGroup}`
-    throw new ActionError(`Could not create container registry '${request.name}' in resource group '${request.resourceGroup}' (${request.location})`, {
-      code: failure.code,
-      detail: failure.message,
-      hint: createHint(failure.status, failure.code, scope),
-      cause: error
-    })
+    throw new ActionError(
+      `Could not create container registry '${request.name}' in resource group '${request.resourceGroup}' (${request.location})`,
+      {
+        code: failure.code,
+        detail: failure.message,
+        hint: createHint(failure.status, failure.code, scope),
+        cause: error
+      }
+    )
   }
 }
 
 function createHint(status: number | undefined, code: string | undefined, scope: string): string | undefined {
   if (status === 403) return `Grant the signed-in identity Contributor on ${scope} (it needs Microsoft.ContainerRegistry/registries/write)`
   if (code === 'AlreadyInUse') return "Registry names are global across Azure: choose another name in 'registry'"
-  if (code === 'LocationNotAvailableForResourceType' || code === 'NoRegisteredProviderFound') return "Choose another region in 'registry-location'"
-  if (code === 'MissingSubscriptionRegistration') return 'Register the resource provider first: az provider register --namespace Microsoft.ContainerRegistry'
+  if (code === 'LocationNotAvailableForResourceType' || code === 'NoRegisteredProviderFound')
+    return "Choose another region in 'registry-location'"
+  if (code === 'MissingSubscriptionRegistration')
+    return 'Register the resource provider first: az provider register --namespace Microsoft.ContainerRegistry'
   return undefined
 }

@@ -54,7 +54,12 @@ export class RoleAssignments {
   /** PUTs (by URL) of which at least one attempt got no answer: ARM may have carried them out. */
   private readonly unanswered = new Set<string>()
 
-  constructor(credential: TokenCredential, cloud: Cloud, subscriptionId: string, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))) {
+  constructor(
+    credential: TokenCredential,
+    cloud: Cloud,
+    subscriptionId: string,
+    sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+  ) {
     const unanswered = this.unanswered
     const noteLostAnswers: PipelinePolicy = {
       name: 'aksAcrLostAnswers',
@@ -117,14 +122,19 @@ export class RoleAssignments {
         // ARM answers 201 when it created the assignment and 200 when an identical one already had
         // this name (a concurrent run with the same deterministic name); only 201 is a change.
         let status = 0
-        const created = await this.client.roleAssignments.create(relative(request.scope), request.name, {
-          roleDefinitionId: roleDefinitionId(subscriptionId, request.roleGuid),
-          principalId: request.principalId,
-          // Without the type ARM looks the principal up in Entra and fails on fresh identities.
-          principalType: 'ServicePrincipal',
-          description: 'Image pull for the AKS kubelet identity, granted by the aks-acr GitHub Action',
-          ...(request.condition ? { condition: request.condition, conditionVersion: CONDITION_VERSION } : {})
-        }, { onResponse: (response) => (status = response.status) })
+        const created = await this.client.roleAssignments.create(
+          relative(request.scope),
+          request.name,
+          {
+            roleDefinitionId: roleDefinitionId(subscriptionId, request.roleGuid),
+            principalId: request.principalId,
+            // Without the type ARM looks the principal up in Entra and fails on fresh identities.
+            principalType: 'ServicePrincipal',
+            description: 'Image pull for the AKS kubelet identity, granted by the aks-acr GitHub Action',
+            ...(request.condition ? { condition: request.condition, conditionVersion: CONDITION_VERSION } : {})
+          },
+          { onResponse: (response) => (status = response.status) }
+        )
         if (status === 200) return { created: false, reason: 'exists' }
         return {
           created: true,
@@ -166,7 +176,10 @@ export class RoleAssignments {
     } catch {
       return { created: false, reason: 'exists' }
     }
-    const ours = found.createdBy?.toLowerCase() === callerObjectId.toLowerCase() && found.createdOn !== undefined && found.createdOn.getTime() >= started - CLOCK_SKEW_MS
+    const ours =
+      found.createdBy?.toLowerCase() === callerObjectId.toLowerCase() &&
+      found.createdOn !== undefined &&
+      found.createdOn.getTime() >= started - CLOCK_SKEW_MS
     if (!ours) return { created: false, reason: 'exists' }
     return {
       created: true,

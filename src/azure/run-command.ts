@@ -43,10 +43,16 @@ export async function runClusterCommand(
   request: ClusterCommand,
   signal: AbortSignal
 ): Promise<{ exitCode: number; logs: string }> {
-  const options = modularClientOptions(cloud, API_VERSIONS.containerService, { requestTimeoutMs: POST_TIMEOUT_MS, perRetryPolicies: request.repeatable ? [] : [postOnce()] })
+  const options = modularClientOptions(cloud, API_VERSIONS.containerService, {
+    requestTimeoutMs: POST_TIMEOUT_MS,
+    perRetryPolicies: request.repeatable ? [] : [postOnce()]
+  })
   const context = createContainerService(credential, cluster.subscriptionId, options)
   const names = Object.keys(request.files)
-  const zip = names.length === 0 ? '' : Buffer.from(zipSync(Object.fromEntries(names.map((name) => [name, strToU8(request.files[name]!)])))).toString('base64')
+  const zip =
+    names.length === 0
+      ? ''
+      : Buffer.from(zipSync(Object.fromEntries(names.map((name) => [name, strToU8(request.files[name]!)])))).toString('base64')
   let result
   try {
     result = await runCommand(
@@ -62,7 +68,8 @@ export async function runClusterCommand(
   if (result.provisioningState?.toLowerCase() === 'failed' || result.exitCode === undefined) {
     throw new ActionError(`The command pod in AKS cluster '${cluster.name}' did not run`, {
       code: result.reason ?? result.provisioningState ?? 'NoExitCode',
-      detail: 'AKS could not start the pod that runs the command (run command needs room on a node, and pulls its image from mcr.microsoft.com)',
+      detail:
+        'AKS could not start the pod that runs the command (run command needs room on a node, and pulls its image from mcr.microsoft.com)',
       hint: "Check the cluster's nodes and their egress to mcr.microsoft.com, or run the job on a self-hosted runner in the cluster's network"
     })
   }
@@ -82,11 +89,18 @@ export function postOnce(): PipelinePolicy {
       if (sent.has(request)) {
         const first = describeFailure(sent.get(request))
         const answer = [first.status && `HTTP ${first.status}`, first.code, first.message].filter(Boolean).join(': ')
-        throw new RestError(`the first attempt failed (${answer}) and the command was not sent again`, { code: 'CommandNotResent', statusCode: first.status })
+        throw new RestError(`the first attempt failed (${answer}) and the command was not sent again`, {
+          code: 'CommandNotResent',
+          statusCode: first.status
+        })
       }
       try {
         const response = await next(request)
-        sent.set(request, { statusCode: response.status, ...armError(response.bodyAsText), message: armError(response.bodyAsText).message ?? `HTTP ${response.status}` })
+        sent.set(request, {
+          statusCode: response.status,
+          ...armError(response.bodyAsText),
+          message: armError(response.bodyAsText).message ?? `HTTP ${response.status}`
+        })
         return response
       } catch (error) {
         sent.set(request, error)
@@ -99,7 +113,10 @@ export function postOnce(): PipelinePolicy {
 function armError(body: string | null | undefined): { code?: string; message?: string } {
   try {
     const parsed = JSON.parse(body ?? '') as { error?: { code?: unknown; message?: unknown } }
-    return { code: typeof parsed.error?.code === 'string' ? parsed.error.code : undefined, message: typeof parsed.error?.message === 'string' ? parsed.error.message : undefined }
+    return {
+      code: typeof parsed.error?.code === 'string' ? parsed.error.code : undefined,
+      message: typeof parsed.error?.message === 'string' ? parsed.error.message : undefined
+    }
   } catch {
     return {}
   }

@@ -45,7 +45,12 @@ export async function signIn(settings: SignInSettings, cloud: Cloud): Promise<Si
     throw source.explain(error)
   }
   const identity = identityFromToken(token.token, settings.method, source.reason, source.subject(), settings.tenantId)
-  if (settings.method === 'managed-identity' && settings.tenantId && identity.tenantId && !sameTenant(settings.tenantId, identity.tenantId)) {
+  if (
+    settings.method === 'managed-identity' &&
+    settings.tenantId &&
+    identity.tenantId &&
+    !sameTenant(settings.tenantId, identity.tenantId)
+  ) {
     throw new ActionError(`The managed identity belongs to tenant ${identity.tenantId}, not to tenant-id ${settings.tenantId}`, {
       hint: "Remove 'tenant-id' (a managed identity's tenant is its own), or use an identity of that tenant"
     })
@@ -87,12 +92,18 @@ function githubOidc(settings: OidcSignIn, cloud: Cloud): Source {
 
 function workloadIdentity(settings: WorkloadIdentitySignIn, cloud: Cloud): Source {
   const token = new ServiceAccountToken(settings.tokenFile)
-  const who = { assertion: 'service-account' as const, tenantId: settings.tenantId, clientId: settings.clientId, clientIdFrom: settings.clientIdFrom }
+  const who = {
+    assertion: 'service-account' as const,
+    tenantId: settings.tenantId,
+    clientId: settings.clientId,
+    clientIdFrom: settings.clientIdFrom
+  }
   return {
     credential: workloadIdentityCredential(settings, cloud, token),
     reason: settings.reason,
     // A token file that cannot be read is the failure, whatever the credential made of it.
-    explain: (error) => token.lastError ?? explainFederatedFailure(error, who, token.lastClaims, settings.authorityHost ?? cloud.authorityHost),
+    explain: (error) =>
+      token.lastError ?? explainFederatedFailure(error, who, token.lastClaims, settings.authorityHost ?? cloud.authorityHost),
     subject: () => token.lastClaims?.subject
   }
 }

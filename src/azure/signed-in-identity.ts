@@ -32,7 +32,15 @@ export function identityFromToken(
 ): SignedInIdentity {
   const claims = payloadOf(accessToken)
   const text = (name: string) => (typeof claims[name] === 'string' && claims[name] ? (claims[name] as string) : undefined)
-  return { method, reason, tenantId: text('tid') ?? tenantId, clientId: text('appid'), objectId: text('oid'), resourceId: text('xms_mirid'), subject }
+  return {
+    method,
+    reason,
+    tenantId: text('tid') ?? tenantId,
+    clientId: text('appid'),
+    objectId: text('oid'),
+    resourceId: text('xms_mirid'),
+    subject
+  }
 }
 
 /**
@@ -53,7 +61,11 @@ export function describeIdentity(identity: SignedInIdentity, code: (text: string
     return `the system-assigned managed identity of ${machine} ${code(resource[2]!)} (${ids}) through the instance metadata service`
   }
   const account = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(identity.subject ?? '')
-  const as = account ? ` as service account ${code(`${account[1]}/${account[2]}`)}` : identity.subject ? ` as ${code(identity.subject)}` : ''
+  const as = account
+    ? ` as service account ${code(`${account[1]}/${account[2]}`)}`
+    : identity.subject
+      ? ` as ${code(identity.subject)}`
+      : ''
   return `client ${id(identity.clientId)} (object ID ${id(identity.objectId)}) with ${METHOD_NAMES[identity.method]}${as}`
 }
 

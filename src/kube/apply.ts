@@ -30,7 +30,12 @@ export interface ApplyOptions {
 }
 
 /** Server-side apply of one object, sent as written (JSON is valid YAML for apply-patch+yaml). */
-export async function applyObject(client: KubeClient, resources: ResourceMap, original: KubeObject, options: ApplyOptions): Promise<Applied> {
+export async function applyObject(
+  client: KubeClient,
+  resources: ResourceMap,
+  original: KubeObject,
+  options: ApplyOptions
+): Promise<Applied> {
   let type: ResourceType
   try {
     type = await resources.typeOf(original)
@@ -53,12 +58,20 @@ export async function applyObject(client: KubeClient, resources: ResourceMap, or
   if (response.status === 200 || response.status === 201) {
     const existed = before?.status === 200
     const changes = before ? (existed ? diffObjects(before.body, response.body) : []) : undefined
-    return { object, namespace, result: response.status === 201 || (before && !existed) ? 'created' : 'configured', live: response.body, changes }
+    return {
+      object,
+      namespace,
+      result: response.status === 201 || (before && !existed) ? 'created' : 'configured',
+      live: response.body,
+      changes
+    }
   }
   const body = response.body as KubeStatus
   const message = typeof body === 'object' && body ? (body.message ?? JSON.stringify(body)) : String(body)
   const reason = typeof body === 'object' && body?.reason ? body.reason : statusReason(response.status)
-  const owners = (typeof body === 'object' ? (body?.details?.causes ?? []) : []).map((cause) => `${cause.field ?? ''} (${cause.message ?? ''})`.trim())
+  const owners = (typeof body === 'object' ? (body?.details?.causes ?? []) : []).map((cause) =>
+    `${cause.field ?? ''} (${cause.message ?? ''})`.trim()
+  )
   throw explainApplyFailure(object, reason, message, owners)
 }
 
@@ -75,7 +88,12 @@ function statusReason(status: number): string {
  * Why an apply was refused and what to do, from the API server's reason (`Conflict`, `Forbidden`,
  * ...) and words: the same for a direct request and for kubectl's "Error from server (Reason)".
  */
-export function explainApplyFailure(object: KubeObject, reason: string | undefined, message: string, conflictingFields: string[] = []): ActionError {
+export function explainApplyFailure(
+  object: KubeObject,
+  reason: string | undefined,
+  message: string,
+  conflictingFields: string[] = []
+): ActionError {
   const what = `Server-side apply of ${describeObject(object)} failed`
   const code = reason ?? 'ApplyFailed'
   if (reason === 'Conflict') {
@@ -93,8 +111,17 @@ export function explainApplyFailure(object: KubeObject, reason: string | undefin
     })
   }
   if (reason === 'NotFound' && /namespaces? "[^"]+" not found/.test(message)) {
-    return new ActionError(what, { code, detail: message, hint: "Add the Namespace to the manifests, or set 'namespace' so the action creates it" })
+    return new ActionError(what, {
+      code,
+      detail: message,
+      hint: "Add the Namespace to the manifests, or set 'namespace' so the action creates it"
+    })
   }
-  if (reason === 'Unauthorized') return new ActionError(what, { code, detail: message, hint: 'The cluster rejected the credentials from ARM; check the cluster has finished provisioning' })
+  if (reason === 'Unauthorized')
+    return new ActionError(what, {
+      code,
+      detail: message,
+      hint: 'The cluster rejected the credentials from ARM; check the cluster has finished provisioning'
+    })
   return new ActionError(what, { code, detail: message })
 }

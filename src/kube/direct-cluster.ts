@@ -53,13 +53,15 @@ export class DirectCluster implements ClusterApi {
           const result = await applyObject(this.client, resources, object, options)
           applied.push(result)
           options.onApplied(result)
-          if (options.mutations.dryRun && result.object.kind === 'Namespace' && result.result === 'created') options.namespacesToCreate.add(result.object.metadata.name)
+          if (options.mutations.dryRun && result.object.kind === 'Namespace' && result.result === 'created')
+            options.namespacesToCreate.add(result.object.metadata.name)
         } catch (error) {
           failures.push(error as Error)
         }
       })
       if (failures.length === 1) throw failures[0]
-      if (failures.length > 1) throw new ActionError(`${failures.length} objects could not be applied`, { detail: failures.map((f) => f.message).join(' | ') })
+      if (failures.length > 1)
+        throw new ActionError(`${failures.length} objects could not be applied`, { detail: failures.map((f) => f.message).join(' | ') })
       const crds = stage.filter((object) => object.kind === 'CustomResourceDefinition')
       if (crds.length > 0) {
         if (!options.mutations.dryRun) await this.waitForCrds(crds)
@@ -77,7 +79,13 @@ export class DirectCluster implements ClusterApi {
         const query = { labelSelector: collection.labelSelector, fieldSelector }
         const wanted = (object: Record<string, any>) => !collection.names || collection.names.includes(object.metadata?.name)
         try {
-          await listAndWatch(this.client, collectionPath(collection.type, collection.namespace), query, (type, object) => wanted(object) && onObject(collection, type, object), signal)
+          await listAndWatch(
+            this.client,
+            collectionPath(collection.type, collection.namespace),
+            query,
+            (type, object) => wanted(object) && onObject(collection, type, object),
+            signal
+          )
         } catch (error) {
           if (!collection.optional || signal.aborted) throw error
           onLost(collection, error as Error)
@@ -87,9 +95,13 @@ export class DirectCluster implements ClusterApi {
   }
 
   async events(namespace: string, name: string): Promise<Array<Record<string, any>>> {
-    const response = await this.client.request<{ items?: Array<Record<string, any>> }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, {
-      query: { fieldSelector: `involvedObject.name=${name}` }
-    })
+    const response = await this.client.request<{ items?: Array<Record<string, any>> }>(
+      'GET',
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+      {
+        query: { fieldSelector: `involvedObject.name=${name}` }
+      }
+    )
     return response.status === 200 ? (response.body.items ?? []) : []
   }
 
@@ -98,17 +110,27 @@ export class DirectCluster implements ClusterApi {
   }
 
   async createPod(pod: KubeObject): Promise<string | undefined> {
-    const created = await this.mutations.kube(this.client, 'POST', `/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace ?? 'default')}/pods`, { body: pod })
+    const created = await this.mutations.kube(
+      this.client,
+      'POST',
+      `/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace ?? 'default')}/pods`,
+      { body: pod }
+    )
     if (created.status === 201 || created.status === 200) return undefined
     return `HTTP ${created.status} ${(created.body as { message?: string } | undefined)?.message ?? ''}`.trim()
   }
 
   async deletePod(namespace: string, name: string): Promise<string | undefined> {
     try {
-      const deleted = await this.mutations.kube(this.client, 'DELETE', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`, {
-        query: { gracePeriodSeconds: '0' },
-        deadline: Date.now() + CLEAN_UP_MS
-      })
+      const deleted = await this.mutations.kube(
+        this.client,
+        'DELETE',
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`,
+        {
+          query: { gracePeriodSeconds: '0' },
+          deadline: Date.now() + CLEAN_UP_MS
+        }
+      )
       if (deleted.status < 300 || deleted.status === 404) return undefined
       const body = deleted.body as KubeStatus | undefined
       return [`HTTP ${deleted.status}`, body?.reason, body?.message].filter(Boolean).join(': ')
@@ -136,16 +158,26 @@ export class DirectCluster implements ClusterApi {
   private async waitForCrds(crds: KubeObject[]): Promise<void> {
     for (const crd of crds) {
       for (;;) {
-        const response = await this.client.request<Record<string, any>>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`)
+        const response = await this.client.request<Record<string, any>>(
+          'GET',
+          `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`
+        )
         // Just applied, it may not be readable for a moment (404); any other refusal will not pass by waiting.
         if (response.status >= 400 && response.status !== 404) {
           const body = response.body as KubeStatus | undefined
-          throw new ActionError(`Could not read CustomResourceDefinition ${crd.metadata.name} to wait until it is established`, { code: body?.reason ?? `HTTP ${response.status}`, detail: body?.message })
+          throw new ActionError(`Could not read CustomResourceDefinition ${crd.metadata.name} to wait until it is established`, {
+            code: body?.reason ?? `HTTP ${response.status}`,
+            detail: body?.message
+          })
         }
-        const established = (response.body?.status?.conditions ?? []).some((c: { type?: string; status?: string }) => c.type === 'Established' && c.status === 'True')
+        const established = (response.body?.status?.conditions ?? []).some(
+          (c: { type?: string; status?: string }) => c.type === 'Established' && c.status === 'True'
+        )
         if (established) break
         if (this.client.deadline !== undefined && Date.now() > this.client.deadline) {
-          throw new ActionError(`CustomResourceDefinition ${crd.metadata.name} was not established before the timeout`, { hint: "Raise 'timeout'" })
+          throw new ActionError(`CustomResourceDefinition ${crd.metadata.name} was not established before the timeout`, {
+            hint: "Raise 'timeout'"
+          })
         }
         await pause(500)
       }

@@ -108,7 +108,12 @@ export class KubeClient {
    * or it stayed silent past the idle deadline). Resolves with how it ended so the caller re-lists
    * (410 Gone, as an ERROR event) or resumes from the last resourceVersion.
    */
-  async watch(path: string, query: Record<string, string | undefined>, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<'closed' | 'aborted'> {
+  async watch(
+    path: string,
+    query: Record<string, string | undefined>,
+    onEvent: (event: WatchEvent) => void,
+    signal: AbortSignal
+  ): Promise<'closed' | 'aborted'> {
     const url = this.url(path, { ...query, watch: '1', allowWatchBookmarks: 'true' })
     const open = (fresh: boolean) =>
       withRetry(
@@ -141,7 +146,10 @@ export class KubeClient {
     }
     if (!opened.stream) {
       const status = (parseBody(opened.text) as KubeStatus | string | undefined) ?? ''
-      onEvent({ type: 'ERROR', object: (typeof status === 'object' ? status : { code: opened.status, message: status }) as Record<string, unknown> })
+      onEvent({
+        type: 'ERROR',
+        object: (typeof status === 'object' ? status : { code: opened.status, message: status }) as Record<string, unknown>
+      })
       return 'closed'
     }
     let buffered = ''
@@ -220,4 +228,3 @@ function parseBody(text: string): unknown {
 function headerOf(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value
 }
-

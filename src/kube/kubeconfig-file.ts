@@ -11,7 +11,12 @@ export const KUBECONFIG_STATE = 'kubeconfig-path'
  * RUNNER_TEMP, readable by the runner user alone, with the bearer token inline so later steps need
  * no kubelogin. The post step deletes it.
  */
-export async function writeKubeconfig(access: ApiServerCredentials, bearer: string | undefined, clusterName: string, runnerTemp: string): Promise<string> {
+export async function writeKubeconfig(
+  access: ApiServerCredentials,
+  bearer: string | undefined,
+  clusterName: string,
+  runnerTemp: string
+): Promise<string> {
   const dir = await mkdtemp(join(runnerTemp, 'aks-acr-'))
   const path = join(dir, 'kubeconfig')
   const user: Record<string, string> = {}
@@ -22,7 +27,15 @@ export async function writeKubeconfig(access: ApiServerCredentials, bearer: stri
     apiVersion: 'v1',
     kind: 'Config',
     'current-context': clusterName,
-    clusters: [{ name: clusterName, cluster: { server: access.server, ...(access.caPem ? { 'certificate-authority-data': Buffer.from(access.caPem).toString('base64') } : {}) } }],
+    clusters: [
+      {
+        name: clusterName,
+        cluster: {
+          server: access.server,
+          ...(access.caPem ? { 'certificate-authority-data': Buffer.from(access.caPem).toString('base64') } : {})
+        }
+      }
+    ],
     users: [{ name: `${clusterName}-user`, user }],
     contexts: [{ name: clusterName, context: { cluster: clusterName, user: `${clusterName}-user` } }]
   }

@@ -15,7 +15,10 @@ export interface ApiServerCredentials {
 interface KubeconfigFile {
   'current-context'?: string
   clusters?: Array<{ name: string; cluster: { server: string; 'certificate-authority-data'?: string } }>
-  users?: Array<{ name: string; user: { token?: string; 'client-certificate-data'?: string; 'client-key-data'?: string; exec?: { command?: string; args?: string[] } } }>
+  users?: Array<{
+    name: string
+    user: { token?: string; 'client-certificate-data'?: string; 'client-key-data'?: string; exec?: { command?: string; args?: string[] } }
+  }>
   contexts?: Array<{ name: string; context: { cluster: string; user: string } }>
 }
 
@@ -50,7 +53,10 @@ export function parseKubeconfig(yaml: string): ApiServerCredentials {
   const context = config.contexts?.find((c) => c.name === contextName)?.context
   const cluster = config.clusters?.find((c) => c.name === context?.cluster)?.cluster ?? config.clusters?.[0]?.cluster
   const user = config.users?.find((u) => u.name === context?.user)?.user ?? config.users?.[0]?.user
-  if (!cluster?.server) throw new ActionError('The kubeconfig ARM handed out names no cluster server', { hint: 'The cluster may still be provisioning; re-run when `az aks show` reports provisioningState Succeeded' })
+  if (!cluster?.server)
+    throw new ActionError('The kubeconfig ARM handed out names no cluster server', {
+      hint: 'The cluster may still be provisioning; re-run when `az aks show` reports provisioningState Succeeded'
+    })
   return {
     server: cluster.server.replace(/\/+$/, ''),
     caPem: decode(cluster['certificate-authority-data']),

@@ -19,10 +19,15 @@ export interface StepOutput {
 const MARK = '<<<aks-acr-action'
 
 export function kubectlScript(steps: ScriptStep[]): string {
-  return steps
-    // The closing marker starts on a line of its own even when kubectl's output does not end one.
-    .map((step) => `echo '${MARK} ${step.id}>>>'; kubectl ${step.args.map(quote).join(' ')} 2>&1; printf '\\n${MARK} ${step.id} exit=%s>>>\\n' "$?"`)
-    .join('\n')
+  return (
+    steps
+      // The closing marker starts on a line of its own even when kubectl's output does not end one.
+      .map(
+        (step) =>
+          `echo '${MARK} ${step.id}>>>'; kubectl ${step.args.map(quote).join(' ')} 2>&1; printf '\\n${MARK} ${step.id} exit=%s>>>\\n' "$?"`
+      )
+      .join('\n')
+  )
 }
 
 /** Pure: each step's output and exit code, by id, from the command's log. */

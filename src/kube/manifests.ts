@@ -35,7 +35,9 @@ async function expand(pattern: string, root: string): Promise<string[]> {
     const found: string[] = []
     for await (const entry of glob(pattern, { cwd: root })) found.push(resolve(root, entry))
     const inside = await Promise.all(found.sort().map((file) => insideWorkspace(file, root, pattern)))
-    return (await Promise.all(inside.map(async (file) => ((await stat(file)).isFile() ? file : undefined)))).filter((f): f is string => f !== undefined)
+    return (await Promise.all(inside.map(async (file) => ((await stat(file)).isFile() ? file : undefined)))).filter(
+      (f): f is string => f !== undefined
+    )
   }
   const real = await insideWorkspace(absolute, root, pattern)
   let info

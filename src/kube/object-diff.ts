@@ -5,7 +5,15 @@ export interface FieldChange {
 }
 
 /** Fields the server owns: they differ between any two reads and say nothing about the manifest. */
-const SERVER_FIELDS = new Set(['status', 'metadata.resourceVersion', 'metadata.generation', 'metadata.managedFields', 'metadata.uid', 'metadata.creationTimestamp', 'metadata.selfLink'])
+const SERVER_FIELDS = new Set([
+  'status',
+  'metadata.resourceVersion',
+  'metadata.generation',
+  'metadata.managedFields',
+  'metadata.uid',
+  'metadata.creationTimestamp',
+  'metadata.selfLink'
+])
 const SERVER_ANNOTATIONS = ['deployment.kubernetes.io/revision', 'kubectl.kubernetes.io/last-applied-configuration']
 
 /**
@@ -22,7 +30,11 @@ export function diffObjects(live: unknown, planned: unknown, limit = 50): FieldC
 /** A Secret's values never reach a diff; like `kubectl diff`, it says only that they change. */
 function redact(change: FieldChange): FieldChange {
   if (!/^(data|stringData)(\.|\[|$)/.test(change.path)) return change
-  return { path: change.path, before: change.before === undefined ? undefined : '*** (before)', after: change.after === undefined ? undefined : '*** (after)' }
+  return {
+    path: change.path,
+    before: change.before === undefined ? undefined : '*** (before)',
+    after: change.after === undefined ? undefined : '*** (after)'
+  }
 }
 
 function strip(object: unknown): unknown {

@@ -20,7 +20,11 @@ interface ContainerStatus {
 
 interface Pod {
   metadata?: { name?: string; namespace?: string }
-  spec?: { containers?: Array<{ name?: string; image?: string }>; initContainers?: Array<{ name?: string; image?: string }>; imagePullSecrets?: Array<{ name?: string }> }
+  spec?: {
+    containers?: Array<{ name?: string; image?: string }>
+    initContainers?: Array<{ name?: string; image?: string }>
+    imagePullSecrets?: Array<{ name?: string }>
+  }
   status?: { containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[] }
 }
 

@@ -5,7 +5,8 @@ import { watchUntil } from './watch-until.js'
 import { ActionError, errorMessage } from '../errors.js'
 import { NetworkError } from '../net/network-error.js'
 
-export type ProbeOutcome = { pulled: true; node: string | undefined } | { pulled: false; reason: string; message: string } | { pulled: 'unknown'; message: string }
+export type ProbeOutcome =
+  { pulled: true; node: string | undefined } | { pulled: false; reason: string; message: string } | { pulled: 'unknown'; message: string }
 
 /**
  * `az aks check-acr` without a privileged pod: a short-lived, unprivileged pod that only needs its
@@ -40,7 +41,13 @@ export async function probePull(
           imagePullPolicy: 'Always',
           command: ['true'],
           resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '50m', memory: '32Mi' } },
-          securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, runAsUser: 65532 }
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            capabilities: { drop: ['ALL'] },
+            runAsNonRoot: true,
+            runAsUser: 65532
+          }
         }
       ]
     }
@@ -74,9 +81,17 @@ export async function probePull(
               }
               // Past the pull, any container state means the image is on the node: whether `true` exists
               // in the image (a distroless one has no shell tools) does not matter to the verdict.
-              const statuses = (object.status?.containerStatuses ?? []) as Array<{ imageID?: string; state?: { running?: unknown; terminated?: unknown; waiting?: { reason?: string } } }>
+              const statuses = (object.status?.containerStatuses ?? []) as Array<{
+                imageID?: string
+                state?: { running?: unknown; terminated?: unknown; waiting?: { reason?: string } }
+              }>
               const pastPull = (s: (typeof statuses)[number]) =>
-                s.state?.running || s.state?.terminated || s.imageID || /^(CreateContainerError|CreateContainerConfigError|RunContainerError|StartError|CrashLoopBackOff)$/.test(s.state?.waiting?.reason ?? '')
+                s.state?.running ||
+                s.state?.terminated ||
+                s.imageID ||
+                /^(CreateContainerError|CreateContainerConfigError|RunContainerError|StartError|CrashLoopBackOff)$/.test(
+                  s.state?.waiting?.reason ?? ''
+                )
               if (statuses.some(pastPull)) decide({ pulled: true, node: object.spec?.nodeName })
             },
             (_collection, error) => decide({ pulled: 'unknown', message: `could not follow the probe pod: ${error.message}` }),
@@ -87,11 +102,17 @@ export async function probePull(
     )
   } catch (error) {
     if (!(error instanceof ActionError || error instanceof NetworkError)) throw error
-    return { pulled: 'unknown', message: `could not ${created === 'unknown' ? 'start' : 'follow'} a probe pod in ${namespace}: ${error.message}` }
+    return {
+      pulled: 'unknown',
+      message: `could not ${created === 'unknown' ? 'start' : 'follow'} a probe pod in ${namespace}: ${error.message}`
+    }
   } finally {
     if (created !== false) {
       const failed = await cluster.deletePod(namespace, name)
-      if (failed) onLeftBehind(`the probe pod ${namespace}/${name} may be left behind (${failed}); delete it with kubectl delete pod ${name} -n ${namespace}`)
+      if (failed)
+        onLeftBehind(
+          `the probe pod ${namespace}/${name} may be left behind (${failed}); delete it with kubectl delete pod ${name} -n ${namespace}`
+        )
     }
   }
 }

@@ -50,10 +50,13 @@ function deployment(object: Obj): Readiness {
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
     return { state: 'failed', message: `deployment "${name}" exceeded its progress deadline`, ready: Math.min(available, updated), desired }
   }
-  if (updated < desired) return progress(`Waiting for deployment "${name}" rollout to finish: ${updated} out of ${desired} new replicas have been updated...`)
+  if (updated < desired)
+    return progress(`Waiting for deployment "${name}" rollout to finish: ${updated} out of ${desired} new replicas have been updated...`)
   const replicas = num(status.replicas)
-  if (replicas > updated) return progress(`Waiting for deployment "${name}" rollout to finish: ${replicas - updated} old replicas are pending termination...`)
-  if (available < updated) return progress(`Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...`)
+  if (replicas > updated)
+    return progress(`Waiting for deployment "${name}" rollout to finish: ${replicas - updated} old replicas are pending termination...`)
+  if (available < updated)
+    return progress(`Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...`)
   return { state: 'ready', message: `deployment "${name}" successfully rolled out`, ready: available, desired }
 }
 
@@ -64,7 +67,8 @@ function statefulSet(object: Obj): Readiness {
   const readyReplicas = num(status.readyReplicas)
   const progress = (message: string): Readiness => ({ state: 'progressing', message, ready: readyReplicas, desired })
   const strategy = object.spec?.updateStrategy as { type?: string; rollingUpdate?: { partition?: number } } | undefined
-  if (strategy?.type === 'OnDelete') return { state: 'ready', message: `statefulset "${name}" uses OnDelete: rollout status does not apply`, ready: readyReplicas, desired }
+  if (strategy?.type === 'OnDelete')
+    return { state: 'ready', message: `statefulset "${name}" uses OnDelete: rollout status does not apply`, ready: readyReplicas, desired }
   if (!observed(object)) return progress('Waiting for statefulset spec update to be observed...')
   if (readyReplicas < desired) return progress(`Waiting for ${desired - readyReplicas} pods to be ready...`)
   // As kubectl: once the server has defaulted rollingUpdate (partition 0 included), the partition rule decides.
@@ -74,12 +78,24 @@ function statefulSet(object: Obj): Readiness {
     if (partition !== undefined && updated < desired - partition) {
       return progress(`Waiting for partitioned roll out to finish: ${updated} out of ${desired - partition} new pods have been updated...`)
     }
-    return { state: 'ready', message: `partitioned roll out complete: ${updated} new pods have been updated...`, ready: readyReplicas, desired }
+    return {
+      state: 'ready',
+      message: `partitioned roll out complete: ${updated} new pods have been updated...`,
+      ready: readyReplicas,
+      desired
+    }
   }
   if (status.updateRevision !== status.currentRevision) {
-    return progress(`waiting for statefulset rolling update to complete ${num(status.updatedReplicas)} pods at revision ${String(status.updateRevision)}...`)
+    return progress(
+      `waiting for statefulset rolling update to complete ${num(status.updatedReplicas)} pods at revision ${String(status.updateRevision)}...`
+    )
   }
-  return { state: 'ready', message: `statefulset rolling update complete ${desired} pods at revision ${String(status.currentRevision)}...`, ready: readyReplicas, desired }
+  return {
+    state: 'ready',
+    message: `statefulset rolling update complete ${desired} pods at revision ${String(status.currentRevision)}...`,
+    ready: readyReplicas,
+    desired
+  }
 }
 
 function daemonSet(object: Obj): Readiness {
@@ -89,11 +105,14 @@ function daemonSet(object: Obj): Readiness {
   const available = num(status.numberAvailable)
   const progress = (message: string): Readiness => ({ state: 'progressing', message, ready: available, desired })
   const strategy = object.spec?.updateStrategy as { type?: string } | undefined
-  if (strategy?.type === 'OnDelete') return { state: 'ready', message: `daemon set "${name}" uses OnDelete: rollout status does not apply`, ready: available, desired }
+  if (strategy?.type === 'OnDelete')
+    return { state: 'ready', message: `daemon set "${name}" uses OnDelete: rollout status does not apply`, ready: available, desired }
   if (!observed(object)) return progress('Waiting for daemon set spec update to be observed...')
   const updated = num(status.updatedNumberScheduled)
-  if (updated < desired) return progress(`Waiting for daemon set "${name}" rollout to finish: ${updated} out of ${desired} new pods have been updated...`)
-  if (available < desired) return progress(`Waiting for daemon set "${name}" rollout to finish: ${available} of ${desired} updated pods are available...`)
+  if (updated < desired)
+    return progress(`Waiting for daemon set "${name}" rollout to finish: ${updated} out of ${desired} new pods have been updated...`)
+  if (available < desired)
+    return progress(`Waiting for daemon set "${name}" rollout to finish: ${available} of ${desired} updated pods are available...`)
   return { state: 'ready', message: `daemon set "${name}" successfully rolled out`, ready: available, desired }
 }
 
@@ -104,9 +123,20 @@ function job(object: Obj): Readiness {
   const succeeded = num(status.succeeded)
   const conditions = (status.conditions ?? []) as Array<{ type?: string; status?: string; reason?: string; message?: string }>
   const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True')
-  if (failed) return { state: 'failed', message: `job "${name}" failed: ${failed.reason ?? ''} ${failed.message ?? ''}`.trim(), ready: succeeded, desired }
+  if (failed)
+    return {
+      state: 'failed',
+      message: `job "${name}" failed: ${failed.reason ?? ''} ${failed.message ?? ''}`.trim(),
+      ready: succeeded,
+      desired
+    }
   if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) {
     return { state: 'ready', message: `job "${name}" completed`, ready: succeeded, desired }
   }
-  return { state: 'progressing', message: `Waiting for job "${name}" to complete: ${succeeded} of ${desired} succeeded...`, ready: succeeded, desired }
+  return {
+    state: 'progressing',
+    message: `Waiting for job "${name}" to complete: ${succeeded} of ${desired} succeeded...`,
+    ready: succeeded,
+    desired
+  }
 }

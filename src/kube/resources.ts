@@ -68,7 +68,8 @@ export class ResourceMap {
     if (known) return { base, ...known }
     const kinds = await this.discover(object.apiVersion)
     const found = kinds.get(object.kind)
-    if (!found) throw new Error(`the cluster does not serve kind ${object.kind} in ${object.apiVersion} (is its CustomResourceDefinition installed?)`)
+    if (!found)
+      throw new Error(`the cluster does not serve kind ${object.kind} in ${object.apiVersion} (is its CustomResourceDefinition installed?)`)
     return { base, ...found }
   }
 
@@ -80,17 +81,21 @@ export class ResourceMap {
   private discover(apiVersion: string) {
     let pending = this.discovered.get(apiVersion)
     if (!pending) {
-      pending = this.client.request<{ resources?: Array<{ name: string; kind: string; namespaced: boolean }> } & KubeStatus>('GET', apiBase(apiVersion)).then((response) => {
-        const kinds = new Map<string, { plural: string; namespaced: boolean }>()
-        // 404: the group/version is not served (no CRD yet); any other refusal says nothing about the kinds.
-        if (response.status !== 200 && response.status !== 404) {
-          throw new Error(`could not discover the kinds of ${apiVersion}: HTTP ${response.status}${response.body?.reason ? ` ${response.body.reason}` : ''}${response.body?.message ? `: ${response.body.message}` : ''}`)
-        }
-        for (const resource of response.status === 200 ? (response.body.resources ?? []) : []) {
-          if (!resource.name.includes('/')) kinds.set(resource.kind, { plural: resource.name, namespaced: resource.namespaced })
-        }
-        return kinds
-      })
+      pending = this.client
+        .request<{ resources?: Array<{ name: string; kind: string; namespaced: boolean }> } & KubeStatus>('GET', apiBase(apiVersion))
+        .then((response) => {
+          const kinds = new Map<string, { plural: string; namespaced: boolean }>()
+          // 404: the group/version is not served (no CRD yet); any other refusal says nothing about the kinds.
+          if (response.status !== 200 && response.status !== 404) {
+            throw new Error(
+              `could not discover the kinds of ${apiVersion}: HTTP ${response.status}${response.body?.reason ? ` ${response.body.reason}` : ''}${response.body?.message ? `: ${response.body.message}` : ''}`
+            )
+          }
+          for (const resource of response.status === 200 ? (response.body.resources ?? []) : []) {
+            if (!resource.name.includes('/')) kinds.set(resource.kind, { plural: resource.name, namespaced: resource.namespaced })
+          }
+          return kinds
+        })
       // A failed discovery is not remembered: the next object of that version asks again.
       pending.catch(() => this.discovered.delete(apiVersion))
       this.discovered.set(apiVersion, pending)

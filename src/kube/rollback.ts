@@ -9,13 +9,17 @@ import type { Mutations } from '../mutations.js'
 export async function rollBackDeployment(client: KubeClient, mutations: Mutations, namespace: string, name: string): Promise<string> {
   const base = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}`
   const deployment = await client.request<Record<string, any>>('GET', `${base}/deployments/${encodeURIComponent(name)}`)
-  if (deployment.status !== 200) return `deployment/${name}: could not read it to roll back (${refusal(deployment.status, deployment.body)})`
+  if (deployment.status !== 200)
+    return `deployment/${name}: could not read it to roll back (${refusal(deployment.status, deployment.body)})`
   const current = Number(deployment.body.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0)
   const selector = Object.entries((deployment.body.spec?.selector?.matchLabels ?? {}) as Record<string, string>)
     .map(([key, value]) => `${key}=${value}`)
     .join(',')
-  const sets = await client.request<{ items?: Array<Record<string, any>> }>('GET', `${base}/replicasets`, { query: { labelSelector: selector || undefined } })
-  if (sets.status !== 200) return `deployment/${name}: could not list its ReplicaSets to find the previous revision (${refusal(sets.status, sets.body)})`
+  const sets = await client.request<{ items?: Array<Record<string, any>> }>('GET', `${base}/replicasets`, {
+    query: { labelSelector: selector || undefined }
+  })
+  if (sets.status !== 200)
+    return `deployment/${name}: could not list its ReplicaSets to find the previous revision (${refusal(sets.status, sets.body)})`
   const uid = deployment.body.metadata?.uid
   const previous = (sets.body.items ?? [])
     .filter((set) => (set.metadata?.ownerReferences ?? []).some((owner: { uid?: string }) => owner.uid === uid))
@@ -29,7 +33,8 @@ export async function rollBackDeployment(client: KubeClient, mutations: Mutation
     body: [{ op: 'replace', path: '/spec/template', value: template }],
     contentType: 'application/json-patch+json'
   })
-  if (patched.status !== 200) return `deployment/${name}: rollback to revision ${previous.revision} failed (${refusal(patched.status, patched.body)})`
+  if (patched.status !== 200)
+    return `deployment/${name}: rollback to revision ${previous.revision} failed (${refusal(patched.status, patched.body)})`
   return `deployment/${name}: rolled back to revision ${previous.revision}`
 }
 

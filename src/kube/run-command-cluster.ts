@@ -67,7 +67,15 @@ export class RunCommandCluster implements ClusterApi {
       if (crds.length > 0 && !options.mutations.dryRun) {
         // The wait runs inside one command: give it what is left of the run's deadline, less the command's own start.
         const seconds = this.deadline === undefined ? 300 : Math.max(5, Math.floor((this.deadline - Date.now()) / 1000) - 40)
-        steps.push({ id: `established-${s}`, args: ['wait', '--for=condition=established', `--timeout=${seconds}s`, ...crds.map((crd) => `customresourcedefinition/${crd.metadata.name}`)] })
+        steps.push({
+          id: `established-${s}`,
+          args: [
+            'wait',
+            '--for=condition=established',
+            `--timeout=${seconds}s`,
+            ...crds.map((crd) => `customresourcedefinition/${crd.metadata.name}`)
+          ]
+        })
       }
     })
     core.info(`Applying ${entries.length} object(s) in one command pod (run-command)`)
@@ -85,8 +93,18 @@ export class RunCommandCluster implements ClusterApi {
         // A Secret's data is never printed (so never compared): whether it would change is not known.
         const secret = object.kind === 'Secret'
         const changes = options.mutations.dryRun && !secret ? (before ? diffObjects(before, live) : []) : undefined
-        const note = secret && before && options.mutations.dryRun ? 'its data is not read back through run command, so whether it would change is unknown' : undefined
-        const done: Applied = { object: { ...object, metadata: { ...object.metadata, ...(namespace ? { namespace } : {}) } }, namespace, result: before ? 'configured' : 'created', live, changes, ...(note ? { note } : {}) }
+        const note =
+          secret && before && options.mutations.dryRun
+            ? 'its data is not read back through run command, so whether it would change is unknown'
+            : undefined
+        const done: Applied = {
+          object: { ...object, metadata: { ...object.metadata, ...(namespace ? { namespace } : {}) } },
+          namespace,
+          result: before ? 'configured' : 'created',
+          live,
+          changes,
+          ...(note ? { note } : {})
+        }
         if (options.mutations.dryRun && object.kind === 'Namespace' && !before) options.namespacesToCreate.add(object.metadata.name)
         applied.push(done)
         options.onApplied(done)
@@ -103,9 +121,16 @@ export class RunCommandCluster implements ClusterApi {
       failures.push(explainApplyFailure(object, reason, message))
     }
     const waits = [...outputs].filter(([id, output]) => id.startsWith('established-') && output.exitCode !== 0)
-    for (const [, output] of waits) failures.push(new ActionError('A CustomResourceDefinition was not established in time', { detail: kubectlError(output.output).message, hint: "Raise 'timeout'" }))
+    for (const [, output] of waits)
+      failures.push(
+        new ActionError('A CustomResourceDefinition was not established in time', {
+          detail: kubectlError(output.output).message,
+          hint: "Raise 'timeout'"
+        })
+      )
     if (failures.length === 1) throw failures[0]
-    if (failures.length > 1) throw new ActionError(`${failures.length} objects could not be applied`, { detail: failures.map((f) => f.message).join(' | ') })
+    if (failures.length > 1)
+      throw new ActionError(`${failures.length} objects could not be applied`, { detail: failures.map((f) => f.message).join(' | ') })
     return applied
   }
 
@@ -116,8 +141,12 @@ export class RunCommandCluster implements ClusterApi {
     const podNamespaces = [...new Set(collections.filter((c) => c.type.plural === 'pods').map((c) => c.namespace))]
     while (!signal.aborted) {
       const started = Date.now()
-      const steps: ScriptStep[] = collections.flatMap((collection, i) => (lost.has(i) ? [] : [{ id: `list-${i}`, args: listArgs(collection) }]))
-      podNamespaces.forEach((namespace, j) => steps.push({ id: `warnings-${j}`, args: ['get', 'events', '-n', namespace, '--field-selector', 'type=Warning', '-o', 'json'] }))
+      const steps: ScriptStep[] = collections.flatMap((collection, i) =>
+        lost.has(i) ? [] : [{ id: `list-${i}`, args: listArgs(collection) }]
+      )
+      podNamespaces.forEach((namespace, j) =>
+        steps.push({ id: `warnings-${j}`, args: ['get', 'events', '-n', namespace, '--field-selector', 'type=Warning', '-o', 'json'] })
+      )
       let outputs: Map<string, StepOutput>
       try {
         outputs = await this.exec(steps, {}, true, signal)
@@ -134,7 +163,10 @@ export class RunCommandCluster implements ClusterApi {
         const output = outputs.get(`list-${i}`)!
         const items = itemsOf(output)
         if (!items) {
-          const error = new ActionError(`listing ${kubectlResource(collection.type)} in ${collection.namespace} failed`, { code: kubectlError(output.output).reason, detail: kubectlError(output.output).message })
+          const error = new ActionError(`listing ${kubectlResource(collection.type)} in ${collection.namespace} failed`, {
+            code: kubectlError(output.output).reason,
+            detail: kubectlError(output.output).message
+          })
           if (!collection.optional) throw error
           lost.add(i)
           onLost(collection, error)
@@ -161,20 +193,34 @@ export class RunCommandCluster implements ClusterApi {
   async events(namespace: string, name: string): Promise<Array<Record<string, any>>> {
     const cached = this.warnings.get(namespace)?.filter((event) => event.involvedObject?.name === name)
     if (cached?.length) return cached
-    const outputs = await this.exec([{ id: 'events', args: ['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${name}`, '-o', 'json'] }], {}, true)
+    const outputs = await this.exec(
+      [{ id: 'events', args: ['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${name}`, '-o', 'json'] }],
+      {},
+      true
+    )
     return itemsOf(outputs.get('events')!) ?? []
   }
 
   async rollBack(namespace: string, name: string): Promise<string> {
     // Undone twice, a Deployment would go back two revisions: never repeated.
-    const outputs = await this.exec([{ id: 'undo', args: this.mutations.kubectl(['rollout', 'undo', `deployment/${name}`, '-n', namespace]) }], {}, false)
+    const outputs = await this.exec(
+      [{ id: 'undo', args: this.mutations.kubectl(['rollout', 'undo', `deployment/${name}`, '-n', namespace]) }],
+      {},
+      false
+    )
     const undo = outputs.get('undo')!
     const said = undo.output.trim().split('\n').pop() ?? ''
-    return undo.exitCode === 0 ? `deployment/${name}: ${said} (kubectl rollout undo)` : `deployment/${name}: rollback failed: ${kubectlError(undo.output).message}`
+    return undo.exitCode === 0
+      ? `deployment/${name}: ${said} (kubectl rollout undo)`
+      : `deployment/${name}: rollback failed: ${kubectlError(undo.output).message}`
   }
 
   async createPod(pod: KubeObject): Promise<string | undefined> {
-    const outputs = await this.exec([{ id: 'create', args: this.mutations.kubectl(['create', '-f', 'pod.json', '-o', 'name']) }], { 'pod.json': JSON.stringify(pod) }, false)
+    const outputs = await this.exec(
+      [{ id: 'create', args: this.mutations.kubectl(['create', '-f', 'pod.json', '-o', 'name']) }],
+      { 'pod.json': JSON.stringify(pod) },
+      false
+    )
     const create = outputs.get('create')!
     return create.exitCode === 0 ? undefined : kubectlError(create.output).message
   }
@@ -183,7 +229,16 @@ export class RunCommandCluster implements ClusterApi {
     const deadline = this.deadline
     this.deadline = Date.now() + CLEAN_UP_MS
     try {
-      const outputs = await this.exec([{ id: 'delete', args: this.mutations.kubectl(['delete', 'pod', name, '-n', namespace, '--grace-period=0', '--wait=false', '--ignore-not-found']) }], {}, true)
+      const outputs = await this.exec(
+        [
+          {
+            id: 'delete',
+            args: this.mutations.kubectl(['delete', 'pod', name, '-n', namespace, '--grace-period=0', '--wait=false', '--ignore-not-found'])
+          }
+        ],
+        {},
+        true
+      )
       const deleted = outputs.get('delete')!
       return deleted.exitCode === 0 ? undefined : kubectlError(deleted.output).message
     } catch (error) {
@@ -198,18 +253,28 @@ export class RunCommandCluster implements ClusterApi {
   }
 
   /** One command pod for all the steps; its log split back into each step's output. */
-  private async exec(steps: ScriptStep[], files: Record<string, string>, repeatable: boolean, signal?: AbortSignal): Promise<Map<string, StepOutput>> {
-    const limits = [signal, this.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(0, this.deadline - Date.now()))].filter((s): s is AbortSignal => s !== undefined)
+  private async exec(
+    steps: ScriptStep[],
+    files: Record<string, string>,
+    repeatable: boolean,
+    signal?: AbortSignal
+  ): Promise<Map<string, StepOutput>> {
+    const limits = [signal, this.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(0, this.deadline - Date.now()))].filter(
+      (s): s is AbortSignal => s !== undefined
+    )
     this.commands++
     const result = await this.runner.run(kubectlScript(steps), files, AbortSignal.any(limits), repeatable)
-    const outputs = splitLog(result.logs, steps.map((step) => step.id))
+    const outputs = splitLog(
+      result.logs,
+      steps.map((step) => step.id)
+    )
     const unfinished = steps.find((step) => outputs.get(step.id)!.exitCode === undefined)
     if (!unfinished) return outputs
     if (Buffer.byteLength(result.logs) >= LOG_CAP_BYTES - 4096) {
       throw new ActionError(`The output of the command pod reached the ${LOG_CAP_BYTES / 1024} kB that AKS keeps of it`, {
         code: 'LogCapReached',
         detail: `the output of '${unfinished.id}' and what followed were cut off`,
-        hint: 'Deploy fewer workloads per run, or run the job on a self-hosted runner in the cluster\'s network so the action reaches the API server directly'
+        hint: "Deploy fewer workloads per run, or run the job on a self-hosted runner in the cluster's network so the action reaches the API server directly"
       })
     }
     throw new ActionError('The command pod ended before its work was done', {

@@ -50,7 +50,8 @@ export async function verifyRollouts(
   judge: JudgeProblem
 ): Promise<Verdict> {
   const key = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`
-  for (const workload of workloads) states.set(key(workload.kind, workload.namespace, workload.name), { workload, readiness: undefined, pods: new Map() })
+  for (const workload of workloads)
+    states.set(key(workload.kind, workload.namespace, workload.name), { workload, readiness: undefined, pods: new Map() })
   const objects = new Map<string, Record<string, any>>()
   const replicaSets = new Map<string, Record<string, any>>()
   const considered = new Set<string>()
@@ -78,7 +79,13 @@ export async function verifyRollouts(
       }
 
       /** Judged once per pod and kind of problem; a pod of an older revision is not this rollout's concern. */
-      const consider = async (state: WorkloadState, object: Record<string, any>, pod: Record<string, any>, problem: PodProblem, seen: string) => {
+      const consider = async (
+        state: WorkloadState,
+        object: Record<string, any>,
+        pod: Record<string, any>,
+        problem: PodProblem,
+        seen: string
+      ) => {
         // Until the controller has seen the applied spec, the revision it names is still the old one,
         // so a stuck pod of the previous (failed) rollout would pass for this one's: decide at its next change.
         if (!specObserved(state.workload, object)) {
@@ -131,11 +138,16 @@ export async function verifyRollouts(
       }
       // Without pods (or ReplicaSets) the rollout is still verified, only not diagnosed early.
       const onLost = (collection: Collection, error: Error) => {
-        if (!signal.aborted) core.warning(`Cannot follow ${collection.type.plural} in ${collection.namespace}, so stuck pods will not be caught early: ${error.message}`)
+        if (!signal.aborted)
+          core.warning(
+            `Cannot follow ${collection.type.plural} in ${collection.namespace}, so stuck pods will not be caught early: ${error.message}`
+          )
       }
-      const following = cluster.follow(collectionsFor(workloads, cluster.prefersNarrowCollections), onObject, onLost, signal).catch((error: unknown) => {
-        if (!signal.aborted) decide({ outcome: 'error', message: errorMessage(error) })
-      })
+      const following = cluster
+        .follow(collectionsFor(workloads, cluster.prefersNarrowCollections), onObject, onLost, signal)
+        .catch((error: unknown) => {
+          if (!signal.aborted) decide({ outcome: 'error', message: errorMessage(error) })
+        })
       return [following]
     }
   )
@@ -153,11 +165,15 @@ export function collectionsFor(workloads: Workload[], narrow: boolean): Collecti
     collection.names!.push(workload.name)
     byKind.set(group, collection)
   }
-  const owners = narrow ? workloads.map((w) => ({ namespace: w.namespace, selector: selectorString(w.selector), deployment: w.kind === 'Deployment' })) : undefined
+  const owners = narrow
+    ? workloads.map((w) => ({ namespace: w.namespace, selector: selectorString(w.selector), deployment: w.kind === 'Deployment' }))
+    : undefined
   const namespaces = [...new Set(workloads.map((w) => w.namespace))]
   const scoped = (type: ResourceType, onlyDeployments: boolean): Collection[] =>
     owners
-      ? owners.filter((o) => !onlyDeployments || o.deployment).map((o) => ({ type, namespace: o.namespace, labelSelector: o.selector, optional: true }))
+      ? owners
+          .filter((o) => !onlyDeployments || o.deployment)
+          .map((o) => ({ type, namespace: o.namespace, labelSelector: o.selector, optional: true }))
       : namespaces.map((namespace) => ({ type, namespace, optional: true }))
   const deployments = workloads.some((w) => w.kind === 'Deployment')
   return [...byKind.values(), ...(deployments ? scoped(REPLICA_SETS, true) : []), ...scoped(PODS, false)]
@@ -187,7 +203,12 @@ function specObserved(workload: Workload, object: Record<string, any>): boolean 
  * its revision is the update revision. DaemonSets and Jobs: every pod counts. A ReplicaSet not
  * seen yet is taken to be the new one: older ones were all listed before any pod.
  */
-function belongsToRollout(workload: Workload, object: Record<string, any>, pod: Record<string, any>, replicaSets: Map<string, Record<string, any>>): boolean {
+function belongsToRollout(
+  workload: Workload,
+  object: Record<string, any>,
+  pod: Record<string, any>,
+  replicaSets: Map<string, Record<string, any>>
+): boolean {
   if (workload.kind === 'StatefulSet') {
     const update = object.status?.updateRevision
     return !update || pod.metadata?.labels?.['controller-revision-hash'] === update

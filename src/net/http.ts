@@ -124,7 +124,9 @@ export function openRequest(request: HttpRequest): Promise<IncomingMessage> {
       fail(error)
       req.destroy(error)
     }
-    const connectTimer = timer(connectMs, () => giveUp(new NetworkError(host, 'connect-timeout', `nothing within ${seconds(Date.now() - started)}`)))
+    const connectTimer = timer(connectMs, () =>
+      giveUp(new NetworkError(host, 'connect-timeout', `nothing within ${seconds(Date.now() - started)}`))
+    )
     timer(answerMs, () => giveUp(new NetworkError(host, 'timeout', `no answer within ${seconds(Date.now() - started)}`)))
     req.on('socket', (socket) => {
       // Reused sockets, and sockets through a proxy tunnel, arrive connected and past the TLS handshake.
@@ -142,7 +144,10 @@ export function openRequest(request: HttpRequest): Promise<IncomingMessage> {
       // hang. The socket's inactivity timer measures that without consuming the body; the agent
       // resets it when the socket goes back to the pool.
       response.setTimeout(idleMs, () => response.destroy(new NetworkError(host, 'timeout', `the answer stalled for ${seconds(idleMs)}`)))
-      const untilDeadline = request.deadline === undefined ? undefined : timer(budget(Infinity), () => response.destroy(new NetworkError(host, 'timeout', 'the deadline passed')))
+      const untilDeadline =
+        request.deadline === undefined
+          ? undefined
+          : timer(budget(Infinity), () => response.destroy(new NetworkError(host, 'timeout', 'the deadline passed')))
       response.once('close', () => clear(untilDeadline))
       resolve(response)
     })

@@ -32,7 +32,6 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>
 }
 
-
 export async function withRetry<R extends { status: number; header(name: string): string | undefined }>(
   send: () => Promise<R>,
   options: RetryOptions
@@ -47,7 +46,8 @@ export async function withRetry<R extends { status: number; header(name: string)
       outcome = { error }
     }
     const wait = attempt < attempts ? waitBefore(outcome, attempt) : undefined
-    const fits = wait !== undefined && !options.signal?.aborted && (options.deadline === undefined || Date.now() + wait.ms < options.deadline)
+    const fits =
+      wait !== undefined && !options.signal?.aborted && (options.deadline === undefined || Date.now() + wait.ms < options.deadline)
     if (!fits) {
       if ('error' in outcome) throw outcome.error
       return outcome.response
@@ -61,7 +61,10 @@ export async function withRetry<R extends { status: number; header(name: string)
   }
 }
 
-function waitBefore(outcome: { response: { status: number; header(name: string): string | undefined } } | { error: unknown }, attempt: number): { ms: number; why: string } | undefined {
+function waitBefore(
+  outcome: { response: { status: number; header(name: string): string | undefined } } | { error: unknown },
+  attempt: number
+): { ms: number; why: string } | undefined {
   if ('error' in outcome) {
     const error = outcome.error
     return error instanceof NetworkError && error.transient ? { ms: backoff(attempt), why: error.message } : undefined

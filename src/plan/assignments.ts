@@ -56,7 +56,9 @@ function attachChanges(settings: Settings, discovery: Found, role: PullRole): Pi
 
   if (registry.permissionsMode === 'AbacRepositoryPermissions') {
     for (const legacy of kubelets.filter((a) => a.roleGuid === pullRoleFor('LegacyRegistryPermissions').guid)) {
-      notes.push(`The kubelet identity's AcrPull at ${legacy.scope} is not honoured on a registry in ABAC repository-permissions mode; ${role.name} is used instead`)
+      notes.push(
+        `The kubelet identity's AcrPull at ${legacy.scope} is not honoured on a registry in ABAC repository-permissions mode; ${role.name} is used instead`
+      )
     }
   }
   for (const inherited of kubelets.filter((a) => a.roleGuid === role.guid && !atRegistry(discovery, a))) {
@@ -91,6 +93,9 @@ export function planDetach(discovery: Found): AssignmentPlan {
     .map((assignment) => ({ kind: 'delete-assignment', assignment, roleName: roleNameOf(assignment.roleGuid) }))
   const notes = kubelets
     .filter((a) => !changes.some((c) => c.kind === 'delete-assignment' && c.assignment.id === a.id))
-    .map((a) => `Left alone: the kubelet identity's ${roleNameOf(a.roleGuid)} at ${a.scope} (not created by attach); it may still let the cluster pull`)
+    .map(
+      (a) =>
+        `Left alone: the kubelet identity's ${roleNameOf(a.roleGuid)} at ${a.scope} (not created by attach); it may still let the cluster pull`
+    )
   return { mode: 'detach', role: undefined, changes, notes }
 }

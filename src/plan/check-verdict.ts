@@ -38,11 +38,24 @@ export function checkVerdict(
   if (registry.publicNetworkAccess === 'Disabled') {
     reasons.push(
       registry.privateEndpoints > 0
-        ? { check: 'network', ok: 'unknown', detail: 'public network access is disabled; nodes must reach the registry through its private endpoint (the cluster VNet must resolve privatelink.azurecr.io)' }
-        : { check: 'network', ok: false, detail: 'public network access is disabled and the registry has no private endpoint: nodes cannot reach it' }
+        ? {
+            check: 'network',
+            ok: 'unknown',
+            detail:
+              'public network access is disabled; nodes must reach the registry through its private endpoint (the cluster VNet must resolve privatelink.azurecr.io)'
+          }
+        : {
+            check: 'network',
+            ok: false,
+            detail: 'public network access is disabled and the registry has no private endpoint: nodes cannot reach it'
+          }
     )
   } else if (registry.networkDefaultAction === 'Deny') {
-    reasons.push({ check: 'network', ok: 'unknown', detail: "the registry firewall denies by default; the cluster's outbound IPs or subnet must be allowed" })
+    reasons.push({
+      check: 'network',
+      ok: 'unknown',
+      detail: "the registry firewall denies by default; the cluster's outbound IPs or subnet must be allowed"
+    })
   } else {
     reasons.push({ check: 'network', ok: true, detail: 'public network access is enabled' })
   }
@@ -50,14 +63,21 @@ export function checkVerdict(
   reasons.push(
     registry.armTokensAccepted
       ? { check: 'authentication', ok: true, detail: 'the registry accepts Entra ID tokens, which the kubelet presents' }
-      : { check: 'authentication', ok: false, detail: 'the registry refuses Entra tokens with the ARM audience (azureADAuthenticationAsArmPolicy disabled), which the kubelet presents' }
+      : {
+          check: 'authentication',
+          ok: false,
+          detail:
+            'the registry refuses Entra tokens with the ARM audience (azureADAuthenticationAsArmPolicy disabled), which the kubelet presents'
+        }
   )
 
   const scope = repository ? ` for repository ${repository}` : ''
   const held = access.findings.length ? access.findings.join('; ') : 'no role assignment covers the registry'
   // A grant younger than RBAC propagation is a yes that the registry may not honour for minutes.
   const pending = access.canPull === true ? pendingGrant(access.grants, now) : undefined
-  const propagating = pending ? `; the ${describeGrant(pending, now)}: Azure RBAC propagation can take minutes before the registry honours it` : ''
+  const propagating = pending
+    ? `; the ${describeGrant(pending, now)}: Azure RBAC propagation can take minutes before the registry honours it`
+    : ''
   reasons.push({
     check: 'role',
     ok: access.canPull,

@@ -34,7 +34,12 @@ export function rewriteImages(
       if (typeof container.image !== 'string') continue
       const image = rewriteOne(container.image, ourHosts, registry.loginServer, acrSuffix, importedDigests)
       if (image !== container.image) {
-        rewrites.push({ object: `${object.kind}/${object.metadata.name}`, container: container.name ?? '', from: container.image, to: image })
+        rewrites.push({
+          object: `${object.kind}/${object.metadata.name}`,
+          container: container.name ?? '',
+          from: container.image,
+          to: image
+        })
         container.image = image
       }
     }
@@ -43,7 +48,13 @@ export function rewriteImages(
   return { objects: rewritten, rewrites }
 }
 
-function rewriteOne(image: string, ourHosts: Set<string>, loginServer: string, acrSuffix: string, importedDigests: Map<string, string>): string {
+function rewriteOne(
+  image: string,
+  ourHosts: Set<string>,
+  loginServer: string,
+  acrSuffix: string,
+  importedDigests: Map<string, string>
+): string {
   let candidate = image
   if (candidate.startsWith(PLACEHOLDER)) {
     const rest = candidate.slice(PLACEHOLDER.length).replace(new RegExp(`^\\.${acrSuffix.replace(/\./g, '\\.')}`, 'i'), '')
@@ -105,7 +116,9 @@ export function planDeploy(
   additions: DeployAdditions = {}
 ): DeployPlan {
   const written = manifests.map((m) => m.object)
-  const { objects: rewritten, rewrites } = registry ? rewriteImages(written, registry, acrSuffix, importedDigests) : { objects: written, rewrites: [] }
+  const { objects: rewritten, rewrites } = registry
+    ? rewriteImages(written, registry, acrSuffix, importedDigests)
+    : { objects: written, rewrites: [] }
   const logins = additions.registryLogins ?? []
   const objects = withImagePullSecrets(rewritten, logins, additions.pullSecrets ?? [])
   const foundation = objects.filter(isFoundation)
@@ -114,12 +127,17 @@ export function planDeploy(
   if (createsNamespace) foundation.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: createsNamespace } })
   const namespaces = logins.length > 0 ? workloadNamespaces(objects, namespace ?? 'default') : []
   const secrets = namespaces.flatMap((ns) => logins.map((login) => pullSecretObject(login, ns)))
-  const pullSecrets = namespaces.flatMap((ns) => logins.map((login) => ({ server: login.server, name: pullSecretName(login.server), namespace: ns })))
+  const pullSecrets = namespaces.flatMap((ns) =>
+    logins.map((login) => ({ server: login.server, name: pullSecretName(login.server), namespace: ns }))
+  )
   const annotations = additions.annotations ?? {}
   return {
     foundation: annotate(foundation, annotations),
     secrets: annotate(secrets, annotations),
-    objects: annotate(objects.filter((o) => !isFoundation(o)), annotations),
+    objects: annotate(
+      objects.filter((o) => !isFoundation(o)),
+      annotations
+    ),
     rewrites,
     createsNamespace,
     pullSecrets,

@@ -19,7 +19,12 @@ const DOCKER_HUB_KEY = 'https://index.docker.io/v1/'
  * rotated password updates the secret workloads already name instead of adding another.
  */
 export function pullSecretName(server: string): string {
-  const slug = server.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '')
+  const slug = server
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '')
   const hash = createHash('sha256').update(server.toLowerCase()).digest('hex').slice(0, 8)
   return `aks-acr-pull-${slug}-${hash}`
 }
@@ -41,7 +46,11 @@ export function dockerConfigJson(login: PullLogin): string {
 
 /** Every form of a login's password that could be printed by mistake, for the runner to mask. */
 export function loginSecrets(login: PullLogin): string[] {
-  return [login.password, Buffer.from(`${login.username}:${login.password}`).toString('base64'), Buffer.from(dockerConfigJson(login)).toString('base64')]
+  return [
+    login.password,
+    Buffer.from(`${login.username}:${login.password}`).toString('base64'),
+    Buffer.from(dockerConfigJson(login)).toString('base64')
+  ]
 }
 
 /** The secret object for one login in one namespace; its data is the docker config, base64 as the API wants it. */
@@ -66,8 +75,12 @@ export function withImagePullSecrets(objects: KubeObject[], logins: PullLogin[],
     const object = structuredClone(original)
     const spec = podSpecOf(object)!
     const images = containersOf(spec).flatMap((container) => (typeof container.image === 'string' ? [container.image] : []))
-    const fromLogins = logins.filter((login) => images.some((image) => servesImage(login.server, image))).map((login) => pullSecretName(login.server))
-    const names = [...(spec.imagePullSecrets ?? []).map((ref) => ref.name), ...extra, ...fromLogins].filter((name): name is string => Boolean(name))
+    const fromLogins = logins
+      .filter((login) => images.some((image) => servesImage(login.server, image)))
+      .map((login) => pullSecretName(login.server))
+    const names = [...(spec.imagePullSecrets ?? []).map((ref) => ref.name), ...extra, ...fromLogins].filter((name): name is string =>
+      Boolean(name)
+    )
     const unique = [...new Set(names)]
     if (unique.length > 0) spec.imagePullSecrets = unique.map((name) => ({ name }))
     return object

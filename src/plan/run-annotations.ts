@@ -14,7 +14,11 @@ export function runAnnotations(run: RunIdentity): Record<string, string> {
     ['workflow-ref', run.workflowRef],
     ['actor', run.actor]
   ]
-  return Object.fromEntries(entries.filter((entry): entry is [string, string] => entry[1] !== undefined).map(([key, value]) => [`${ANNOTATION_PREFIX}/${key}`, value]))
+  return Object.fromEntries(
+    entries
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([key, value]) => [`${ANNOTATION_PREFIX}/${key}`, value])
+  )
 }
 
 /**
@@ -23,5 +27,8 @@ export function runAnnotations(run: RunIdentity): Record<string, string> {
  */
 export function annotate(objects: KubeObject[], annotations: Record<string, string>): KubeObject[] {
   if (Object.keys(annotations).length === 0) return objects
-  return objects.map((object) => ({ ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, ...annotations } } }))
+  return objects.map((object) => ({
+    ...object,
+    metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, ...annotations } }
+  }))
 }

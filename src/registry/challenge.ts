@@ -9,6 +9,7 @@ export function parseChallenge(header: string | null): Challenge | undefined {
   const match = /^\s*(\w+)\s*(.*)$/.exec(header)
   if (!match) return undefined
   const params: Record<string, string> = {}
-  for (const [, key, quoted, bare] of match[2]!.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) params[key!.toLowerCase()] = quoted ?? bare ?? ''
+  for (const [, key, quoted, bare] of match[2]!.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g))
+    params[key!.toLowerCase()] = quoted ?? bare ?? ''
   return { scheme: match[1]!.toLowerCase(), params }
 }

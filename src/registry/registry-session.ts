@@ -41,7 +41,8 @@ export class RegistrySession {
     const probe = await this.request(`https://${this.host}/v2/`, { method: 'GET' })
     if (probe.status !== 401) return
     const challenge = parseChallenge(probe.header('www-authenticate') ?? null)
-    const basic = this.login.kind === 'basic' ? `Basic ${Buffer.from(`${this.login.username}:${this.login.password}`).toString('base64')}` : undefined
+    const basic =
+      this.login.kind === 'basic' ? `Basic ${Buffer.from(`${this.login.username}:${this.login.password}`).toString('base64')}` : undefined
     if (challenge?.scheme === 'basic') {
       this.authorization = basic
       return
@@ -140,7 +141,8 @@ export class RegistrySession {
       })
     }
     const body = parseJson(text)
-    if (body === undefined) throw new ActionError(`Registry ${this.host} answered ${path} with something that is not JSON`, { detail: text.slice(0, 200) })
+    if (body === undefined)
+      throw new ActionError(`Registry ${this.host} answered ${path} with something that is not JSON`, { detail: text.slice(0, 200) })
     return body
   }
 

@@ -33,7 +33,11 @@ export function deployReady(record: RunRecord): boolean {
 
 /** deploy: the workloads, whether all rolled out, the kubeconfig written for later steps. */
 export const deployOutputs: OutputPart = {
-  outputs: (record) => ({ deployed: JSON.stringify(deployedWorkloads(record)), ready: String(deployReady(record)), kubeconfig: record.results.deploy?.kubeconfigPath ?? '' }),
+  outputs: (record) => ({
+    deployed: JSON.stringify(deployedWorkloads(record)),
+    ready: String(deployReady(record)),
+    kubeconfig: record.results.deploy?.kubeconfigPath ?? ''
+  }),
   // A deploy changes the cluster unless it was a dry run or nothing got applied.
   changed: (record) => Boolean(record.results.deploy && !record.settings?.dryRun && record.results.deploy.applied.length > 0)
 }
@@ -45,7 +49,10 @@ export function deploySection(record: RunRecord): string[] {
   const dryRun = record.settings?.dryRun
   const lines = [`### Deploy${dryRun ? ' (server dry run: nothing stored)' : ''}`, '']
   if (deploy.access) {
-    const how = deploy.access.transport === 'direct' ? 'directly, to its API server' : `through the AKS run-command API${deploy.access.commands !== undefined ? ` (${deploy.access.commands} command pods)` : ''}`
+    const how =
+      deploy.access.transport === 'direct'
+        ? 'directly, to its API server'
+        : `through the AKS run-command API${deploy.access.commands !== undefined ? ` (${deploy.access.commands} command pods)` : ''}`
     lines.push(`Reached the cluster ${how}: ${escape(deploy.access.why)}.`, '')
   }
   if (deploy.applied.length > 0 && dryRun) {
@@ -63,7 +70,9 @@ export function deploySection(record: RunRecord): string[] {
     }
     lines.push('')
   } else if (deploy.applied.length > 0) {
-    const objects = deploy.applied.map((a) => `\`${a.object.kind}/${a.object.metadata.name}\`${a.namespace ? ` in \`${a.namespace}\`` : ''} ${a.result}`)
+    const objects = deploy.applied.map(
+      (a) => `\`${a.object.kind}/${a.object.metadata.name}\`${a.namespace ? ` in \`${a.namespace}\`` : ''} ${a.result}`
+    )
     lines.push(`Applied with server-side apply: ${objects.join(', ')}`, '')
   }
   if (deploy.workloads.length > 0) {
@@ -78,11 +87,23 @@ export function deploySection(record: RunRecord): string[] {
     lines.push('')
   }
   if (deploy.rewrites.length > 0) {
-    lines.push('<details><summary>Images pointed at the registry</summary>', '', ...deploy.rewrites.map((r) => `- ${escape(r.object)} (${escape(r.container)}): \`${r.from}\` → \`${r.to}\``), '', '</details>', '')
+    lines.push(
+      '<details><summary>Images pointed at the registry</summary>',
+      '',
+      ...deploy.rewrites.map((r) => `- ${escape(r.object)} (${escape(r.container)}): \`${r.from}\` → \`${r.to}\``),
+      '',
+      '</details>',
+      ''
+    )
   }
   if (deploy.waits.length > 0) lines.push('#### Waited for Azure', '', ...deploy.waits.map((wait) => `- ${escape(wait.cause)}`), '')
   if (deploy.diagnosis) {
-    lines.push(deploy.diagnosis.verdict === 'unknown' ? '#### Diagnosis (cause unknown)' : '#### Diagnosis', '', escape(deploy.diagnosis.cause), '')
+    lines.push(
+      deploy.diagnosis.verdict === 'unknown' ? '#### Diagnosis (cause unknown)' : '#### Diagnosis',
+      '',
+      escape(deploy.diagnosis.cause),
+      ''
+    )
     if (deploy.diagnosis.events.length) lines.push('```text', ...deploy.diagnosis.events, '```', '')
   }
   if (deploy.rollbacks.length > 0) lines.push('#### Rollback', '', ...deploy.rollbacks.map((line) => `- ${escape(line)}`), '')

@@ -22,7 +22,9 @@ export function importedImages(record: RunRecord): ImportedImage[] {
     const written = new Set(decision.write)
     return decision.source.spec.targets.map((target) => {
       const imported = result?.outcome === 'imported' && written.has(target)
-      const reference = target.tag ? `${loginServer}/${target.repository}:${target.tag}` : `${loginServer}/${target.repository}${digest ? `@${digest}` : ''}`
+      const reference = target.tag
+        ? `${loginServer}/${target.repository}:${target.tag}`
+        : `${loginServer}/${target.repository}${digest ? `@${digest}` : ''}`
       const outcome: ImportedImage['result'] = !result
         ? 'not-run'
         : result.outcome === 'imported' && !written.has(target)
@@ -38,14 +40,17 @@ export function importedDigests(record: RunRecord): Map<string, string> {
   const digests = new Map<string, string>()
   for (const result of record.results.import ?? []) {
     if (!result.digest || (result.outcome !== 'imported' && result.outcome !== 'up-to-date')) continue
-    for (const target of result.decision.source.spec.targets) if (target.tag) digests.set(`${target.repository}:${target.tag}`, result.digest)
+    for (const target of result.decision.source.spec.targets)
+      if (target.tag) digests.set(`${target.repository}:${target.tag}`, result.digest)
   }
   return digests
 }
 
 /** import: every target with its digest, as later steps deploy by it. */
 export const importOutputs: OutputPart = {
-  outputs: (record) => ({ images: JSON.stringify(importedImages(record).map(({ source, target, digest, changed }) => ({ source, target, digest, changed }))) }),
+  outputs: (record) => ({
+    images: JSON.stringify(importedImages(record).map(({ source, target, digest, changed }) => ({ source, target, digest, changed })))
+  }),
   changed: (record) => importedImages(record).some((image) => image.changed)
 }
 
@@ -63,8 +68,17 @@ export function importSection(record: RunRecord): string[] {
   const images = importedImages(record)
   if (images.length === 0) return []
   const rows = images.map(
-    (image) => `| \`${image.source}\` | \`${image.target}\` | ${image.digest ? `\`${image.digest.slice(0, 19)}…\`` : ''} | ${IMPORT_RESULT[image.result]} |`
+    (image) =>
+      `| \`${image.source}\` | \`${image.target}\` | ${image.digest ? `\`${image.digest.slice(0, 19)}…\`` : ''} | ${IMPORT_RESULT[image.result]} |`
   )
   const failures = (record.results.import ?? []).filter((result) => result.error).map((result) => `- ${escape(result.error!)}`)
-  return ['### Images', '', '| Source | Target | Digest | Result |', '|---|---|---|---|', ...rows, '', ...(failures.length ? [...failures, ''] : [])]
+  return [
+    '### Images',
+    '',
+    '| Source | Target | Digest | Result |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+    ...(failures.length ? [...failures, ''] : [])
+  ]
 }

@@ -11,7 +11,12 @@ export function registrySection(record: RunRecord): string[] {
   if (plan.action === 'keep') return ['### Registry', '', `\`${escape(plan.name)}\` exists; create-registry left it as it is.`, '']
   const { name, sku, location, resourceGroup } = plan.request
   if (phase.created) {
-    return ['### Registry', '', `Created \`${escape(name)}\` (${sku}) in ${location}, resource group \`${escape(resourceGroup)}\`: \`${phase.created.loginServer}\`.`, '']
+    return [
+      '### Registry',
+      '',
+      `Created \`${escape(name)}\` (${sku}) in ${location}, resource group \`${escape(resourceGroup)}\`: \`${phase.created.loginServer}\`.`,
+      ''
+    ]
   }
   if (record.settings?.dryRun) return ['### Registry (dry run)', '', `Would ${escape(describeRegistryPlan(plan))}.`, '']
   return ['### Registry', '', `Did not ${escape(describeRegistryPlan(plan))}: see the error below.`, '']

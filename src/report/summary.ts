@@ -19,7 +19,8 @@ export function buildSummary(record: RunRecord, sections: Section[]): string {
   lines.push(`## AKS and ACR: ${modes} ${record.error ? '❌ failed' : '✅ done'}`, '')
 
   if (settings) {
-    const link = (id: string, label: string, blade = '') => `[${escape(label)}](${portalLink(settings.cloud, record.signedIn?.tenantId, id, blade)})`
+    const link = (id: string, label: string, blade = '') =>
+      `[${escape(label)}](${portalLink(settings.cloud, record.signedIn?.tenantId, id, blade)})`
     lines.push('| | |', '|---|---|')
     const cluster = discovery.cluster
     if (cluster) lines.push(`| Cluster | ${link(cluster.id, cluster.name)} in ${escape(cluster.resourceGroup)} (${cluster.location}) |`)
@@ -30,7 +31,9 @@ export function buildSummary(record: RunRecord, sections: Section[]): string {
     }
     const registry = discovery.registry
     if (registry) {
-      lines.push(`| Registry | ${link(registry.id, registry.name)} \`${registry.loginServer}\`, ${permissionsModeName(registry.permissionsMode)} |`)
+      lines.push(
+        `| Registry | ${link(registry.id, registry.name)} \`${registry.loginServer}\`, ${permissionsModeName(registry.permissionsMode)} |`
+      )
       // The pull role is news only where attach or check looked at it.
       if (settings.modes.some((mode) => mode === 'attach' || mode === 'check')) {
         const limited = settings.repositories.length ? `, limited to ${settings.repositories.map((r) => `\`${r}\``).join(', ')}` : ''
@@ -39,8 +42,14 @@ export function buildSummary(record: RunRecord, sections: Section[]): string {
     }
     const code = (text: string) => `\`${escape(text)}\``
     const signedIn = record.signedIn
-    if (signedIn) lines.push(`| Signed in as | ${describeIdentity(signedIn, code)} in tenant ${code(signedIn.tenantId ?? 'unknown')} (${settings.cloud.name}) |`)
-    else lines.push(`| Sign-in | ${METHOD_NAMES[settings.signIn.method]}${settings.signIn.clientId ? ` as client ${code(settings.signIn.clientId)}` : ''}, not completed |`)
+    if (signedIn)
+      lines.push(
+        `| Signed in as | ${describeIdentity(signedIn, code)} in tenant ${code(signedIn.tenantId ?? 'unknown')} (${settings.cloud.name}) |`
+      )
+    else
+      lines.push(
+        `| Sign-in | ${METHOD_NAMES[settings.signIn.method]}${settings.signIn.clientId ? ` as client ${code(settings.signIn.clientId)}` : ''}, not completed |`
+      )
     const run = runRow(settings.run)
     if (run) lines.push(run)
     lines.push('')
@@ -59,6 +68,8 @@ export function buildSummary(record: RunRecord, sections: Section[]): string {
 function runRow(run: RunIdentity): string | undefined {
   if (!run.url) return undefined
   const label = `${run.repository} run ${run.runId}${run.attempt && run.attempt !== '1' ? `, attempt ${run.attempt}` : ''}`
-  const by = [run.sha ? `commit \`${run.sha.slice(0, 12)}\`` : undefined, run.actor ? `by ${escape(run.actor)}` : undefined].filter(Boolean).join(' ')
+  const by = [run.sha ? `commit \`${run.sha.slice(0, 12)}\`` : undefined, run.actor ? `by ${escape(run.actor)}` : undefined]
+    .filter(Boolean)
+    .join(' ')
   return `| Run | [${escape(label)}](${run.url})${by ? ` (${by})` : ''} |`
 }

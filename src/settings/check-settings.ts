@@ -23,7 +23,10 @@ export function readCheckSettings(getInput: InputReader, hasImportTarget: boolea
   }
   const pull = readBoolean(getInput, 'check-pull', false)
   if (pull && !image && !hasImportTarget) {
-    throw new InputError('check-image', "is required with check-pull unless this run imports a tag: give the image the probe pod pulls (repo:tag in the registry, or a full reference)")
+    throw new InputError(
+      'check-image',
+      'is required with check-pull unless this run imports a tag: give the image the probe pod pulls (repo:tag in the registry, or a full reference)'
+    )
   }
   return { pull, image, failOnCheck: readBoolean(getInput, 'fail-on-check', false) }
 }

@@ -28,7 +28,10 @@ export function parseClusterRef(rawCluster: string, rawGroup: string, subscripti
   }
 
   if (!isClusterName(cluster)) {
-    throw new InputError('cluster', `'${cluster}' cannot be an AKS cluster name (1-63 letters, digits, hyphens, underscores) or a resource ID`)
+    throw new InputError(
+      'cluster',
+      `'${cluster}' cannot be an AKS cluster name (1-63 letters, digits, hyphens, underscores) or a resource ID`
+    )
   }
   if (group.length === 0) {
     throw new InputError('resource-group', `is required when 'cluster' is a name ('${cluster}'); or give the cluster's resource ID`)

@@ -33,7 +33,8 @@ export function readDeploySettings(getInput: InputReader, deploying: boolean): D
   }
   const pullSecrets = readList(getInput, 'pull-secrets', /[\s,]+/)
   for (const name of pullSecrets) {
-    if (name.length > 253 || !SUBDOMAIN.test(name)) throw new InputError('pull-secrets', `'${name}' is not a secret name (lowercase letters, digits, '-' and '.')`)
+    if (name.length > 253 || !SUBDOMAIN.test(name))
+      throw new InputError('pull-secrets', `'${name}' is not a secret name (lowercase letters, digits, '-' and '.')`)
   }
   return {
     manifests,

@@ -54,7 +54,8 @@ export function parseImageReference(text: string): ImageReference | string {
   if (registry === 'index.docker.io' || registry === 'registry-1.docker.io' || registry === 'registry.hub.docker.com') registry = DOCKER_HUB
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library')
   for (const part of parts) {
-    if (!COMPONENT.test(part)) return `'${part}' in '${text.trim()}' is not a valid repository name component (lowercase letters, digits, '.', '_', '-')`
+    if (!COMPONENT.test(part))
+      return `'${part}' in '${text.trim()}' is not a valid repository name component (lowercase letters, digits, '.', '_', '-')`
   }
   return { registry, repository: parts.join('/'), tag, digest }
 }

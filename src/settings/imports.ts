@@ -60,7 +60,10 @@ export function parseImports(raw: string): ImportSpec[] {
   return specs
 }
 
-function parseSource(text: string, fail: (problem: string) => InputError): { reference: ImageReference; registryId: ResourceId | undefined } {
+function parseSource(
+  text: string,
+  fail: (problem: string) => InputError
+): { reference: ImageReference; registryId: ResourceId | undefined } {
   if (looksLikeResourceId(text)) {
     const segments = text.split('/')
     const id = segments.slice(0, 9).join('/')

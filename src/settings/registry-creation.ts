@@ -38,7 +38,11 @@ export function readRegistryCreation(
     if (skuInput && skuInput.toLowerCase() !== DEFAULT_SKU.toLowerCase()) {
       throw new InputError('registry-sku', "is set but 'create-registry' is not true; set 'create-registry: true' or remove 'registry-sku'")
     }
-    if (locationInput) throw new InputError('registry-location', "is set but 'create-registry' is not true; set 'create-registry: true' or remove 'registry-location'")
+    if (locationInput)
+      throw new InputError(
+        'registry-location',
+        "is set but 'create-registry' is not true; set 'create-registry: true' or remove 'registry-location'"
+      )
     return undefined
   }
 
@@ -50,7 +54,10 @@ export function readRegistryCreation(
     throw new InputError('registry-location', `'${locationInput}' is not an Azure region name (like westeurope or eastus2)`)
   }
   if (location === undefined && !readsCluster) {
-    throw new InputError('registry-location', "is required with 'create-registry' when no mode reads a cluster (import alone): give the region to create the registry in")
+    throw new InputError(
+      'registry-location',
+      "is required with 'create-registry' when no mode reads a cluster (import alone): give the region to create the registry in"
+    )
   }
   return { resource: registryResource(registry, resourceGroup.trim(), subscriptionId), sku, location }
 }
@@ -58,10 +65,16 @@ export function readRegistryCreation(
 function registryResource(registry: RegistryRef, resourceGroup: string, subscriptionId: string): ResourceId {
   if (registry.kind === 'id') return registry.resource
   if (registry.kind === 'login-server') {
-    throw new InputError('create-registry', `needs the registry's name (with 'resource-group') or its resource ID in 'registry', not the login server '${registry.loginServer}'`)
+    throw new InputError(
+      'create-registry',
+      `needs the registry's name (with 'resource-group') or its resource ID in 'registry', not the login server '${registry.loginServer}'`
+    )
   }
   if (!resourceGroup) {
-    throw new InputError('resource-group', `is required to create registry '${registry.name}' by name: give the resource group to create it in, or the registry's resource ID in 'registry'`)
+    throw new InputError(
+      'resource-group',
+      `is required to create registry '${registry.name}' by name: give the resource group to create it in, or the registry's resource ID in 'registry'`
+    )
   }
   if (!isResourceGroupName(resourceGroup)) throw new InputError('resource-group', `'${resourceGroup}' is not a valid resource group name`)
   if (!subscriptionId) throw new InputError('subscription-id', `is required to create registry '${registry.name}' by name`)

@@ -19,16 +19,27 @@ export function parseRegistryLogins(raw: string): PullLogin[] {
   const seen = new Map<string, number>()
   raw.split('\n').forEach((text, index) => {
     const line = index + 1
-    const fields = text.trim().split(/\s+/).filter((field) => field.length > 0)
+    const fields = text
+      .trim()
+      .split(/\s+/)
+      .filter((field) => field.length > 0)
     if (fields.length === 0) return
     if (fields.length !== 3) {
-      throw new InputError('registry-logins', `line ${line} has ${fields.length} field(s); each line is 'SERVER USERNAME PASSWORD', separated by spaces (a password cannot contain spaces)`)
+      throw new InputError(
+        'registry-logins',
+        `line ${line} has ${fields.length} field(s); each line is 'SERVER USERNAME PASSWORD', separated by spaces (a password cannot contain spaces)`
+      )
     }
     const [rawServer, username, password] = fields as [string, string, string]
     const server = normalizeServer(rawServer)
-    if (!server) throw new InputError('registry-logins', `line ${line}: '${rawServer}' is not a registry server (host[:port], like quay.io or registry.example.com:5000)`)
+    if (!server)
+      throw new InputError(
+        'registry-logins',
+        `line ${line}: '${rawServer}' is not a registry server (host[:port], like quay.io or registry.example.com:5000)`
+      )
     const earlier = seen.get(server)
-    if (earlier !== undefined) throw new InputError('registry-logins', `line ${line} repeats server ${server} of line ${earlier}; give one login per server`)
+    if (earlier !== undefined)
+      throw new InputError('registry-logins', `line ${line} repeats server ${server} of line ${earlier}; give one login per server`)
     seen.set(server, line)
     logins.push({ server, username, password })
   })
@@ -40,7 +51,11 @@ export function parseRegistryLogins(raw: string): PullLogin[] {
  * credential keyring matches it (scheme and `/v1/`, `/v2/` dropped), or undefined when it is not one.
  */
 export function normalizeServer(raw: string): string | undefined {
-  const text = raw.trim().replace(/^https?:\/\//i, '').replace(/\/v[12]\/?$/i, '').replace(/\/+$/, '')
+  const text = raw
+    .trim()
+    .replace(/^https?:\/\//i, '')
+    .replace(/\/v[12]\/?$/i, '')
+    .replace(/\/+$/, '')
   const slash = text.indexOf('/')
   const host = (slash < 0 ? text : text.slice(0, slash)).toLowerCase()
   const path = slash < 0 ? '' : text.slice(slash)

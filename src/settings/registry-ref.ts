@@ -3,9 +3,7 @@ import { looksLikeResourceId, parseResourceId, type ResourceId } from './resourc
 
 /** How the workflow named the registry; each form is looked up differently. */
 export type RegistryRef =
-  | { kind: 'id'; resource: ResourceId }
-  | { kind: 'name'; name: string }
-  | { kind: 'login-server'; loginServer: string }
+  { kind: 'id'; resource: ResourceId } | { kind: 'name'; name: string } | { kind: 'login-server'; loginServer: string }
 
 /** ACR's rule: 5 to 50 letters and digits, nothing else (no hyphens, no dots). */
 export function isRegistryName(value: string): boolean {
@@ -23,7 +21,10 @@ export function parseRegistryRef(raw: string, acrSuffix: string): RegistryRef {
   }
 
   // People paste what `docker login` or the portal shows them: strip a scheme and a trailing path.
-  const host = value.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').toLowerCase()
+  const host = value
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase()
   if (host.includes('.')) {
     const [firstLabel] = host.split('.')
     if (!host.endsWith(`.${acrSuffix}`)) {

@@ -32,8 +32,17 @@ export function parseResourceId(input: string, value: string, expectedType: stri
     new InputError(input, `'${value}' is not a valid resource ID (${why}); expected ${example}`)
 
   if (parts.length !== 9 || parts[0] !== '') throw malformed('wrong number of segments')
-  const [, subscriptions, subscriptionId, resourceGroups, resourceGroup, providers, namespace, type, name] =
-    parts as [string, string, string, string, string, string, string, string, string]
+  const [, subscriptions, subscriptionId, resourceGroups, resourceGroup, providers, namespace, type, name] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string
+  ]
   if (subscriptions.toLowerCase() !== 'subscriptions') throw malformed("it must start with '/subscriptions/'")
   if (!isGuid(subscriptionId)) throw malformed(`'${subscriptionId}' is not a subscription ID`)
   if (resourceGroups.toLowerCase() !== 'resourcegroups') throw malformed("'resourceGroups' segment missing")

@@ -65,7 +65,10 @@ export function readSettings(getInput: InputReader, env: NodeJS.ProcessEnv): Set
     ? parseClusterRef(getInput('cluster'), getInput('resource-group'), subscriptionInput.toLowerCase() || undefined)
     : undefined
   if (!cluster && !subscriptionInput && !looksLikeResourceId(getInput('registry'))) {
-    throw new InputError('subscription-id', "is required to find the registry by name: set it, or AZURE_SUBSCRIPTION_ID, or give the registry's resource ID")
+    throw new InputError(
+      'subscription-id',
+      "is required to find the registry by name: set it, or AZURE_SUBSCRIPTION_ID, or give the registry's resource ID"
+    )
   }
 
   const registryInput = getInput('registry').trim()

@@ -107,11 +107,15 @@ export function readSignIn(getInput: InputReader, env: NodeJS.ProcessEnv): SignI
         : 'workload identity: AZURE_FEDERATED_TOKEN_FILE is not set'
     ]
     const githubHosted = env.RUNNER_ENVIRONMENT?.trim() === 'github-hosted'
-    if (githubHosted) passedOver.push('managed identity: a GitHub-hosted runner holds no managed identity of yours, so the metadata service was not asked')
+    if (githubHosted)
+      passedOver.push('managed identity: a GitHub-hosted runner holds no managed identity of yours, so the metadata service was not asked')
     settings = {
       method: 'managed-identity',
       authType,
-      reason: authType === 'managed-identity' ? 'auth-type is managed-identity' : 'auth-type is auto, this job cannot request a GitHub OIDC token and has no workload identity token file',
+      reason:
+        authType === 'managed-identity'
+          ? 'auth-type is managed-identity'
+          : 'auth-type is auto, this job cannot request a GitHub OIDC token and has no workload identity token file',
       clientId: client?.id,
       clientIdFrom: client?.from,
       tenantId: tenantInput,
@@ -120,7 +124,10 @@ export function readSignIn(getInput: InputReader, env: NodeJS.ProcessEnv): SignI
     }
   }
   if (settings.method !== 'oidc' && audience !== DEFAULT_AUDIENCE) {
-    throw new InputError('audience', `is the audience of a GitHub OIDC token, but the action signs in with ${settings.method} (${settings.reason}); remove it`)
+    throw new InputError(
+      'audience',
+      `is the audience of a GitHub OIDC token, but the action signs in with ${settings.method} (${settings.reason}); remove it`
+    )
   }
   return settings
 }
@@ -133,9 +140,13 @@ function oidc(
   audience: string,
   oidcRequest: OidcSignIn['oidcRequest']
 ): OidcSignIn {
-  if (!tenantId) throw new InputError('tenant-id', 'is required: set it or AZURE_TENANT_ID to the Entra ID tenant of the identity to sign in as')
+  if (!tenantId)
+    throw new InputError('tenant-id', 'is required: set it or AZURE_TENANT_ID to the Entra ID tenant of the identity to sign in as')
   if (!client) {
-    throw new InputError('client-id', 'is required: set it or AZURE_CLIENT_ID to the application (client) ID that holds the federated credential')
+    throw new InputError(
+      'client-id',
+      'is required: set it or AZURE_CLIENT_ID to the application (client) ID that holds the federated credential'
+    )
   }
   return { method: 'oidc', authType, reason, tenantId, clientId: client.id, audience, oidcRequest }
 }
@@ -149,7 +160,10 @@ function workloadIdentity(
   authorityHost: string | undefined
 ): WorkloadIdentitySignIn {
   if (!tenantId) {
-    throw new InputError('tenant-id', 'is required for workload identity: set it, or let the workload identity webhook set AZURE_TENANT_ID (is the runner pod labelled azure.workload.identity/use: "true"?)')
+    throw new InputError(
+      'tenant-id',
+      'is required for workload identity: set it, or let the workload identity webhook set AZURE_TENANT_ID (is the runner pod labelled azure.workload.identity/use: "true"?)'
+    )
   }
   if (!client) {
     throw new InputError(
@@ -157,7 +171,16 @@ function workloadIdentity(
       "is required for workload identity: set it, or annotate the runner's service account with azure.workload.identity/client-id so that the webhook sets AZURE_CLIENT_ID"
     )
   }
-  return { method: 'workload-identity', authType, reason, tenantId, clientId: client.id, clientIdFrom: client.from, tokenFile, authorityHost }
+  return {
+    method: 'workload-identity',
+    authType,
+    reason,
+    tenantId,
+    clientId: client.id,
+    clientIdFrom: client.from,
+    tokenFile,
+    authorityHost
+  }
 }
 
 function readTenant(getInput: InputReader, env: NodeJS.ProcessEnv): string | undefined {
@@ -183,7 +206,10 @@ function readAuthorityHost(env: NodeJS.ProcessEnv): string | undefined {
   if (!raw) return undefined
   const url = parseUrl(raw)
   if (!url || url.protocol !== 'https:') {
-    throw new InputError('authority-host', `AZURE_AUTHORITY_HOST '${raw}' is not an https:// URL; fix the variable or give 'authority-host'`)
+    throw new InputError(
+      'authority-host',
+      `AZURE_AUTHORITY_HOST '${raw}' is not an https:// URL; fix the variable or give 'authority-host'`
+    )
   }
   return url.origin + url.pathname.replace(/\/+$/, '')
 }

@@ -41,7 +41,9 @@ export async function changeAssignments(plan: AssignmentPlan, session: AzureSess
 async function applyChange(change: Change, session: AzureSession): Promise<ChangeResult> {
   switch (change.kind) {
     case 'keep-assignment':
-      core.info(`Unchanged: ${change.roleName} for the kubelet identity already exists on ${change.assignment.scope} (${change.assignment.name})`)
+      core.info(
+        `Unchanged: ${change.roleName} for the kubelet identity already exists on ${change.assignment.scope} (${change.assignment.name})`
+      )
       return { change, outcome: 'kept', assignmentId: change.assignment.id, assignment: change.assignment }
     case 'create-assignment': {
       const { request } = change
@@ -57,7 +59,10 @@ async function applyChange(change: Change, session: AzureSession): Promise<Chang
       }
       // Another run won the race (or someone used another name); report the one that exists.
       const existing = (await session.roleAssignments.listAtScope(request.scope)).find(
-        (a) => a.principalId === request.principalId.toLowerCase() && a.roleGuid === request.roleGuid && a.scope.toLowerCase() === request.scope.toLowerCase()
+        (a) =>
+          a.principalId === request.principalId.toLowerCase() &&
+          a.roleGuid === request.roleGuid &&
+          a.scope.toLowerCase() === request.scope.toLowerCase()
       )
       core.info(`Unchanged: the ${request.roleName} assignment was created concurrently (${existing?.id ?? 'RoleAssignmentExists'})`)
       return { change, outcome: 'already-exists', assignmentId: existing?.id, assignment: existing }
@@ -80,7 +85,8 @@ export function assignmentsAfter(found: Assignment[], steps: Array<StepResult | 
   const gone = new Set<string>()
   const added: Assignment[] = []
   for (const result of steps.flatMap((step) => step?.results ?? [])) {
-    if (result.outcome === 'deleted' || result.outcome === 'already-gone') gone.add(result.change.kind === 'delete-assignment' ? result.change.assignment.id.toLowerCase() : '')
+    if (result.outcome === 'deleted' || result.outcome === 'already-gone')
+      gone.add(result.change.kind === 'delete-assignment' ? result.change.assignment.id.toLowerCase() : '')
     if (result.assignment && !found.some((a) => a.id.toLowerCase() === result.assignment!.id.toLowerCase())) added.push(result.assignment)
   }
   return [...found.filter((a) => !gone.has(a.id.toLowerCase())), ...added]
@@ -88,5 +94,10 @@ export function assignmentsAfter(found: Assignment[], steps: Array<StepResult | 
 
 /** IDs (lower case) of the role assignments a run created: fresh, whatever ARM's clock says. */
 export function createdAssignments(steps: Array<StepResult | undefined>): Set<string> {
-  return new Set(steps.flatMap((step) => step?.results ?? []).filter((r) => r.outcome === 'created' && r.assignmentId).map((r) => r.assignmentId!.toLowerCase()))
+  return new Set(
+    steps
+      .flatMap((step) => step?.results ?? [])
+      .filter((r) => r.outcome === 'created' && r.assignmentId)
+      .map((r) => r.assignmentId!.toLowerCase())
+  )
 }

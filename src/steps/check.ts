@@ -33,7 +33,14 @@ export interface CheckContext {
 export async function checkPull(plan: CheckPlan, context: CheckContext, record: CheckRecord): Promise<void> {
   const { discovery } = context
   const repository = plan.image?.repository
-  const access = await kubeletAccess(context.session.roleAssignments, discovery.registry, discovery.kubeletObjectId, repository, context.createdThisRun, context.assignments)
+  const access = await kubeletAccess(
+    context.session.roleAssignments,
+    discovery.registry,
+    discovery.kubeletObjectId,
+    repository,
+    context.createdThisRun,
+    context.assignments
+  )
   record.verdict = checkVerdict(discovery.registry, access, discovery.kubeletObjectId, repository, undefined)
   for (const reason of record.verdict.reasons) core.info(`${mark(reason.ok)} ${reason.check}: ${reason.detail}`)
   if (plan.probe) {
@@ -44,9 +51,11 @@ export async function checkPull(plan: CheckPlan, context: CheckContext, record: 
   }
   const { canPull, reasons } = record.verdict
   if (canPull === true) return
-  const open = (ok: boolean | 'unknown') => reasons.filter((reason) => reason.ok === ok).map((reason) => `${reason.check}: ${reason.detail}`)
+  const open = (ok: boolean | 'unknown') =>
+    reasons.filter((reason) => reason.ok === ok).map((reason) => `${reason.check}: ${reason.detail}`)
   if (canPull === false) {
-    if (context.settings.check.failOnCheck) throw new ActionError('The cluster cannot pull from the registry', { detail: open(false).join('; ') })
+    if (context.settings.check.failOnCheck)
+      throw new ActionError('The cluster cannot pull from the registry', { detail: open(false).join('; ') })
     core.warning(`The cluster cannot pull from the registry: ${open(false).join('; ')}`)
     return
   }
@@ -62,7 +71,11 @@ const mark = (ok: boolean | 'unknown') => (ok === true ? '✓' : ok === false ? 
  * pull refused while the kubelet's grant is younger than RBAC propagation is waited out within
  * `timeout`; any other refusal is the answer at once.
  */
-async function pullProbe(probe: NonNullable<CheckPlan['probe']>, context: CheckContext, kubeconfig: Promise<string> | undefined): Promise<CheckReason> {
+async function pullProbe(
+  probe: NonNullable<CheckPlan['probe']>,
+  context: CheckContext,
+  kubeconfig: Promise<string> | undefined
+): Promise<CheckReason> {
   const { settings, session, discovery } = context
   const deadline = Date.now() + settings.timeoutMs
   const connection = await connectToCluster({ session, access: settings.clusterAccess, kubeconfig, cluster: discovery.cluster })
@@ -73,25 +86,35 @@ async function pullProbe(probe: NonNullable<CheckPlan['probe']>, context: CheckC
   const { image } = probe
   try {
     core.info(`Starting a probe pod in ${probe.namespace} that pulls ${image}`)
-    const outcome = await probePull(cluster, session.mutations.dryRun, probe.namespace, image, deadline, async (problem) => {
-      const diagnosis = await diagnosePod(problem, {
-        cluster,
-        session,
-        registry: discovery.registry,
-        kubeletObjectId: discovery.kubeletObjectId,
-        clusterName: discovery.cluster.name,
-        createdThisRun: context.createdThisRun
-      })
-      if (diagnosis.verdict === 'transient') {
-        waited = diagnosis
-        core.info(`Waiting: ${diagnosis.cause}`)
-        return 'wait'
-      }
-      failed = diagnosis
-      return 'fail'
-    }, (why) => core.warning(why))
-    if (outcome.pulled === true) return { check: 'pull', ok: true, detail: `a pod pulled ${image}${outcome.node ? ` on ${outcome.node}` : ''}` }
-    if (outcome.pulled === false) return { check: 'pull', ok: false, detail: `a pod could not pull ${image}: ${outcome.reason}: ${failed?.cause ?? outcome.message}` }
+    const outcome = await probePull(
+      cluster,
+      session.mutations.dryRun,
+      probe.namespace,
+      image,
+      deadline,
+      async (problem) => {
+        const diagnosis = await diagnosePod(problem, {
+          cluster,
+          session,
+          registry: discovery.registry,
+          kubeletObjectId: discovery.kubeletObjectId,
+          clusterName: discovery.cluster.name,
+          createdThisRun: context.createdThisRun
+        })
+        if (diagnosis.verdict === 'transient') {
+          waited = diagnosis
+          core.info(`Waiting: ${diagnosis.cause}`)
+          return 'wait'
+        }
+        failed = diagnosis
+        return 'fail'
+      },
+      (why) => core.warning(why)
+    )
+    if (outcome.pulled === true)
+      return { check: 'pull', ok: true, detail: `a pod pulled ${image}${outcome.node ? ` on ${outcome.node}` : ''}` }
+    if (outcome.pulled === false)
+      return { check: 'pull', ok: false, detail: `a pod could not pull ${image}: ${outcome.reason}: ${failed?.cause ?? outcome.message}` }
     if (waited?.pending) {
       return {
         check: 'pull',

@@ -53,7 +53,8 @@ export async function connectToCluster(context: ConnectionContext): Promise<Clus
     if (tried.transport === 'direct') return tried.connection
     choice = tried
   }
-  const connection = choice.transport === 'direct' ? { ...(await openDirect(context)), why: choice.why } : { ...openRunCommand(context), why: choice.why }
+  const connection =
+    choice.transport === 'direct' ? { ...(await openDirect(context)), why: choice.why } : { ...openRunCommand(context), why: choice.why }
   announce(connection)
   return connection
 }
@@ -63,7 +64,9 @@ export async function connectToCluster(context: ConnectionContext): Promise<Clus
  * command. An identity that may not fetch the kubeconfig (listClusterUserCredential) but may use
  * run command is not stopped by that either.
  */
-async function tryDirect(context: ConnectionContext): Promise<{ transport: 'direct'; connection: ClusterConnection } | { transport: 'run-command'; why: string }> {
+async function tryDirect(
+  context: ConnectionContext
+): Promise<{ transport: 'direct'; connection: ClusterConnection } | { transport: 'run-command'; why: string }> {
   const { cluster } = context
   const where = `the ${restriction(cluster.apiServer)} API server`
   let direct
@@ -100,8 +103,14 @@ function restriction(apiServer: ApiServerAccess): string {
   return apiServer.privateCluster ? 'private' : 'IP-restricted'
 }
 
-async function openDirect(context: ConnectionContext, connectTimeoutMs?: number): Promise<Omit<ClusterConnection, 'why'> & { cluster: DirectCluster }> {
-  if (!context.kubeconfig) throw new ActionError(`No kubeconfig for AKS cluster '${context.cluster.name}'`, { hint: "'cluster-access: run-command' skips it; use auto or direct" })
+async function openDirect(
+  context: ConnectionContext,
+  connectTimeoutMs?: number
+): Promise<Omit<ClusterConnection, 'why'> & { cluster: DirectCluster }> {
+  if (!context.kubeconfig)
+    throw new ActionError(`No kubeconfig for AKS cluster '${context.cluster.name}'`, {
+      hint: "'cluster-access: run-command' skips it; use auto or direct"
+    })
   const credentials = parseKubeconfig(await context.kubeconfig)
   for (const secret of kubeconfigSecrets(credentials)) core.setSecret(secret)
   const { session } = context
@@ -139,7 +148,11 @@ function openRunCommand(context: ConnectionContext): Omit<ClusterConnection, 'wh
       return runClusterCommand(session.credential, session.cloud, cluster, { command, files, clusterToken, repeatable }, signal)
     }
   }
-  return { cluster: new RunCommandCluster(runner, session.mutations, `the run-command API of AKS cluster '${cluster.name}'`), credentials: undefined, currentToken: async () => undefined }
+  return {
+    cluster: new RunCommandCluster(runner, session.mutations, `the run-command API of AKS cluster '${cluster.name}'`),
+    credentials: undefined,
+    currentToken: async () => undefined
+  }
 }
 
 /** Why the runner could not reach the API server, as far as the cluster's ARM properties tell. */

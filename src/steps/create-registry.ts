@@ -16,7 +16,13 @@ export interface RegistryRecord {
  * Creates the missing registry through the mutation gate (a dry run only says it would), then hands
  * ARM's own view of it to the modes that follow: its real login server and permissions mode.
  */
-export async function carryOutRegistryPlan(plan: RegistryPlan, settings: Settings, session: AzureSession, discovery: Discovery, record: RegistryRecord): Promise<void> {
+export async function carryOutRegistryPlan(
+  plan: RegistryPlan,
+  settings: Settings,
+  session: AzureSession,
+  discovery: Discovery,
+  record: RegistryRecord
+): Promise<void> {
   if (plan.action !== 'create') return
   const created = await session.mutations.azure(describeRegistryPlan(plan), () =>
     createRegistry(session.credential, session.cloud, plan.request, AbortSignal.timeout(settings.timeoutMs))

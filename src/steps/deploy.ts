@@ -45,7 +45,17 @@ export interface DeployContext {
 }
 
 export function emptyDeployRecord(): DeployRecord {
-  return { access: undefined, applied: [], rewrites: [], workloads: [], verdict: undefined, diagnosis: undefined, waits: [], rollbacks: [], kubeconfigPath: undefined }
+  return {
+    access: undefined,
+    applied: [],
+    rewrites: [],
+    workloads: [],
+    verdict: undefined,
+    diagnosis: undefined,
+    waits: [],
+    rollbacks: [],
+    kubeconfigPath: undefined
+  }
 }
 
 /**
@@ -61,7 +71,12 @@ const ROLLBACK_MS = { direct: 30_000, 'run-command': 120_000 } as const
 export async function deploy(plan: DeployPlan, context: DeployContext, record: DeployRecord): Promise<void> {
   const { settings, session } = context
   const deadline = Date.now() + settings.timeoutMs
-  const connection = await connectToCluster({ session, access: settings.clusterAccess, kubeconfig: context.kubeconfig, cluster: context.cluster })
+  const connection = await connectToCluster({
+    session,
+    access: settings.clusterAccess,
+    kubeconfig: context.kubeconfig,
+    cluster: context.cluster
+  })
   const { cluster } = connection
   record.access = { transport: cluster.transport, why: connection.why, commands: undefined }
   cluster.deadline = deadline
@@ -82,8 +97,10 @@ export async function deploy(plan: DeployPlan, context: DeployContext, record: D
         const name = describeObject({ kind: applied.object.kind, metadata: { ...applied.object.metadata, namespace: applied.namespace } })
         if (!dryRun) core.info(`${name} ${applied.result}`)
         else if (applied.result === 'created') core.info(`${name} would be created (${applied.note ?? 'server dry run'})`)
-        else if (applied.changes?.length) core.info(`${name} would change (server dry run):\n  ${applied.changes.map(describeChange).join('\n  ')}`)
-        else if (applied.changes === undefined) core.info(`${name} validated (server dry run); ${applied.note ?? 'its changes were not compared'}`)
+        else if (applied.changes?.length)
+          core.info(`${name} would change (server dry run):\n  ${applied.changes.map(describeChange).join('\n  ')}`)
+        else if (applied.changes === undefined)
+          core.info(`${name} validated (server dry run); ${applied.note ?? 'its changes were not compared'}`)
         else core.info(`${name} unchanged (server dry run)`)
       }
     })
@@ -95,14 +112,23 @@ export async function deploy(plan: DeployPlan, context: DeployContext, record: D
     const workloads: Workload[] = record.applied.flatMap((a) => {
       const type = builtInType(a.object.apiVersion, a.object.kind)
       if (!isWorkload(a.object.kind) || !type) return []
-      return [{ kind: a.object.kind, namespace: a.namespace ?? 'default', name: a.object.metadata.name, type, selector: a.live.spec?.selector }]
+      return [
+        { kind: a.object.kind, namespace: a.namespace ?? 'default', name: a.object.metadata.name, type, selector: a.live.spec?.selector }
+      ]
     })
     if (workloads.length === 0) return
     core.info(`Waiting up to ${duration(deadline - Date.now())} for ${count(workloads.length, 'workload')} to roll out`)
     const states = new Map<string, WorkloadState>()
     const diagnoses = new Map<string, Diagnosis>()
     const judge = async (problem: PodProblem): Promise<'fail' | 'wait'> => {
-      const diagnosis = await diagnosePod(problem, { cluster, session, registry: context.registry, kubeletObjectId: context.kubeletObjectId, clusterName: context.cluster.name, createdThisRun: context.createdThisRun })
+      const diagnosis = await diagnosePod(problem, {
+        cluster,
+        session,
+        registry: context.registry,
+        kubeletObjectId: context.kubeletObjectId,
+        clusterName: context.cluster.name,
+        createdThisRun: context.createdThisRun
+      })
       diagnoses.set(problemKind(problem), diagnosis)
       if (diagnosis.verdict !== 'transient') return 'fail'
       record.waits.push(diagnosis)
@@ -121,12 +147,19 @@ export async function deploy(plan: DeployPlan, context: DeployContext, record: D
       for (const state of failing) {
         const { kind, namespace, name } = state.workload
         if (kind !== 'Deployment') {
-          record.rollbacks.push(`${kind.toLowerCase()}/${name}: not rolled back (only Deployments keep previous revisions this action can restore)`)
+          record.rollbacks.push(
+            `${kind.toLowerCase()}/${name}: not rolled back (only Deployments keep previous revisions this action can restore)`
+          )
           continue
         }
         // A rollback that fails is reported beside the rollout's failure, never instead of it.
         record.rollbacks.push(
-          await cluster.rollBack(namespace, name).catch((error: unknown) => `deployment/${name}: rollback failed (${error instanceof Error ? error.message : String(error)}); run kubectl rollout undo deployment/${name} -n ${namespace}`)
+          await cluster
+            .rollBack(namespace, name)
+            .catch(
+              (error: unknown) =>
+                `deployment/${name}: rollback failed (${error instanceof Error ? error.message : String(error)}); run kubectl rollout undo deployment/${name} -n ${namespace}`
+            )
         )
       }
       for (const line of record.rollbacks) core.warning(`Rollback: ${line}`)
@@ -144,10 +177,17 @@ export async function deploy(plan: DeployPlan, context: DeployContext, record: D
 /** Only a runner that reaches the API server can use a kubeconfig; through run command there is none to give. */
 async function writeKubeconfigForLaterSteps(connection: ClusterConnection, clusterName: string, record: DeployRecord): Promise<void> {
   if (!connection.credentials) {
-    core.warning("No kubeconfig written for later steps ('kubeconfig-output'): the runner cannot reach the API server, so the action goes through run command")
+    core.warning(
+      "No kubeconfig written for later steps ('kubeconfig-output'): the runner cannot reach the API server, so the action goes through run command"
+    )
     return
   }
-  record.kubeconfigPath = await writeKubeconfig(connection.credentials, await connection.currentToken(), clusterName, process.env.RUNNER_TEMP ?? '/tmp')
+  record.kubeconfigPath = await writeKubeconfig(
+    connection.credentials,
+    await connection.currentToken(),
+    clusterName,
+    process.env.RUNNER_TEMP ?? '/tmp'
+  )
   core.saveState(KUBECONFIG_STATE, record.kubeconfigPath)
   core.exportVariable('KUBECONFIG', record.kubeconfigPath)
   core.info(`Wrote a kubeconfig for later steps to ${record.kubeconfigPath} (KUBECONFIG); the post step deletes it`)
@@ -161,9 +201,13 @@ function rolloutFailure(verdict: Verdict, diagnosis: Diagnosis | undefined, wait
         detail: `${diagnosis?.cause ?? verdict.problem.message}${diagnosis?.events.length ? `\nEvents of pod ${verdict.problem.pod}:\n  ${diagnosis.events.join('\n  ')}` : ''}`
       })
     case 'failed':
-      return new ActionError(`Rollout of ${verdict.workload.workload.kind.toLowerCase()}/${verdict.workload.workload.name} failed`, { detail: verdict.message })
+      return new ActionError(`Rollout of ${verdict.workload.workload.kind.toLowerCase()}/${verdict.workload.workload.name} failed`, {
+        detail: verdict.message
+      })
     case 'timeout': {
-      const pending = verdict.pending.map((s) => `${s.workload.kind.toLowerCase()}/${s.workload.name}: ${s.readiness?.message ?? 'not observed yet'}`).join('; ')
+      const pending = verdict.pending
+        .map((s) => `${s.workload.kind.toLowerCase()}/${s.workload.name}: ${s.readiness?.message ?? 'not observed yet'}`)
+        .join('; ')
       const grant = waits.find((wait) => wait.pending)?.pending
       if (grant) {
         return new ActionError(`Rollout not complete within the timeout (${duration(timeoutMs)})`, {
@@ -172,7 +216,10 @@ function rolloutFailure(verdict: Verdict, diagnosis: Diagnosis | undefined, wait
           hint: "Re-run the job in a few minutes, or raise 'timeout'"
         })
       }
-      return new ActionError(`Rollout not complete within the timeout (${duration(timeoutMs)})`, { detail: pending, hint: "Raise 'timeout' if the workloads are just slow" })
+      return new ActionError(`Rollout not complete within the timeout (${duration(timeoutMs)})`, {
+        detail: pending,
+        hint: "Raise 'timeout' if the workloads are just slow"
+      })
     }
     case 'error':
       return new ActionError('Could not watch the rollout', { detail: verdict.message })

@@ -63,7 +63,12 @@ export async function diagnosePod(problem: PodProblem, context: DiagnosisContext
     )
   }
   // A registry outside Azure knows nothing of the kubelet identity: what decides is the pod's pull secrets.
-  if (pullProblem && typeof reference !== 'string' && !reference.registry.endsWith(`.${context.session.cloud.acrSuffix}`) && REFUSED.test(problem.message)) {
+  if (
+    pullProblem &&
+    typeof reference !== 'string' &&
+    !reference.registry.endsWith(`.${context.session.cloud.acrSuffix}`) &&
+    REFUSED.test(problem.message)
+  ) {
     const events = await eventsRead
     return { verdict: 'definite', cause: refusedOutsideAzure(problem, reference, events), events }
   }
@@ -81,15 +86,23 @@ export async function diagnosePod(problem: PodProblem, context: DiagnosisContext
   const reasons: string[] = []
   if (access.state === 'known' && access.access.canPull === false) {
     const held = access.access.findings.length ? ` (it holds: ${access.access.findings.join('; ')})` : ''
-    reasons.push(`the kubelet identity ${kubeletObjectId} of cluster ${context.clusterName} has no ${role} on ${registry.name}${held}: run the action with mode: attach`)
+    reasons.push(
+      `the kubelet identity ${kubeletObjectId} of cluster ${context.clusterName} has no ${role} on ${registry.name}${held}: run the action with mode: attach`
+    )
   }
   if (tag.state === 'missing') {
-    const listed = tag.tags === undefined ? '' : tag.tags.length ? `; tags in ${reference.repository}: ${tag.tags.slice(0, 20).join(', ')}` : `; the repository ${reference.repository} has no tags`
+    const listed =
+      tag.tags === undefined
+        ? ''
+        : tag.tags.length
+          ? `; tags in ${reference.repository}: ${tag.tags.slice(0, 20).join(', ')}`
+          : `; the repository ${reference.repository} has no tags`
     reasons.push(`${wanted} does not exist in ${registry.name}${listed}: import it with mode: import`)
   }
   if (reasons.length > 0) return definite(prefix + reasons.join('; and '))
 
-  const pending = access.state === 'known' ? pendingGrant(access.access.grants) : context.createdThisRun.size > 0 ? thisRunsGrant(role) : undefined
+  const pending =
+    access.state === 'known' ? pendingGrant(access.access.grants) : context.createdThisRun.size > 0 ? thisRunsGrant(role) : undefined
   if (pending) {
     const unchecked = tag.state === 'unknown' ? ` (whether ${wanted} exists could not be checked: ${tag.why})` : ''
     return {
@@ -103,8 +116,14 @@ export async function diagnosePod(problem: PodProblem, context: DiagnosisContext
   const known: string[] = []
   const unknown: string[] = []
   if (access.state === 'unknown') unknown.push(`whether the kubelet identity may pull could not be checked (${access.why})`)
-  else if (access.access.canPull === 'unknown') unknown.push(`the kubelet identity's grants on ${registry.name} carry conditions this action cannot evaluate (${access.access.findings.join('; ')})`)
-  else known.push(`the kubelet identity holds ${access.access.grants.map((g) => `${g.role} at ${g.where}${g.createdOn ? ` (granted ${ago(g.createdOn)})` : ''}`).join(', ')}`)
+  else if (access.access.canPull === 'unknown')
+    unknown.push(
+      `the kubelet identity's grants on ${registry.name} carry conditions this action cannot evaluate (${access.access.findings.join('; ')})`
+    )
+  else
+    known.push(
+      `the kubelet identity holds ${access.access.grants.map((g) => `${g.role} at ${g.where}${g.createdOn ? ` (granted ${ago(g.createdOn)})` : ''}`).join(', ')}`
+    )
   if (tag.state === 'unknown') unknown.push(`whether ${wanted} exists could not be checked (${tag.why})`)
   else known.push(`${wanted} exists`)
 
@@ -163,23 +182,40 @@ function thisRunsGrant(role: string): PullGrant {
   return { role, where: 'the registry', createdOn: undefined, createdByThisRun: true }
 }
 
-async function accessState(context: DiagnosisContext, registry: Registry, kubeletObjectId: string | undefined, repository: string): Promise<AccessState> {
+async function accessState(
+  context: DiagnosisContext,
+  registry: Registry,
+  kubeletObjectId: string | undefined,
+  repository: string
+): Promise<AccessState> {
   if (!kubeletObjectId) return { state: 'unknown', why: 'the kubelet identity is not known' }
   try {
-    return { state: 'known', access: await kubeletAccess(context.session.roleAssignments, registry, kubeletObjectId, repository, context.createdThisRun) }
+    return {
+      state: 'known',
+      access: await kubeletAccess(context.session.roleAssignments, registry, kubeletObjectId, repository, context.createdThisRun)
+    }
   } catch (error) {
     return { state: 'unknown', why: errorMessage(error) }
   }
 }
 
-async function tagState(session: AzureSession, registry: Registry, repository: string, tag: string | undefined, digest: string | undefined): Promise<TagState> {
+async function tagState(
+  session: AzureSession,
+  registry: Registry,
+  repository: string,
+  tag: string | undefined,
+  digest: string | undefined
+): Promise<TagState> {
   const reader = new RegistrySession(registry.loginServer, session.acrLogin)
   try {
     await reader.prepare([repository], 'pull,metadata_read')
     const lookup = await reader.manifestDigest(repository, digest ?? tag ?? 'latest')
     if (lookup.found) return { state: 'exists' }
     if (lookup.status === 404) return { state: 'missing', tags: await reader.tags(repository).catch(() => undefined) }
-    return { state: 'unknown', why: `${registry.loginServer} answered ${lookup.code ?? `HTTP ${lookup.status}`}: ${lookup.message} to the action's own identity` }
+    return {
+      state: 'unknown',
+      why: `${registry.loginServer} answered ${lookup.code ?? `HTTP ${lookup.status}`}: ${lookup.message} to the action's own identity`
+    }
   } catch (error) {
     return { state: 'unknown', why: errorMessage(error) }
   }
@@ -187,11 +223,21 @@ async function tagState(session: AzureSession, registry: Registry, repository: s
 
 async function podEvents(cluster: ClusterApi, problem: PodProblem): Promise<string[]> {
   try {
-    const events = (await cluster.events(problem.namespace, problem.pod)) as Array<{ type?: string; reason?: string; message?: string; count?: number; lastTimestamp?: string; eventTime?: string }>
+    const events = (await cluster.events(problem.namespace, problem.pod)) as Array<{
+      type?: string
+      reason?: string
+      message?: string
+      count?: number
+      lastTimestamp?: string
+      eventTime?: string
+    }>
     return events
       .sort((a, b) => String(a.lastTimestamp ?? a.eventTime).localeCompare(String(b.lastTimestamp ?? b.eventTime)))
       .slice(-8)
-      .map((event) => `${event.type ?? 'Normal'} ${event.reason ?? ''}: ${event.message ?? ''}${event.count && event.count > 1 ? ` (x${event.count})` : ''}`)
+      .map(
+        (event) =>
+          `${event.type ?? 'Normal'} ${event.reason ?? ''}: ${event.message ?? ''}${event.count && event.count > 1 ? ` (x${event.count})` : ''}`
+      )
   } catch {
     return []
   }

@@ -20,7 +20,12 @@ function apiHost(registry: string): string {
  * session per registry host, all hosts concurrently. A target registry the run is about to create
  * (`targetIsNew`) has no tags.
  */
-export async function discoverImports(settings: Settings, session: AzureSession, target: Registry, targetIsNew = false): Promise<ImportDiscovery> {
+export async function discoverImports(
+  settings: Settings,
+  session: AzureSession,
+  target: Registry,
+  targetIsNew = false
+): Promise<ImportDiscovery> {
   const { specs, mode, credentials } = settings.imports
   const acrSources = await resolveAcrSources(settings, session, specs)
   const entra = session.acrLogin
@@ -44,11 +49,20 @@ export async function discoverImports(settings: Settings, session: AzureSession,
     return Promise.all(hostSpecs.map((spec) => readSource(spec, acrSources.get(spec), registry, signInProblem, Boolean(credentials))))
   })
   // A registry this run creates has no tags yet (and no data plane to ask before it is created).
-  const targetRead = mode === 'force' ? Promise.resolve(undefined) : targetIsNew ? Promise.resolve(new Map<string, string>()) : readTargets(specs, target, entra)
+  const targetRead =
+    mode === 'force'
+      ? Promise.resolve(undefined)
+      : targetIsNew
+        ? Promise.resolve(new Map<string, string>())
+        : readTargets(specs, target, entra)
   const [sourceGroups, targetDigests] = await Promise.all([Promise.all(sourceReads), targetRead])
 
   const states = new Map(sourceGroups.flat().map((state) => [state.spec, state]))
-  return { sources: specs.map((spec) => states.get(spec)!), targetDigests: targetDigests ?? new Map(), targetsRead: targetDigests !== undefined }
+  return {
+    sources: specs.map((spec) => states.get(spec)!),
+    targetDigests: targetDigests ?? new Map(),
+    targetsRead: targetDigests !== undefined
+  }
 }
 
 async function resolveAcrSources(settings: Settings, session: AzureSession, specs: ImportSpec[]): Promise<Map<ImportSpec, Registry>> {
@@ -97,16 +111,26 @@ async function readSource(
     return state
   }
   if (lookup.found) return { ...state, digest: lookup.digest }
-  if (lookup.status === 404) return { ...state, problem: `line ${spec.line}: source ${display} does not exist (${lookup.code ?? 'MANIFEST_UNKNOWN'}: ${lookup.message})` }
+  if (lookup.status === 404)
+    return {
+      ...state,
+      problem: `line ${spec.line}: source ${display} does not exist (${lookup.code ?? 'MANIFEST_UNKNOWN'}: ${lookup.message})`
+    }
   if (lookup.status === 401 || lookup.status === 403) {
     const fix = acr
       ? `grant the signed-in identity a pull role on ${acr.id} (AcrPull, or Container Registry Repository Reader in ABAC mode)`
       : haveCredentials
         ? "the registry refused 'source-username'/'source-password'"
         : "set 'source-username' and 'source-password' for this registry"
-    return { ...state, problem: `line ${spec.line}: source ${display} cannot be read (${lookup.code ?? `HTTP ${lookup.status}`}: ${lookup.message}); ${fix}` }
+    return {
+      ...state,
+      problem: `line ${spec.line}: source ${display} cannot be read (${lookup.code ?? `HTTP ${lookup.status}`}: ${lookup.message}); ${fix}`
+    }
   }
-  return { ...state, problem: `line ${spec.line}: source ${display} could not be read (${lookup.code ?? `HTTP ${lookup.status}`}: ${lookup.message})` }
+  return {
+    ...state,
+    problem: `line ${spec.line}: source ${display} could not be read (${lookup.code ?? `HTTP ${lookup.status}`}: ${lookup.message})`
+  }
 }
 
 /**
@@ -130,9 +154,13 @@ async function readTargets(specs: ImportSpec[], target: Registry, entra: Registr
   const lookups = await Promise.all(tagged.map(async (t) => ({ target: t, lookup: await registry.manifestDigest(t.repository, t.tag!) })))
   for (const { target: t, lookup } of lookups) {
     if (lookup.found) digests.set(targetKey(t), lookup.digest)
-    else if (lookup.status === 401 || lookup.status === 403) return unreadable(`${lookup.code ?? `HTTP ${lookup.status}`}: the signed-in identity has no pull role there`)
+    else if (lookup.status === 401 || lookup.status === 403)
+      return unreadable(`${lookup.code ?? `HTTP ${lookup.status}`}: the signed-in identity has no pull role there`)
     else if (lookup.status !== 404) {
-      throw new ActionError(`Could not read tag ${targetKey(t)} in ${target.loginServer}`, { code: lookup.code ?? `HTTP ${lookup.status}`, detail: lookup.message })
+      throw new ActionError(`Could not read tag ${targetKey(t)} in ${target.loginServer}`, {
+        code: lookup.code ?? `HTTP ${lookup.status}`,
+        detail: lookup.message
+      })
     }
   }
   return digests

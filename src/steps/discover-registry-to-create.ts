@@ -14,7 +14,12 @@ import type { AzureSession } from './azure-session.js'
  * included), and the registry the run would create stands in for it, so the modes can plan: a new
  * registry holds no tags and only the role assignments it inherits from its resource group.
  */
-export async function discoverRegistryToCreate(creation: RegistryCreation, settings: Settings, session: AzureSession, found: Partial<Discovery>): Promise<Registry> {
+export async function discoverRegistryToCreate(
+  creation: RegistryCreation,
+  settings: Settings,
+  session: AzureSession,
+  found: Partial<Discovery>
+): Promise<Registry> {
   const { resource } = creation
   const existing = await readRegistryIfExists(session.credential, session.cloud, resource)
   if (existing) return keep(existing, found)
@@ -29,15 +34,22 @@ export async function discoverRegistryToCreate(creation: RegistryCreation, setti
   found.registryState = { exists: false, nameCheck }
   const planned = plannedRegistry(creation, session.cloud)
   found.registry = planned
-  const check = nameCheck.available === true ? 'the name is available' : `whether the name is available could not be checked (${nameCheck.why}); the creation will tell`
-  core.info(`Registry ${resource.name} does not exist in resource group ${resource.resourceGroup} (subscription ${resource.subscriptionId}); ${check}`)
+  const check =
+    nameCheck.available === true
+      ? 'the name is available'
+      : `whether the name is available could not be checked (${nameCheck.why}); the creation will tell`
+  core.info(
+    `Registry ${resource.name} does not exist in resource group ${resource.resourceGroup} (subscription ${resource.subscriptionId}); ${check}`
+  )
   return planned
 }
 
 function keep(registry: Registry, found: Partial<Discovery>): Registry {
   found.registryState = { exists: true }
   found.registry = registry
-  core.info(`Registry ${registry.name}: ${registry.loginServer}, ${permissionsModeName(registry.permissionsMode)}, in subscription ${registry.subscriptionId}; it exists, so create-registry leaves it as it is`)
+  core.info(
+    `Registry ${registry.name}: ${registry.loginServer}, ${permissionsModeName(registry.permissionsMode)}, in subscription ${registry.subscriptionId}; it exists, so create-registry leaves it as it is`
+  )
   return registry
 }
 
@@ -62,7 +74,12 @@ function plannedRegistry(creation: RegistryCreation, cloud: Cloud): Registry {
 }
 
 /** Says where the name is taken when the signed-in identity can see it, and that it cannot otherwise. */
-async function nameTaken(creation: RegistryCreation, check: Extract<NameCheck, { available: false }>, settings: Settings, session: AzureSession): Promise<ActionError> {
+async function nameTaken(
+  creation: RegistryCreation,
+  check: Extract<NameCheck, { available: false }>,
+  settings: Settings,
+  session: AzureSession
+): Promise<ActionError> {
   const { name, resourceGroup } = creation.resource
   if (check.reason && check.reason !== 'AlreadyExists') {
     return new ActionError(`Cannot create registry '${name}': Azure refuses the name`, {
@@ -71,7 +88,9 @@ async function nameTaken(creation: RegistryCreation, check: Extract<NameCheck, {
       hint: "Choose another name in 'registry' (5-50 letters and digits, unique across Azure)"
     })
   }
-  const visible = await findRegistry(session.credential, session.cloud, { kind: 'name', name }, settings.subscriptionId).catch(() => undefined)
+  const visible = await findRegistry(session.credential, session.cloud, { kind: 'name', name }, settings.subscriptionId).catch(
+    () => undefined
+  )
   if (visible) {
     return new ActionError(`Cannot create registry '${name}' in resource group '${resourceGroup}': the name is taken by ${visible.id}`, {
       code: check.reason,
@@ -79,9 +98,12 @@ async function nameTaken(creation: RegistryCreation, check: Extract<NameCheck, {
       hint: `To use that registry, give its resource ID in 'registry'; to create a new one, choose another name`
     })
   }
-  return new ActionError(`Cannot create registry '${name}': the name is taken elsewhere in Azure, by a registry this identity cannot see (registry names are global across every tenant)`, {
-    code: check.reason,
-    detail: check.message,
-    hint: "Choose another name in 'registry'"
-  })
+  return new ActionError(
+    `Cannot create registry '${name}': the name is taken elsewhere in Azure, by a registry this identity cannot see (registry names are global across every tenant)`,
+    {
+      code: check.reason,
+      detail: check.message,
+      hint: "Choose another name in 'registry'"
+    }
+  )
 }

@@ -33,7 +33,8 @@ export async function discover(settings: Settings, session: AzureSession, needs:
   const assignmentScope = (r: Registry) => (missing() ? `/subscriptions/${r.subscriptionId}/resourceGroups/${r.resourceGroup}` : r.id)
   const reads: Array<Promise<unknown>> = [registry]
   if (needs.cluster && settings.cluster) reads.push(discoverCluster(settings.cluster, session, found))
-  if (needs.assignments) reads.push(registry.then(async (r) => (found.assignments = await session.roleAssignments.listAtScope(assignmentScope(r)))))
+  if (needs.assignments)
+    reads.push(registry.then(async (r) => (found.assignments = await session.roleAssignments.listAtScope(assignmentScope(r)))))
   if (needs.imports) reads.push(registry.then(async (r) => (found.imports = await discoverImports(settings, session, r, missing()))))
   // allSettled so one read's failure does not leave the others running unobserved.
   for (const result of await Promise.allSettled(reads)) if (result.status === 'rejected') throw result.reason
@@ -45,7 +46,9 @@ export async function discover(settings: Settings, session: AzureSession, needs:
 async function discoverRegistry(settings: Settings, session: AzureSession, found: Partial<Discovery>): Promise<Registry> {
   const registry = await findRegistry(session.credential, session.cloud, settings.registry, settings.subscriptionId)
   found.registry = registry
-  core.info(`Registry ${registry.name}: ${registry.loginServer}, ${permissionsModeName(registry.permissionsMode)}, in subscription ${registry.subscriptionId}`)
+  core.info(
+    `Registry ${registry.name}: ${registry.loginServer}, ${permissionsModeName(registry.permissionsMode)}, in subscription ${registry.subscriptionId}`
+  )
   return registry
 }
 
@@ -55,7 +58,9 @@ async function discoverCluster(clusterRef: ResourceId, session: AzureSession, fo
   found.cluster = cluster
   const kubelet = cluster.kubelet
   const objectId = (
-    kubelet.kind === 'managed-identity' ? kubelet.objectId : await servicePrincipalObjectId(session.credential, session.cloud, kubelet.clientId)
+    kubelet.kind === 'managed-identity'
+      ? kubelet.objectId
+      : await servicePrincipalObjectId(session.credential, session.cloud, kubelet.clientId)
   ).toLowerCase()
   found.kubeletObjectId = objectId
   const kind = kubelet.kind === 'managed-identity' ? 'managed identity' : `service principal ${kubelet.clientId}`

@@ -23,7 +23,12 @@ export interface ImportResult {
   durationMs: number
 }
 
-export async function runImports(decisions: ImportDecision[], settings: Settings, session: AzureSession, target: Registry): Promise<ImportResult[]> {
+export async function runImports(
+  decisions: ImportDecision[],
+  settings: Settings,
+  session: AzureSession,
+  target: Registry
+): Promise<ImportResult[]> {
   let targetSession: RegistrySession | undefined
   const readBack = async (decision: ImportDecision): Promise<string | undefined> => {
     const tagged = decision.write.find((t) => t.tag !== undefined)
@@ -67,8 +72,15 @@ export async function runImports(decisions: ImportDecision[], settings: Settings
     const failure = imported.failure
     // The SDK resends a POST that met a 5xx or a broken connection; when the first was carried out,
     // the second finds the tag written (NoForce). The same digest there means the import happened.
-    if (failure && /already exists in target registry/i.test(failure.message) && source.digest && (await readBack(decision)) === source.digest) {
-      core.info(`Imported ${source.display} (${source.digest}): ACR answered that the tag already exists, and it holds that digest (an earlier attempt of this request, or another run, wrote it)`)
+    if (
+      failure &&
+      /already exists in target registry/i.test(failure.message) &&
+      source.digest &&
+      (await readBack(decision)) === source.digest
+    ) {
+      core.info(
+        `Imported ${source.display} (${source.digest}): ACR answered that the tag already exists, and it holds that digest (an earlier attempt of this request, or another run, wrote it)`
+      )
       return result('imported', source.digest)
     }
     if (failure) {
@@ -104,5 +116,7 @@ function toRequest(decision: ImportDecision, settings: Settings): ImportRequest 
 export function throwIfImportsFailed(results: ImportResult[]): void {
   const failed = results.filter((result) => result.error)
   if (failed.length === 0) return
-  throw new ActionError(`${failed.length} of ${count(results.length, 'import')} failed`, { detail: failed.map((result) => result.error).join('\n') })
+  throw new ActionError(`${failed.length} of ${count(results.length, 'import')} failed`, {
+    detail: failed.map((result) => result.error).join('\n')
+  })
 }

@@ -106,16 +106,26 @@ export function registerAuthorization(router: Router, deps: ArmDeps) {
     const denied = authorize(deps, caller, `${PROVIDER}/roleAssignments/write`, scope)
     if (denied) return denied
     if (!GUID.test(name)) {
-      return armError(400, 'InvalidRoleAssignmentId', `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`)
+      return armError(
+        400,
+        'InvalidRoleAssignmentId',
+        `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`
+      )
     }
     let body: { properties?: Record<string, string | undefined> }
-    try { body = JSON.parse(req.body.toString('utf8') || '{}') } catch {
+    try {
+      body = JSON.parse(req.body.toString('utf8') || '{}')
+    } catch {
       return armError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.')
     }
     const p = body.properties ?? {}
     const principalId = p.principalId
     if (!p.roleDefinitionId || !principalId) {
-      return armError(400, 'InvalidRequestContent', "The request content is missing required properties 'roleDefinitionId' and 'principalId'.")
+      return armError(
+        400,
+        'InvalidRequestContent',
+        "The request content is missing required properties 'roleDefinitionId' and 'principalId'."
+      )
     }
     const missing = scopeMissing(scope)
     if (missing) return missing
@@ -126,8 +136,19 @@ export function registerAuthorization(router: Router, deps: ArmDeps) {
 
     // Read-check-insert below is synchronous, so concurrent PUTs cannot both pass it.
     const sameName = state.assignments.find((a) => lc(a.name) === lc(name))
-    if (sameName && !(scopeKey(sameName.scope) === scopeKey(scope) && sameName.roleDefinitionGuid === def.guid && lc(sameName.principalId) === lc(principalId))) {
-      return armError(400, 'RoleAssignmentUpdateNotPermitted', 'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.')
+    if (
+      sameName &&
+      !(
+        scopeKey(sameName.scope) === scopeKey(scope) &&
+        sameName.roleDefinitionGuid === def.guid &&
+        lc(sameName.principalId) === lc(principalId)
+      )
+    ) {
+      return armError(
+        400,
+        'RoleAssignmentUpdateNotPermitted',
+        'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.'
+      )
     }
     if (sameName && state.sameNamePut === 'ok') return { status: 200, body: assignmentJson(sameName) }
     const duplicate = state.assignments.find(
@@ -138,12 +159,18 @@ export function registerAuthorization(router: Router, deps: ArmDeps) {
     const principal = state.principal(principalId)
     if (!principal || !state.isVisible(principal)) {
       const tenant = state.subscription(subscriptionOf(scope) ?? '')?.tenantId ?? caller.tid
-      return armError(400, 'PrincipalNotFound',
-        `Principal ${principalId.replace(/-/g, '').toLowerCase()} does not exist in the directory ${tenant}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype`)
+      return armError(
+        400,
+        'PrincipalNotFound',
+        `Principal ${principalId.replace(/-/g, '').toLowerCase()} does not exist in the directory ${tenant}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype`
+      )
     }
     if (p.principalType && lc(p.principalType) !== lc(principal.principalType)) {
-      return armError(400, 'UnmatchedPrincipalType',
-        `The PrincipalId '${principalId.replace(/-/g, '').toLowerCase()}' has type '${principal.principalType}' , which is different from specified PrincipalType '${p.principalType}'.`)
+      return armError(
+        400,
+        'UnmatchedPrincipalType',
+        `The PrincipalId '${principalId.replace(/-/g, '').toLowerCase()}' has type '${principal.principalType}' , which is different from specified PrincipalType '${p.principalType}'.`
+      )
     }
     const created = state.addRoleAssignment({
       scope,
@@ -169,7 +196,9 @@ export function registerAuthorization(router: Router, deps: ArmDeps) {
       const denied = authorize(deps, caller, `${PROVIDER}/roleAssignments/read`, scope)
       if (denied) return denied
       const a = findByName(scope, name)
-      return a ? { status: 200, body: assignmentJson(a) } : armError(404, 'RoleAssignmentNotFound', `The role assignment '${name}' is not found.`)
+      return a
+        ? { status: 200, body: assignmentJson(a) }
+        : armError(404, 'RoleAssignmentNotFound', `The role assignment '${name}' is not found.`)
     }
     if (req.method === 'DELETE') {
       const denied = authorize(deps, caller, `${PROVIDER}/roleAssignments/delete`, scope)

@@ -49,4 +49,5 @@ export function runningOperation(state: TwinState, cluster: Cluster): ClusterOpe
   return undefined
 }
 
-export const provisioningStateOf = (state: TwinState, cluster: Cluster) => runningOperation(state, cluster)?.provisioningState ?? 'Succeeded'
+export const provisioningStateOf = (state: TwinState, cluster: Cluster) =>
+  runningOperation(state, cluster)?.provisioningState ?? 'Succeeded'

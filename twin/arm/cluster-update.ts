@@ -22,10 +22,11 @@ const WRITE = 'Microsoft.ContainerService/managedClusters/write'
 const OPERATIONS_API_VERSION = '2016-03-30'
 
 /** AKS's times: seven fraction digits, trailing zeros dropped (`2022-04-18T02:41:18.96Z`). */
-const aksTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d+)Z$/, (_, f: string) => {
-  const trimmed = `${f}0000`.slice(0, 7).replace(/0+$/, '')
-  return trimmed ? `.${trimmed}Z` : 'Z'
-})
+const aksTime = (ms: number) =>
+  new Date(ms).toISOString().replace(/\.(\d+)Z$/, (_, f: string) => {
+    const trimmed = `${f}0000`.slice(0, 7).replace(/0+$/, '')
+    return trimmed ? `.${trimmed}Z` : 'Z'
+  })
 
 /**
  * AKS names the operation with its id in .NET's GUID byte order (the first three groups
@@ -50,7 +51,9 @@ function operationJson(op: ClusterOperation): Record<string, unknown> {
 export function registerClusterUpdate(router: Router, deps: ArmDeps) {
   const { state } = deps
 
-  router.on('PUT', /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i,
+  router.on(
+    'PUT',
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i,
     (req: TwinRequest, m): TwinResponse => {
       const caller = armCaller(req, deps)
       if (isResponse(caller)) return caller
@@ -60,7 +63,9 @@ export function registerClusterUpdate(router: Router, deps: ArmDeps) {
       if (denied) return denied
       if (!state.resourceGroup(sub!, rg!)) return resourceGroupNotFound(rg!)
       let body: { location?: string }
-      try { body = JSON.parse(req.body.toString('utf8') || '{}') } catch {
+      try {
+        body = JSON.parse(req.body.toString('utf8') || '{}')
+      } catch {
         return armError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.')
       }
       const cluster = state.cluster(sub!, rg!, name!)
@@ -68,20 +73,29 @@ export function registerClusterUpdate(router: Router, deps: ArmDeps) {
         return armError(400, 'InvalidParameter', `The Azure twin does not create managed clusters by PUT: add '${name}' with addCluster.`)
       }
       if (body.location && body.location.replace(/\s/g, '').toLowerCase() !== cluster.location.toLowerCase()) {
-        return armError(409, 'InvalidResourceLocation',
-          `The resource '${cluster.name}' already exists in location '${cluster.location}' in resource group '${cluster.resourceGroup}'. A resource with the same name cannot be created in location '${body.location}'. Please select a new resource name.`)
+        return armError(
+          409,
+          'InvalidResourceLocation',
+          `The resource '${cluster.name}' already exists in location '${cluster.location}' in resource group '${cluster.resourceGroup}'. A resource with the same name cannot be created in location '${body.location}'. Please select a new resource name.`
+        )
       }
       const running = runningOperation(state, cluster)
       if (running) {
-        return armError(409, 'OperationNotAllowed',
-          `Operation is not allowed because there's an in progress update managed cluster operation (operation ID: ${running.id}) on the managed cluster started on UTC ${new Date(running.startedAt).toISOString().replace(/\.\d+Z$/, 'Z')}. Please wait for it to finish before starting a new operation. You can also use 'az aks operation-abort ...' to abort the ongoing operation.`)
+        return armError(
+          409,
+          'OperationNotAllowed',
+          `Operation is not allowed because there's an in progress update managed cluster operation (operation ID: ${running.id}) on the managed cluster started on UTC ${new Date(running.startedAt).toISOString().replace(/\.\d+Z$/, 'Z')}. Please wait for it to finish before starting a new operation. You can also use 'az aks operation-abort ...' to abort the ongoing operation.`
+        )
       }
       const op = startClusterOperation(state, cluster)
       const link = `${req.baseUrl}/subscriptions/${cluster.subscriptionId}/providers/Microsoft.ContainerService/locations/${cluster.location}/operations/${op.id}?api-version=${OPERATIONS_API_VERSION}`
       return { status: 200, headers: { 'Azure-AsyncOperation': link }, body: clusterJson(cluster, state) }
-    })
+    }
+  )
 
-  router.on('GET', /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerService\/locations\/([^/]+)\/operations\/([^/]+)$/i,
+  router.on(
+    'GET',
+    /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerService\/locations\/([^/]+)\/operations\/([^/]+)$/i,
     (req: TwinRequest, m): TwinResponse => {
       const caller = armCaller(req, deps)
       if (isResponse(caller)) return caller
@@ -93,5 +107,6 @@ export function registerClusterUpdate(router: Router, deps: ArmDeps) {
         return armError(404, 'NotFound', `The operation '${m[3]}' was not found.`)
       }
       return { status: 200, body: operationJson(op) }
-    })
+    }
+  )
 }

@@ -92,18 +92,21 @@ export function clusterJson(c: Cluster, state: TwinState): Record<string, unknow
 }
 
 export function registerClusters(router: Router, deps: ArmDeps) {
-  router.on('GET', /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i,
+  router.on(
+    'GET',
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i,
     (req: TwinRequest, m): TwinResponse => {
       const caller = armCaller(req, deps)
       if (isResponse(caller)) return caller
       if (!req.query['api-version']) return missingApiVersion()
       const [, sub, rg, name] = m
-      const denied = checkSubscription(deps, caller, sub) ??
-        authorize(deps, caller, 'Microsoft.ContainerService/managedClusters/read', req.path)
+      const denied =
+        checkSubscription(deps, caller, sub) ?? authorize(deps, caller, 'Microsoft.ContainerService/managedClusters/read', req.path)
       if (denied) return denied
       if (!deps.state.resourceGroup(sub, rg)) return resourceGroupNotFound(rg)
       const c = deps.state.cluster(sub, rg, name)
       if (!c) return resourceNotFound('Microsoft.ContainerService/managedClusters', name, rg)
       return { status: 200, body: clusterJson(c, deps.state) }
-    })
+    }
+  )
 }

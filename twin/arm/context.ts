@@ -4,9 +4,16 @@ import { ARM_AUDIENCES } from '../entra.ts'
 import type { TwinState } from '../state.ts'
 import { armError, authorizationFailed, subscriptionNotFound } from './errors.ts'
 
-export interface Caller { oid: string; appid: string; tid: string }
+export interface Caller {
+  oid: string
+  appid: string
+  tid: string
+}
 
-export interface ArmDeps { state: TwinState; entra: Entra }
+export interface ArmDeps {
+  state: TwinState
+  entra: Entra
+}
 
 const challenge = (desc: string) => ({
   'WWW-Authenticate': `Bearer authorization_uri="https://login.windows.net/", error="invalid_token", error_description="${desc}"`
@@ -18,13 +25,20 @@ export function armCaller(req: TwinRequest, deps: ArmDeps): Caller | TwinRespons
   if (!check.ok) {
     switch (check.reason) {
       case 'missing':
-        return armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.",
-          challenge("The authentication failed because of missing 'Authorization' header."))
+        return armError(
+          401,
+          'AuthenticationFailed',
+          "Authentication failed. The 'Authorization' header is missing.",
+          challenge("The authentication failed because of missing 'Authorization' header.")
+        )
       case 'expired': {
         const exp = new Date(Number(check.claims?.exp) * 1000).toISOString()
-        return armError(401, 'ExpiredAuthenticationToken',
+        return armError(
+          401,
+          'ExpiredAuthenticationToken',
           `The access token expiry UTC time '${exp}' is earlier than current UTC time '${new Date().toISOString()}'.`,
-          challenge('The access token expiry UTC time is earlier than current UTC time.'))
+          challenge('The access token expiry UTC time is earlier than current UTC time.')
+        )
       }
       default:
         return armError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', challenge('The access token is invalid.'))
@@ -32,9 +46,17 @@ export function armCaller(req: TwinRequest, deps: ArmDeps): Caller | TwinRespons
   }
   const aud = String(check.claims.aud ?? '')
   if (!ARM_AUDIENCES.includes(aud)) {
-    return armError(401, 'InvalidAuthenticationToken',
-      `The access token has been obtained for wrong audience or resource '${aud}'. It should exactly match with one of the allowed audiences ${ARM_AUDIENCES.slice(0, 4).map((a) => `'${a}'`).join(',')}.`,
-      challenge('The access token has been obtained for wrong audience or resource.'))
+    return armError(
+      401,
+      'InvalidAuthenticationToken',
+      `The access token has been obtained for wrong audience or resource '${aud}'. It should exactly match with one of the allowed audiences ${ARM_AUDIENCES.slice(
+        0,
+        4
+      )
+        .map((a) => `'${a}'`)
+        .join(',')}.`,
+      challenge('The access token has been obtained for wrong audience or resource.')
+    )
   }
   const caller = { oid: String(check.claims.oid ?? ''), appid: String(check.claims.appid ?? ''), tid: String(check.claims.tid ?? '') }
   req.note.tokenOid = caller.oid
@@ -49,8 +71,11 @@ export function checkSubscription(deps: ArmDeps, caller: Caller, sub: string): T
   const s = deps.state.subscription(sub)
   if (!s) return subscriptionNotFound(sub)
   if (s.tenantId.toLowerCase() !== caller.tid.toLowerCase()) {
-    return armError(401, 'InvalidAuthenticationTokenTenant',
-      `The access token is from the wrong issuer 'https://sts.windows.net/${caller.tid}/'. It must match the tenant 'https://sts.windows.net/${s.tenantId}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/${s.tenantId}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.`)
+    return armError(
+      401,
+      'InvalidAuthenticationTokenTenant',
+      `The access token is from the wrong issuer 'https://sts.windows.net/${caller.tid}/'. It must match the tenant 'https://sts.windows.net/${s.tenantId}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/${s.tenantId}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.`
+    )
   }
   return undefined
 }

@@ -51,10 +51,18 @@ const opsOf = (state: TwinState) => {
 }
 
 /** The wording ACR's importer puts around a source registry's refusal: `Invalid message <Status> <Reason> <body>`. */
-const REASONS: Record<number, [string, string]> = { 401: ['Unauthorized', 'Unauthorized'], 403: ['Forbidden', 'Forbidden'], 404: ['NotFound', 'Not Found'] }
+const REASONS: Record<number, [string, string]> = {
+  401: ['Unauthorized', 'Unauthorized'],
+  403: ['Forbidden', 'Forbidden'],
+  404: ['NotFound', 'Not Found']
+}
 const sourceRefused = (status: number, body: unknown) => {
   const [name, phrase] = REASONS[status] ?? [String(status), String(status)]
-  return { ok: false as const, code: 'InvalidParameters', message: `Invalid message ${name} ${phrase} ${typeof body === 'string' ? body : JSON.stringify(body)}` }
+  return {
+    ok: false as const,
+    code: 'InvalidParameters',
+    message: `Invalid message ${name} ${phrase} ${typeof body === 'string' ? body : JSON.stringify(body)}`
+  }
 }
 
 const invalid = (message: string) => armError(400, 'InvalidParameters', message)
@@ -66,10 +74,14 @@ function validate(body: ImportBody): TwinResponse | undefined {
   if (!s.sourceImage) return invalid("The 'source.sourceImage' property is required.")
   if (!s.registryUri && !s.resourceId) return invalid("Either 'source.registryUri' or 'source.resourceId' is required.")
   if (s.resourceId && !/^\/(subscriptions|providers)\//i.test(s.resourceId)) {
-    return armError(400, 'LinkedInvalidPropertyId',
-      `Property id '${s.resourceId}' at path 'source.resourceId' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' or '/providers/{resourceProviderNamespace}/'.`)
+    return armError(
+      400,
+      'LinkedInvalidPropertyId',
+      `Property id '${s.resourceId}' at path 'source.resourceId' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' or '/providers/{resourceProviderNamespace}/'.`
+    )
   }
-  if (!parseRepoRef(s.sourceImage)) return invalid(`The source image '${s.sourceImage}' is not valid. Use 'repository[:tag]' or 'repository@digest'.`)
+  if (!parseRepoRef(s.sourceImage))
+    return invalid(`The source image '${s.sourceImage}' is not valid. Use 'repository[:tag]' or 'repository@digest'.`)
   const tags = body.targetTags ?? []
   const repos = body.untaggedTargetRepositories ?? []
   if (!Array.isArray(tags) || !Array.isArray(repos)) return invalid("'targetTags' and 'untaggedTargetRepositories' must be arrays.")
@@ -78,16 +90,22 @@ function validate(body: ImportBody): TwinResponse | undefined {
     const r = typeof t === 'string' ? parseRepoRef(t) : undefined
     if (!r || r.digest) return invalid(`The target tag '${String(t)}' is not valid. Use 'repository:tag'.`)
   }
-  for (const r of repos) if (typeof r !== 'string' || !isRepositoryName(r)) return invalid(`The target repository '${String(r)}' is not valid.`)
+  for (const r of repos)
+    if (typeof r !== 'string' || !isRepositoryName(r)) return invalid(`The target repository '${String(r)}' is not valid.`)
   if (body.mode !== undefined && body.mode !== 'NoForce' && body.mode !== 'Force') {
     return invalid(`The import mode '${String(body.mode)}' is not valid. Use 'NoForce' or 'Force'.`)
   }
-  if (s.credentials && (!s.credentials.password)) return invalid("'source.credentials.password' is required when credentials are given.")
+  if (s.credentials && !s.credentials.password) return invalid("'source.credentials.password' is required when credentials are given.")
   return undefined
 }
 
 /** Reads the source image the way the importer would, as the caller (ACR source) or with the given credentials. */
-function readSource(state: TwinState, caller: Caller, body: ImportBody, source: Registry | undefined): { ok: true; manifests: Manifest[] } | { ok: false; code: string; message: string } {
+function readSource(
+  state: TwinState,
+  caller: Caller,
+  body: ImportBody,
+  source: Registry | undefined
+): { ok: true; manifests: Manifest[] } | { ok: false; code: string; message: string } {
   const s = body.source!
   const ref = parseRepoRef(s.sourceImage!)!
   const reference = ref.digest ?? ref.tag ?? 'latest'
@@ -105,7 +123,11 @@ function readSource(state: TwinState, caller: Caller, body: ImportBody, source: 
   }
   const host = canonicalHost(s.registryUri!)
   if (!flavorOf(host)) {
-    return { ok: false, code: 'InvalidParameters', message: `Unable to connect to the source registry '${s.registryUri}'. Please check the registry URI.` }
+    return {
+      ok: false,
+      code: 'InvalidParameters',
+      message: `Unable to connect to the source registry '${s.registryUri}'. Please check the registry URI.`
+    }
   }
   const creds = s.credentials?.password ? { username: s.credentials.username ?? '', password: s.credentials.password } : undefined
   const pulled = pullFromUpstream(state, host, ref.repository, reference, creds)
@@ -134,79 +156,109 @@ function runImport(state: TwinState, caller: Caller, target: Registry, body: Imp
 export function registerImport(router: Router, deps: ArmDeps) {
   const { state } = deps
 
-  router.on('POST', /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)\/importImage$/i, (req, m) => {
-    const [, sub, rg, name] = m
-    const caller = armCaller(req, deps)
-    if (isResponse(caller)) return caller
-    if (!req.query['api-version']) return missingApiVersion()
-    const registryPath = req.path.replace(/\/importImage$/i, '')
-    const denied = checkSubscription(deps, caller, sub) ?? authorize(deps, caller, IMPORT, registryPath)
-    if (denied) return denied
-    if (!state.resourceGroup(sub, rg)) return resourceGroupNotFound(rg)
-    const target = state.registry(sub, rg, name)
-    if (!target) return resourceNotFound('Microsoft.ContainerRegistry/registries', name, rg)
+  router.on(
+    'POST',
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)\/importImage$/i,
+    (req, m) => {
+      const [, sub, rg, name] = m
+      const caller = armCaller(req, deps)
+      if (isResponse(caller)) return caller
+      if (!req.query['api-version']) return missingApiVersion()
+      const registryPath = req.path.replace(/\/importImage$/i, '')
+      const denied = checkSubscription(deps, caller, sub) ?? authorize(deps, caller, IMPORT, registryPath)
+      if (denied) return denied
+      if (!state.resourceGroup(sub, rg)) return resourceGroupNotFound(rg)
+      const target = state.registry(sub, rg, name)
+      if (!target) return resourceNotFound('Microsoft.ContainerRegistry/registries', name, rg)
 
-    let body: ImportBody
-    try { body = JSON.parse(req.body.toString('utf8') || '{}') } catch {
-      return armError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.')
-    }
-    const bad = validate(body)
-    if (bad) return bad
-
-    // ARM's linked access check on source.resourceId: the caller must be able to pull from it.
-    let source: Registry | undefined
-    if (body.source!.resourceId) {
-      const id = body.source!.resourceId
-      const mm = REGISTRY_ID.exec(id)
-      source = mm ? state.registry(mm[1], mm[2], mm[3]) : undefined
-      if (!state.can(caller.oid, PULL, id) && !(source && canPull(state, caller.oid, source, parseRepoRef(body.source!.sourceImage!)!.repository).allowed)) {
-        return armError(403, 'LinkedAuthorizationFailed',
-          `The client '${caller.appid}' with object id '${caller.oid}' has permission to perform action '${IMPORT}' on scope '${registryPath}'; however, it does not have permission to perform action(s) '${PULL}' on the linked scope(s) '${id}' (respectively) or the linked scope(s) are invalid.`)
+      let body: ImportBody
+      try {
+        body = JSON.parse(req.body.toString('utf8') || '{}')
+      } catch {
+        return armError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.')
       }
-      if (!source) return armError(404, 'ResourceNotFound', `The Resource '${id.replace(/^.*\/providers\//i, '')}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`)
-    }
+      const bad = validate(body)
+      if (bad) return bad
 
-    const id = `registries-${randomUUID()}`
-    const op: Operation = {
-      id,
-      subscriptionId: sub,
-      pending: [...(body.targetTags ?? []), ...(body.untaggedTargetRepositories ?? [])],
-      deadline: Date.now() + state.importDurationMs,
-      run: () => runImport(state, caller, target, body, source)
-    }
-    opsOf(state).set(id.toLowerCase(), op)
-    // Each operation settles on its own timer, so it completes whether or not anyone polls;
-    // state is read and written synchronously, so concurrent operations cannot interleave.
-    setTimeout(() => { op.result ??= op.run() }, state.importDurationMs).unref()
+      // ARM's linked access check on source.resourceId: the caller must be able to pull from it.
+      let source: Registry | undefined
+      if (body.source!.resourceId) {
+        const id = body.source!.resourceId
+        const mm = REGISTRY_ID.exec(id)
+        source = mm ? state.registry(mm[1], mm[2], mm[3]) : undefined
+        if (
+          !state.can(caller.oid, PULL, id) &&
+          !(source && canPull(state, caller.oid, source, parseRepoRef(body.source!.sourceImage!)!.repository).allowed)
+        ) {
+          return armError(
+            403,
+            'LinkedAuthorizationFailed',
+            `The client '${caller.appid}' with object id '${caller.oid}' has permission to perform action '${IMPORT}' on scope '${registryPath}'; however, it does not have permission to perform action(s) '${PULL}' on the linked scope(s) '${id}' (respectively) or the linked scope(s) are invalid.`
+          )
+        }
+        if (!source)
+          return armError(
+            404,
+            'ResourceNotFound',
+            `The Resource '${id.replace(/^.*\/providers\//i, '')}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`
+          )
+      }
 
-    const location = `${req.baseUrl}/subscriptions/${sub}/providers/Microsoft.ContainerRegistry/locations/${target.location.toUpperCase()}/operationResults/${id}?api-version=${encodeURIComponent(req.query['api-version'])}`
-    return {
-      status: 202,
-      headers: { Location: location, ...(state.importRetryAfterSeconds !== undefined ? { 'Retry-After': String(state.importRetryAfterSeconds) } : {}) }
-    }
-  })
+      const id = `registries-${randomUUID()}`
+      const op: Operation = {
+        id,
+        subscriptionId: sub,
+        pending: [...(body.targetTags ?? []), ...(body.untaggedTargetRepositories ?? [])],
+        deadline: Date.now() + state.importDurationMs,
+        run: () => runImport(state, caller, target, body, source)
+      }
+      opsOf(state).set(id.toLowerCase(), op)
+      // Each operation settles on its own timer, so it completes whether or not anyone polls;
+      // state is read and written synchronously, so concurrent operations cannot interleave.
+      setTimeout(() => {
+        op.result ??= op.run()
+      }, state.importDurationMs).unref()
 
-  router.on('GET', /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/locations\/([^/]+)\/operationResults\/([^/]+)$/i, (req, m) => {
-    const caller = armCaller(req, deps)
-    if (isResponse(caller)) return caller
-    const denied = checkSubscription(deps, caller, m[1])
-    if (denied) return denied
-    const op = opsOf(state).get(m[3].toLowerCase())
-    if (!op || op.subscriptionId.toLowerCase() !== m[1].toLowerCase()) {
-      return armError(404, 'NotFound', `The operation '${m[3]}' was not found.`)
+      const location = `${req.baseUrl}/subscriptions/${sub}/providers/Microsoft.ContainerRegistry/locations/${target.location.toUpperCase()}/operationResults/${id}?api-version=${encodeURIComponent(req.query['api-version'])}`
+      return {
+        status: 202,
+        headers: {
+          Location: location,
+          ...(state.importRetryAfterSeconds !== undefined ? { 'Retry-After': String(state.importRetryAfterSeconds) } : {})
+        }
+      }
     }
-    // A poll past the deadline settles the operation even if its timer is late.
-    if (!op.result && Date.now() >= op.deadline) op.result = op.run()
-    if (!op.result) {
-      const body: Record<string, string> = {}
-      for (const p of op.pending) body[p] = 'Pending'
-      body.status = 'Accepted'
-      const retryAfter: Record<string, string> = state.importRetryAfterSeconds !== undefined ? { 'Retry-After': String(state.importRetryAfterSeconds) } : {}
-      return { status: 202, headers: { Location: `${req.baseUrl}${req.path}?${new URLSearchParams(req.query).toString()}`, ...retryAfter }, body }
+  )
+
+  router.on(
+    'GET',
+    /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/locations\/([^/]+)\/operationResults\/([^/]+)$/i,
+    (req, m) => {
+      const caller = armCaller(req, deps)
+      if (isResponse(caller)) return caller
+      const denied = checkSubscription(deps, caller, m[1])
+      if (denied) return denied
+      const op = opsOf(state).get(m[3].toLowerCase())
+      if (!op || op.subscriptionId.toLowerCase() !== m[1].toLowerCase()) {
+        return armError(404, 'NotFound', `The operation '${m[3]}' was not found.`)
+      }
+      // A poll past the deadline settles the operation even if its timer is late.
+      if (!op.result && Date.now() >= op.deadline) op.result = op.run()
+      if (!op.result) {
+        const body: Record<string, string> = {}
+        for (const p of op.pending) body[p] = 'Pending'
+        body.status = 'Accepted'
+        const retryAfter: Record<string, string> =
+          state.importRetryAfterSeconds !== undefined ? { 'Retry-After': String(state.importRetryAfterSeconds) } : {}
+        return {
+          status: 202,
+          headers: { Location: `${req.baseUrl}${req.path}?${new URLSearchParams(req.query).toString()}`, ...retryAfter },
+          body
+        }
+      }
+      return op.result.ok
+        ? { status: 200, body: { status: 'Succeeded' } }
+        : { status: 400, body: { status: 'Failed', error: { code: op.result.code, message: op.result.message } } }
     }
-    return op.result.ok
-      ? { status: 200, body: { status: 'Succeeded' } }
-      : { status: 400, body: { status: 'Failed', error: { code: op.result.code, message: op.result.message } } }
-  })
+  )
 }
-

@@ -54,7 +54,14 @@ function listAnswer(req: TwinRequest, deps: ArmDeps, caller: Caller, scope: stri
     return authorizationFailed(caller.appid, caller.oid, READ, scope)
   }
   const apiVersion = req.query['api-version']
-  return { status: 200, body: page(req, visible.map((r) => registryJson(r, apiVersion, state)), state.pageSize) }
+  return {
+    status: 200,
+    body: page(
+      req,
+      visible.map((r) => registryJson(r, apiVersion, state)),
+      state.pageSize
+    )
+  }
 }
 
 export function registerRegistries(router: Router, deps: ArmDeps) {
@@ -66,26 +73,36 @@ export function registerRegistries(router: Router, deps: ArmDeps) {
     return checkSubscription(deps, caller, sub) ?? caller
   }
 
-  router.on('GET', /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)$/i, (req, m) => {
-    const [, sub, rg, name] = m
-    const caller = gate(req, sub)
-    if (isResponse(caller)) return caller
-    const denied = authorize(deps, caller, READ, req.path)
-    if (denied) return denied
-    if (!state.resourceGroup(sub, rg)) return resourceGroupNotFound(rg)
-    const r = state.registry(sub, rg, name)
-    if (!r) return resourceNotFound('Microsoft.ContainerRegistry/registries', name, rg)
-    return { status: 200, body: registryJson(r, req.query['api-version'], state) }
-  })
+  router.on(
+    'GET',
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)$/i,
+    (req, m) => {
+      const [, sub, rg, name] = m
+      const caller = gate(req, sub)
+      if (isResponse(caller)) return caller
+      const denied = authorize(deps, caller, READ, req.path)
+      if (denied) return denied
+      if (!state.resourceGroup(sub, rg)) return resourceGroupNotFound(rg)
+      const r = state.registry(sub, rg, name)
+      if (!r) return resourceNotFound('Microsoft.ContainerRegistry/registries', name, rg)
+      return { status: 200, body: registryJson(r, req.query['api-version'], state) }
+    }
+  )
 
-  router.on('GET', /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries$/i, (req, m) => {
-    const [, sub, rg] = m
-    const caller = gate(req, sub)
-    if (isResponse(caller)) return caller
-    if (!state.resourceGroup(sub, rg)) return resourceGroupNotFound(rg)
-    const items = state.registries.filter((r) => r.subscriptionId.toLowerCase() === sub.toLowerCase() && r.resourceGroup.toLowerCase() === rg.toLowerCase())
-    return listAnswer(req, deps, caller, `/subscriptions/${sub}/resourceGroups/${rg}`, items)
-  })
+  router.on(
+    'GET',
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries$/i,
+    (req, m) => {
+      const [, sub, rg] = m
+      const caller = gate(req, sub)
+      if (isResponse(caller)) return caller
+      if (!state.resourceGroup(sub, rg)) return resourceGroupNotFound(rg)
+      const items = state.registries.filter(
+        (r) => r.subscriptionId.toLowerCase() === sub.toLowerCase() && r.resourceGroup.toLowerCase() === rg.toLowerCase()
+      )
+      return listAnswer(req, deps, caller, `/subscriptions/${sub}/resourceGroups/${rg}`, items)
+    }
+  )
 
   router.on('GET', /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries$/i, (req, m) => {
     const [, sub] = m

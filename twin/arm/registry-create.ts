@@ -27,7 +27,11 @@ const isRegistryName = (name: string) => /^[a-zA-Z0-9]{5,50}$/.test(name)
 /** Any registry of any tenant holding this name: ACR names and login servers are global. */
 const holderOf = (registries: Registry[], name: string) => registries.find((r) => r.name.toLowerCase() === name.toLowerCase())
 
-interface Operation { subscriptionId: string; registryId: string; done: number }
+interface Operation {
+  subscriptionId: string
+  registryId: string
+  done: number
+}
 
 const operations = new WeakMap<object, Map<string, Operation>>()
 const opsOf = (key: object) => {
@@ -40,7 +44,9 @@ function parseBody(req: TwinRequest): Record<string, any> | TwinResponse {
   try {
     const body = JSON.parse(req.body.toString('utf8') || '{}')
     if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body
-  } catch { /* answered below */ }
+  } catch {
+    /* answered below */
+  }
   return armError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.')
 }
 
@@ -69,8 +75,11 @@ export function registerRegistryCreate(router: Router, deps: ArmDeps) {
     const location = typeof body.location === 'string' ? body.location.replace(/\s+/g, '').toLowerCase() : ''
     if (!location) return armError(400, 'LocationRequired', 'The location property is required for this definition.')
     if (!AKS_REGIONS.includes(location)) {
-      return armError(400, 'LocationNotAvailableForResourceType',
-        `The provided location '${body.location}' is not available for resource type 'Microsoft.ContainerRegistry/registries'. List of available regions for the resource type is '${AKS_REGIONS.join(',')}'.`)
+      return armError(
+        400,
+        'LocationNotAvailableForResourceType',
+        `The provided location '${body.location}' is not available for resource type 'Microsoft.ContainerRegistry/registries'. List of available regions for the resource type is '${AKS_REGIONS.join(',')}'.`
+      )
     }
     const sku = String(body.sku?.name ?? '')
     if (!SKUS.includes(sku)) return armError(400, 'InvalidParameter', `The SKU '${sku}' is invalid. Valid SKUs are: ${SKUS.join(', ')}.`)
@@ -83,11 +92,22 @@ export function registerRegistryCreate(router: Router, deps: ArmDeps) {
       return { status: 200, body: registryJson(existing, apiVersion, state) }
     }
     if (holderOf(state.registries, name)) {
-      return armError(409, 'AlreadyInUse',
-        `The registry DNS name ${name.toLowerCase()}.azurecr.io is already in use. You can check if the name is already claimed using following API: https://docs.microsoft.com/en-us/rest/api/containerregistry/registries/checknameavailability`)
+      return armError(
+        409,
+        'AlreadyInUse',
+        `The registry DNS name ${name.toLowerCase()}.azurecr.io is already in use. You can check if the name is already claimed using following API: https://docs.microsoft.com/en-us/rest/api/containerregistry/registries/checknameavailability`
+      )
     }
-    const mode = body.properties?.roleAssignmentMode === 'AbacRepositoryPermissions' ? 'AbacRepositoryPermissions' : 'LegacyRegistryPermissions'
-    const created = state.addRegistry({ subscriptionId: sub, resourceGroup: group.name, name, location, sku: sku as Registry['sku'], roleAssignmentMode: mode })
+    const mode =
+      body.properties?.roleAssignmentMode === 'AbacRepositoryPermissions' ? 'AbacRepositoryPermissions' : 'LegacyRegistryPermissions'
+    const created = state.addRegistry({
+      subscriptionId: sub,
+      resourceGroup: group.name,
+      name,
+      location,
+      sku: sku as Registry['sku'],
+      roleAssignmentMode: mode
+    })
     created.adminUserEnabled = body.properties?.adminUserEnabled === true
     const done = startProvisioning(state, created, state.registryCreateMs)
     const id = `registries-${randomUUID()}`
@@ -96,13 +116,18 @@ export function registerRegistryCreate(router: Router, deps: ArmDeps) {
     return { status: 201, headers: { 'Azure-AsyncOperation': operation }, body: registryJson(created, apiVersion, state) }
   })
 
-  router.on('GET', /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)\/operationStatuses\/([^/]+)$/i, (req, m) => {
-    const caller = gate(req, m[1])
-    if (isResponse(caller)) return caller
-    const op = opsOf(state).get(m[4])
-    if (!op || op.subscriptionId.toLowerCase() !== m[1].toLowerCase()) return armError(404, 'NotFound', `The operation '${m[4]}' was not found.`)
-    return { status: 200, body: { status: Date.now() < op.done ? 'InProgress' : 'Succeeded' } }
-  })
+  router.on(
+    'GET',
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)\/operationStatuses\/([^/]+)$/i,
+    (req, m) => {
+      const caller = gate(req, m[1])
+      if (isResponse(caller)) return caller
+      const op = opsOf(state).get(m[4])
+      if (!op || op.subscriptionId.toLowerCase() !== m[1].toLowerCase())
+        return armError(404, 'NotFound', `The operation '${m[4]}' was not found.`)
+      return { status: 200, body: { status: Date.now() < op.done ? 'InProgress' : 'Succeeded' } }
+    }
+  )
 
   router.on('POST', /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/checkNameAvailability$/i, (req, m) => {
     const [, sub] = m
@@ -113,11 +138,18 @@ export function registerRegistryCreate(router: Router, deps: ArmDeps) {
     const body = parseBody(req)
     if (isResponse(body)) return body
     if (body.type !== 'Microsoft.ContainerRegistry/registries') {
-      return armError(400, 'InvalidParameter', `The resource type '${String(body.type)}' is invalid. It must be 'Microsoft.ContainerRegistry/registries'.`)
+      return armError(
+        400,
+        'InvalidParameter',
+        `The resource type '${String(body.type)}' is invalid. It must be 'Microsoft.ContainerRegistry/registries'.`
+      )
     }
     const name = String(body.name ?? '')
     if (!isRegistryName(name)) {
-      return { status: 200, body: { nameAvailable: false, reason: 'Invalid', message: 'The registry name must be 5-50 alphanumeric characters.' } }
+      return {
+        status: 200,
+        body: { nameAvailable: false, reason: 'Invalid', message: 'The registry name must be 5-50 alphanumeric characters.' }
+      }
     }
     if (holderOf(state.registries, name)) {
       return { status: 200, body: { nameAvailable: false, reason: 'AlreadyExists', message: `The registry ${name} is already in use.` } }

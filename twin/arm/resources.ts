@@ -15,21 +15,37 @@ const READ_RESOURCES = 'Microsoft.Resources/subscriptions/resources/read'
 const REGISTRIES = 'Microsoft.ContainerRegistry/registries'
 const CLUSTERS = 'Microsoft.ContainerService/managedClusters'
 
-interface Listed { id: string; name: string; type: string; resourceGroup: string; location: string; body: Record<string, unknown> }
+interface Listed {
+  id: string
+  name: string
+  type: string
+  resourceGroup: string
+  location: string
+  body: Record<string, unknown>
+}
 
 /** GenericResourceExpanded: identity, sku and location as the resource has them, no properties. */
 function registryItem(r: Registry): Listed {
   return {
-    id: r.id, name: r.name, type: REGISTRIES, resourceGroup: r.resourceGroup, location: r.location,
+    id: r.id,
+    name: r.name,
+    type: REGISTRIES,
+    resourceGroup: r.resourceGroup,
+    location: r.location,
     body: { id: r.id, name: r.name, type: REGISTRIES, sku: { name: r.sku, tier: r.sku }, location: r.location, tags: {} }
   }
 }
 
 function clusterItem(c: Cluster, state: TwinState): Listed {
   const tenantId = state.subscription(c.subscriptionId)?.tenantId
-  const identity = c.identity === 'managedIdentity' ? { identity: { principalId: c.systemPrincipalId, tenantId, type: 'SystemAssigned' } } : {}
+  const identity =
+    c.identity === 'managedIdentity' ? { identity: { principalId: c.systemPrincipalId, tenantId, type: 'SystemAssigned' } } : {}
   return {
-    id: c.id, name: c.name, type: CLUSTERS, resourceGroup: c.resourceGroup, location: c.location,
+    id: c.id,
+    name: c.name,
+    type: CLUSTERS,
+    resourceGroup: c.resourceGroup,
+    location: c.location,
     body: { id: c.id, name: c.name, type: CLUSTERS, sku: { name: 'Base', tier: 'Free' }, location: c.location, tags: {}, ...identity }
   }
 }
@@ -50,7 +66,14 @@ export function parseResourceFilter(filter: string | undefined): Clause[] | unde
 
 const matches = (item: Listed, clauses: Clause[]) =>
   clauses.every((c) => {
-    const actual = c.field === 'resourcetype' ? item.type : c.field === 'name' ? item.name : c.field === 'resourcegroup' ? item.resourceGroup : item.location
+    const actual =
+      c.field === 'resourcetype'
+        ? item.type
+        : c.field === 'name'
+          ? item.name
+          : c.field === 'resourcegroup'
+            ? item.resourceGroup
+            : item.location
     return actual.toLowerCase() === c.value.toLowerCase()
   })
 
@@ -79,7 +102,14 @@ export function registerResources(router: Router, deps: ArmDeps) {
       return authorizationFailed(caller.appid, caller.oid, READ_RESOURCES, scope)
     }
     const hits = visible.filter((i) => matches(i, clauses)).sort((a, b) => a.id.localeCompare(b.id))
-    return { status: 200, body: page(req, hits.map((i) => i.body), state.pageSize) }
+    return {
+      status: 200,
+      body: page(
+        req,
+        hits.map((i) => i.body),
+        state.pageSize
+      )
+    }
   }
 
   router.on('GET', /^\/subscriptions\/([^/]+)\/resources$/i, (req, m) => list(req, m[1]!, undefined))

@@ -81,15 +81,24 @@ const CLUSTER = String.raw`^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/p
 
 /** AKS's text when the command pod does not start in time (azure-cli#27776; KubernetesOperationError before 2023). */
 export const notStartedInTime = (id: string, deadlineMs: number) =>
-  armError(400, 'KubernetesPerformanceError',
-    `Failed to run command due to cluster perf issue, container command-${id} in aks-command namespace did not start within ${deadlineMs / 1000}s on your cluster, retry may helps. If issue persist, you may need to tune your cluster with better performance (larger node/paid tier).`)
+  armError(
+    400,
+    'KubernetesPerformanceError',
+    `Failed to run command due to cluster perf issue, container command-${id} in aks-command namespace did not start within ${deadlineMs / 1000}s on your cluster, retry may helps. If issue persist, you may need to tune your cluster with better performance (larger node/paid tier).`
+  )
 
-interface Parsed { command: string; files: ZipEntry[]; clusterToken?: string }
+interface Parsed {
+  command: string
+  files: ZipEntry[]
+  clusterToken?: string
+}
 
 /** The body as AKS accepts it; the wording of these 400s is the twin's. */
 function parseBody(req: TwinRequest): Parsed | TwinResponse {
   let body: { command?: unknown; context?: unknown; clusterToken?: unknown }
-  try { body = JSON.parse(req.body.toString('utf8') || '{}') } catch {
+  try {
+    body = JSON.parse(req.body.toString('utf8') || '{}')
+  } catch {
     return armError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.')
   }
   if (typeof body.command !== 'string' || !body.command.trim()) {
@@ -101,7 +110,9 @@ function parseBody(req: TwinRequest): Parsed | TwinResponse {
     if (typeof body.context !== 'string' || !/^[A-Za-z0-9+/=\s]*$/.test(body.context)) {
       return armError(400, 'InvalidParameter', "The value of parameter 'context' is invalid: it must be a base64 encoded zip file.")
     }
-    try { files = readZip(Buffer.from(body.context, 'base64')) } catch (e) {
+    try {
+      files = readZip(Buffer.from(body.context, 'base64'))
+    } catch (e) {
       if (!(e instanceof ZipError)) throw e
       return armError(400, 'InvalidParameter', `The value of parameter 'context' is invalid: ${e.message}.`)
     }
@@ -120,9 +131,16 @@ export function registerRunCommand(router: Router, deps: RunCommandDeps): { stop
     const r = op.run
     op.body = {
       id: r.id,
-      properties: r.provisioningState === 'Succeeded'
-        ? { provisioningState: 'Succeeded', exitCode: r.exitCode, startedAt: armTime(r.startedAt), finishedAt: armTime(r.finishedAt), logs }
-        : { provisioningState: 'Failed', reason: r.reason }
+      properties:
+        r.provisioningState === 'Succeeded'
+          ? {
+              provisioningState: 'Succeeded',
+              exitCode: r.exitCode,
+              startedAt: armTime(r.startedAt),
+              finishedAt: armTime(r.finishedAt),
+              logs
+            }
+          : { provisioningState: 'Failed', reason: r.reason }
     }
   }
 
@@ -134,9 +152,15 @@ export function registerRunCommand(router: Router, deps: RunCommandDeps): { stop
     try {
       op.network = await deps.openNetwork(op.cluster)
       op.pod = startCommandPod({
-        id: op.run.id, cluster: op.cluster, command: op.run.command, files, token,
-        caPem: deps.caPem, proxyUrl: op.network.url,
-        logsCapBytes: state.runCommandLogsCapBytes, timeLimitMs: state.runCommandTimeLimitMs
+        id: op.run.id,
+        cluster: op.cluster,
+        command: op.run.command,
+        files,
+        token,
+        caPem: deps.caPem,
+        proxyUrl: op.network.url,
+        logsCapBytes: state.runCommandLogsCapBytes,
+        timeLimitMs: state.runCommandTimeLimitMs
       })
       const r = await op.pod.done
       if (r.timedOut) finish(op, { provisioningState: 'Failed', reason: 'DeadlineExceeded', logBytes: r.logBytes })
@@ -160,7 +184,11 @@ export function registerRunCommand(router: Router, deps: RunCommandDeps): { stop
     const cluster = state.cluster(sub, rg, name)
     if (!cluster) return resourceNotFound('Microsoft.ContainerService/managedClusters', name, rg)
     if (cluster.disableRunCommand) {
-      return armError(400, 'OperationNotAllowed', `Run command is disabled for managed cluster '${cluster.name}': its apiServerAccessProfile.disableRunCommand is true.`)
+      return armError(
+        400,
+        'OperationNotAllowed',
+        `Run command is disabled for managed cluster '${cluster.name}': its apiServerAccessProfile.disableRunCommand is true.`
+      )
     }
     const parsed = parseBody(req)
     if (isResponse(parsed)) return parsed
@@ -170,7 +198,9 @@ export function registerRunCommand(router: Router, deps: RunCommandDeps): { stop
     const claims = cluster.aad && token ? deps.entra.checkBearer(`Bearer ${token}`) : undefined
     const id = randomBytes(16).toString('hex')
     let settleStart!: (ok: boolean) => void
-    const started = new Promise<boolean>((r) => { settleStart = r })
+    const started = new Promise<boolean>((r) => {
+      settleStart = r
+    })
     const op: Operation = {
       cluster,
       timers: [],
@@ -194,12 +224,18 @@ export function registerRunCommand(router: Router, deps: RunCommandDeps): { stop
     const deadlineMs = state.runCommandStartDeadlineMs
     const failure = state.runCommandStartFailure
     if (!failure && startMs <= deadlineMs) {
-      op.timers.push(setTimeout(() => { void launch(op, parsed.files, token) }, startMs))
+      op.timers.push(
+        setTimeout(() => {
+          void launch(op, parsed.files, token)
+        }, startMs)
+      )
     } else {
-      op.timers.push(setTimeout(() => {
-        finish(op, { provisioningState: 'Failed', reason: failure ?? 'ContainerCreating' })
-        op.settleStart(false)
-      }, deadlineMs))
+      op.timers.push(
+        setTimeout(() => {
+          finish(op, { provisioningState: 'Failed', reason: failure ?? 'ContainerCreating' })
+          op.settleStart(false)
+        }, deadlineMs)
+      )
     }
 
     if (state.runCommandStartWait === 'sync' && !(await op.started)) return notStartedInTime(id, deadlineMs)
@@ -219,7 +255,8 @@ export function registerRunCommand(router: Router, deps: RunCommandDeps): { stop
     const cluster = state.cluster(sub, rg, name)
     if (!cluster) return resourceNotFound('Microsoft.ContainerService/managedClusters', name, rg)
     const op = ops.get(id.toLowerCase())
-    if (!op || op.cluster !== cluster) return armError(404, 'NotFound', `Command result '${id}' was not found for managed cluster '${cluster.name}'.`)
+    if (!op || op.cluster !== cluster)
+      return armError(404, 'NotFound', `Command result '${id}' was not found for managed cluster '${cluster.name}'.`)
     if (op.body) return { status: 200, body: op.body }
     return {
       status: 202,

@@ -32,13 +32,21 @@ import type { KubeCluster } from './cluster.ts'
 import { podLog } from './pod-log.ts'
 import { podAttach } from './pod-attach.ts'
 
-export interface KubeDeps { state: TwinState; entra: Entra }
+export interface KubeDeps {
+  state: TwinState
+  entra: Entra
+}
 
 const JSON_CT = { 'content-type': 'application/json' }
-const ok = (status: number, body: unknown, headers: Record<string, string> = {}): TwinResponse => ({ status, body, headers: { ...JSON_CT, 'audit-id': crypto.randomUUID(), ...headers } })
+const ok = (status: number, body: unknown, headers: Record<string, string> = {}): TwinResponse => ({
+  status,
+  body,
+  headers: { ...JSON_CT, 'audit-id': crypto.randomUUID(), ...headers }
+})
 const err = (e: KubeError): TwinResponse => ({ status: e.status, body: e.body, headers: { ...JSON_CT, ...(e.headers ?? {}) } })
 const isErr = (x: unknown): x is KubeError => typeof x === 'object' && x !== null && 'body' in x && (x as KubeError).body?.kind === 'Status'
-const warningHeader = (ws: string[]): Record<string, string> => (ws.length ? { warning: ws.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') } : {})
+const warningHeader = (ws: string[]): Record<string, string> =>
+  ws.length ? { warning: ws.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') } : {}
 
 interface Target {
   r: ResourceDef
@@ -51,9 +59,15 @@ interface Target {
 function parseTarget(path: string): Target | 'discovery' | undefined {
   const segs = path.split('/').filter(Boolean)
   let group: string, version: string, rest: string[]
-  if (segs[0] === 'api') { group = ''; version = segs[1]; rest = segs.slice(2) }
-  else if (segs[0] === 'apis') { group = segs[1]; version = segs[2]; rest = segs.slice(3) }
-  else return undefined
+  if (segs[0] === 'api') {
+    group = ''
+    version = segs[1]
+    rest = segs.slice(2)
+  } else if (segs[0] === 'apis') {
+    group = segs[1]
+    version = segs[2]
+    rest = segs.slice(3)
+  } else return undefined
   if (!version || !rest.length) return 'discovery'
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     const r = findResource(group, version, rest[2])
@@ -112,7 +126,8 @@ function handle(req: TwinRequest, deps: KubeDeps): TwinResponse {
   let m: RegExpExecArray | null
   if ((m = /^\/openapi\/v3\/(api\/v1|apis\/[^/]+\/[^/]+)$/.exec(p))) {
     const segs = m[1].split('/')
-    const doc = segs[0] === 'api' ? openApiDoc('', 'v1', cluster.kubernetesVersion) : openApiDoc(segs[1], segs[2], cluster.kubernetesVersion)
+    const doc =
+      segs[0] === 'api' ? openApiDoc('', 'v1', cluster.kubernetesVersion) : openApiDoc(segs[1], segs[2], cluster.kubernetesVersion)
     return doc ? ok(200, doc) : err(statusError(404, 'NotFound', 'the server could not find the requested resource'))
   }
   if ((m = /^\/apis\/([^/]+)$/.exec(p))) {
@@ -126,7 +141,8 @@ function handle(req: TwinRequest, deps: KubeDeps): TwinResponse {
   }
   const t = parseTarget(p)
   if (!t || t === 'discovery') return err(statusError(404, 'NotFound', 'the server could not find the requested resource'))
-  if (t.subresource && !t.r.subresources.includes(t.subresource)) return err(statusError(404, 'NotFound', 'the server could not find the requested resource'))
+  if (t.subresource && !t.r.subresources.includes(t.subresource))
+    return err(statusError(404, 'NotFound', 'the server could not find the requested resource'))
 
   const watching = req.method === 'GET' && /^(1|true)$/.test(req.query.watch ?? '')
   let verb = VERB[req.method] ?? 'get'
@@ -135,21 +151,37 @@ function handle(req: TwinRequest, deps: KubeDeps): TwinResponse {
   // RBAC grants attach as `create` on pods/attach, whether the client POSTs (SPDY) or GETs (WebSocket).
   if (t.subresource === 'attach') verb = 'create'
   const name = t.name
-  const attrs: Attributes = { verb, group: t.r.group, resource: t.r.plural, subresource: t.subresource, namespace: t.namespace, name, clusterScoped: !t.r.namespaced }
+  const attrs: Attributes = {
+    verb,
+    group: t.r.group,
+    resource: t.r.plural,
+    subresource: t.subresource,
+    namespace: t.namespace,
+    name,
+    clusterScoped: !t.r.namespaced
+  }
   const denied = authorize(user, attrs, cluster, deps.state)
   if (denied) return err(denied)
   if (t.subresource === 'log' || t.subresource === 'attach') return podStream(req, k, t)
 
   try {
     switch (verb) {
-      case 'get': return getOne(req, k, t)
-      case 'list': return list(req, k, t)
-      case 'watch': return watch(req, k, t)
-      case 'create': return create(req, k, t, user)
-      case 'update': return update(req, k, t)
-      case 'patch': return patch(req, k, t, cluster)
-      case 'delete': return del(req, k, t)
-      case 'deletecollection': return deleteCollection(req, k, t)
+      case 'get':
+        return getOne(req, k, t)
+      case 'list':
+        return list(req, k, t)
+      case 'watch':
+        return watch(req, k, t)
+      case 'create':
+        return create(req, k, t, user)
+      case 'update':
+        return update(req, k, t)
+      case 'patch':
+        return patch(req, k, t, cluster)
+      case 'delete':
+        return del(req, k, t)
+      case 'deletecollection':
+        return deleteCollection(req, k, t)
     }
   } catch (e) {
     return err(statusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`))
@@ -159,7 +191,8 @@ function handle(req: TwinRequest, deps: KubeDeps): TwinResponse {
 
 /** What a pod's container writes: its log, or a live attach. */
 function podStream(req: TwinRequest, k: KubeCluster, t: Target): TwinResponse {
-  if (t.subresource === 'log' && req.method !== 'GET') return err(statusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'))
+  if (t.subresource === 'log' && req.method !== 'GET')
+    return err(statusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'))
   const pod = k.store.get(t.r, t.namespace, t.name!)
   if (!pod) return err(notFound(t.r, t.name!))
   const out = t.subresource === 'log' ? podLog(req, k, pod) : podAttach(req, k, pod)
@@ -175,10 +208,22 @@ function namespaceMissing(k: KubeCluster, t: Target): KubeError | undefined {
 function scaleOf(_r: ResourceDef, o: KObj): KObj {
   const sel = o.spec?.selector?.matchLabels ?? {}
   return {
-    kind: 'Scale', apiVersion: 'autoscaling/v1',
-    metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: o.metadata.name,
+      namespace: o.metadata.namespace,
+      uid: o.metadata.uid,
+      resourceVersion: o.metadata.resourceVersion,
+      creationTimestamp: o.metadata.creationTimestamp
+    },
     spec: { replicas: o.spec?.replicas ?? 0 },
-    status: { replicas: o.status?.replicas ?? 0, selector: Object.entries(sel).map(([a, b]) => `${a}=${b}`).join(',') }
+    status: {
+      replicas: o.status?.replicas ?? 0,
+      selector: Object.entries(sel)
+        .map(([a, b]) => `${a}=${b}`)
+        .join(',')
+    }
   }
 }
 
@@ -215,7 +260,8 @@ function list(req: TwinRequest, k: KubeCluster, t: Target): TwinResponse {
     meta.continue = Buffer.from(`${rv}|${start + limit}`).toString('base64url')
     meta.remainingItemCount = all.length - start - limit
   }
-  if (wantsTable(req.headers.accept)) return ok(200, toTable(t.r.kind, items, rv, req.query.includeObject, meta.continue ? { continue: meta.continue } : {}))
+  if (wantsTable(req.headers.accept))
+    return ok(200, toTable(t.r.kind, items, rv, req.query.includeObject, meta.continue ? { continue: meta.continue } : {}))
   return ok(200, { kind: `${t.r.kind}List`, apiVersion: groupVersion(t.r), metadata: meta, items: items.map(stripForList) })
 }
 
@@ -232,7 +278,9 @@ function watch(req: TwinRequest, k: KubeCluster, t: Target): TwinResponse {
     headers: { ...JSON_CT, 'cache-control': 'no-cache, private' },
     stream: (res: ServerResponse) => {
       let closed = false
-      const write = (type: string, object: unknown) => { if (!closed) res.write(JSON.stringify({ type, object }) + '\n') }
+      const write = (type: string, object: unknown) => {
+        if (!closed) res.write(JSON.stringify({ type, object }) + '\n')
+      }
       const close = () => {
         if (closed) return
         closed = true
@@ -243,7 +291,8 @@ function watch(req: TwinRequest, k: KubeCluster, t: Target): TwinResponse {
       }
       const onEvent = (e: StoreEvent) => {
         if (e.res !== t.r) return
-        const now = matches(e.obj), before = matches(e.prev)
+        const now = matches(e.obj),
+          before = matches(e.prev)
         if (e.type === 'ADDED' && now) write('ADDED', wrap(e.obj))
         else if (e.type === 'DELETED' && before) write('DELETED', wrap(e.obj))
         else if (e.type === 'MODIFIED') {
@@ -281,8 +330,12 @@ function checkNamespaceOfBody(t: Target, body: KObj): KubeError | undefined {
 }
 
 function checkKind(t: Target, body: KObj): KubeError | undefined {
-  if (body.kind && body.kind !== t.r.kind) return badRequest(`${t.r.kind} in version "${t.r.version}" cannot be handled as a ${t.r.kind}: the object provided is unrecognized (must be of type ${t.r.kind}): ${body.kind}`)
-  if (body.apiVersion && body.apiVersion !== groupVersion(t.r)) return badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${groupVersion(t.r)})`)
+  if (body.kind && body.kind !== t.r.kind)
+    return badRequest(
+      `${t.r.kind} in version "${t.r.version}" cannot be handled as a ${t.r.kind}: the object provided is unrecognized (must be of type ${t.r.kind}): ${body.kind}`
+    )
+  if (body.apiVersion && body.apiVersion !== groupVersion(t.r))
+    return badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${groupVersion(t.r)})`)
   return undefined
 }
 
@@ -313,7 +366,15 @@ function scoped(t: Target, cur: KObj, next: KObj): KObj {
   return next
 }
 
-function finishWrite(req: TwinRequest, k: KubeCluster, t: Target, cur: KObj, next: KObj, warnings: string[], manager?: string): TwinResponse {
+function finishWrite(
+  req: TwinRequest,
+  k: KubeCluster,
+  t: Target,
+  cur: KObj,
+  next: KObj,
+  warnings: string[],
+  manager?: string
+): TwinResponse {
   const invalid = validateObject(t.r, next, cur)
   if (invalid) return err(invalid)
   const dryRun = req.query.dryRun === 'All'
@@ -333,7 +394,8 @@ function update(req: TwinRequest, k: KubeCluster, t: Target): TwinResponse {
   }
   const bad = checkKind(t, body) ?? checkNamespaceOfBody(t, body)
   if (bad) return err(bad)
-  if (body.metadata?.name && body.metadata.name !== t.name) return err(badRequest('the name of the object (' + body.metadata.name + ') does not match the name on the URL (' + t.name + ')'))
+  if (body.metadata?.name && body.metadata.name !== t.name)
+    return err(badRequest('the name of the object (' + body.metadata.name + ') does not match the name on the URL (' + t.name + ')'))
   const rv = body.metadata?.resourceVersion
   if (rv && rv !== cur.metadata.resourceVersion) return err(conflictRv(t.r, t.name!))
   const decoded = decodeCheck(t.r, body, fieldValidation(req, 'Warn'))
@@ -341,13 +403,20 @@ function update(req: TwinRequest, k: KubeCluster, t: Target): TwinResponse {
   const next = structuredClone(body)
   next.apiVersion = groupVersion(t.r)
   next.kind = t.r.kind
-  next.metadata = { ...next.metadata, name: t.name, ...(t.r.namespaced ? { namespace: t.namespace } : {}), managedFields: cur.metadata.managedFields }
+  next.metadata = {
+    ...next.metadata,
+    name: t.name,
+    ...(t.r.namespaced ? { namespace: t.namespace } : {}),
+    managedFields: cur.metadata.managedFields
+  }
   applyDefaults(t.r.kind, next)
   return finishWrite(req, k, t, cur, scoped(t, cur, next), decoded.warnings)
 }
 
 function patch(req: TwinRequest, k: KubeCluster, t: Target, cluster: Cluster): TwinResponse {
-  const ct = String(req.headers['content-type'] ?? '').split(';')[0].trim()
+  const ct = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
   const body = parseBody(req)
   if (isErr(body)) return err(body)
   const cur = k.store.get(t.r, t.namespace, t.name!)
@@ -355,16 +424,27 @@ function patch(req: TwinRequest, k: KubeCluster, t: Target, cluster: Cluster): T
   const dryRun = req.query.dryRun === 'All'
   if (ct === 'application/apply-patch+yaml') {
     if (!req.query.fieldManager) {
-      return err(statusError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
-        { group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }] }))
+      return err(
+        statusError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', {
+          group: 'meta.k8s.io',
+          kind: 'PatchOptions',
+          causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }]
+        })
+      )
     }
     const bad = checkNamespaceOfBody(t, body)
     if (bad) return err(bad)
-    if (!body.apiVersion || !body.kind) return err(badRequest(`error decoding patch: Object 'Kind' is missing in '${JSON.stringify(body)}'`))
+    if (!body.apiVersion || !body.kind)
+      return err(badRequest(`error decoding patch: Object 'Kind' is missing in '${JSON.stringify(body)}'`))
     if (body.kind !== t.r.kind || body.apiVersion !== groupVersion(t.r)) {
-      return err(badRequest(`the kind and apiVersion of the patch (${body.apiVersion}, Kind=${body.kind}) do not match the object's (${groupVersion(t.r)}, Kind=${t.r.kind})`))
+      return err(
+        badRequest(
+          `the kind and apiVersion of the patch (${body.apiVersion}, Kind=${body.kind}) do not match the object's (${groupVersion(t.r)}, Kind=${t.r.kind})`
+        )
+      )
     }
-    if (body.metadata?.name && body.metadata.name !== t.name) return err(badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${t.name})`))
+    if (body.metadata?.name && body.metadata.name !== t.name)
+      return err(badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${t.name})`))
     const ident = `${t.namespace ? t.namespace + '/' : ''}${t.name}`
     const decoded = decodeCheck(t.r, body, fieldValidation(req, 'Strict'), true, ident)
     if (decoded.error) return err(decoded.error)
@@ -376,7 +456,14 @@ function patch(req: TwinRequest, k: KubeCluster, t: Target, cluster: Cluster): T
     cfg.metadata = { ...(cfg.metadata ?? {}), name: t.name }
     if (t.namespace) cfg.metadata.namespace = t.namespace
     delete cfg.status
-    const applied = serverSideApply({ live: cur, config: cfg, schema, manager: req.query.fieldManager, apiVersion: groupVersion(t.r), force: /^(1|true)$/.test(req.query.force ?? '') })
+    const applied = serverSideApply({
+      live: cur,
+      config: cfg,
+      schema,
+      manager: req.query.fieldManager,
+      apiVersion: groupVersion(t.r),
+      force: /^(1|true)$/.test(req.query.force ?? '')
+    })
     if ('error' in applied) return err(applied.error)
     const next = applied.obj
     next.apiVersion = groupVersion(t.r)
@@ -397,17 +484,30 @@ function patch(req: TwinRequest, k: KubeCluster, t: Target, cluster: Cluster): T
     return ok(200, saved, warningHeader(decoded.warnings))
   }
   if (req.query.force) {
-    return err(statusError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch',
-      { group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }] }))
+    return err(
+      statusError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch', {
+        group: 'meta.k8s.io',
+        kind: 'PatchOptions',
+        causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }]
+      })
+    )
   }
   if (!cur) return err(notFound(t.r, t.name!))
   const base = t.subresource === 'scale' ? scaleOf(t.r, cur) : structuredClone(cur)
   let patched: KObj
   try {
     if (ct === 'application/merge-patch+json') patched = mergePatch(base, body)
-    else if (ct === 'application/strategic-merge-patch+json') patched = strategicMergePatch(base, body, t.subresource === 'scale' ? undefined : schema)
+    else if (ct === 'application/strategic-merge-patch+json')
+      patched = strategicMergePatch(base, body, t.subresource === 'scale' ? undefined : schema)
     else if (ct === 'application/json-patch+json') patched = jsonPatch(base, body as unknown as Array<{ op: string; path: string }>)
-    else return err(statusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`))
+    else
+      return err(
+        statusError(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`
+        )
+      )
   } catch (e) {
     return err(statusError(422, 'Invalid', (e as Error).message))
   }
@@ -418,7 +518,8 @@ function patch(req: TwinRequest, k: KubeCluster, t: Target, cluster: Cluster): T
   }
   const decoded = decodeCheck(t.r, patched, fieldValidation(req, 'Warn'))
   if (decoded.error) return err(decoded.error)
-  if (patched.metadata?.resourceVersion && patched.metadata.resourceVersion !== cur.metadata.resourceVersion) return err(conflictRv(t.r, t.name!))
+  if (patched.metadata?.resourceVersion && patched.metadata.resourceVersion !== cur.metadata.resourceVersion)
+    return err(conflictRv(t.r, t.name!))
   patched.metadata = { ...patched.metadata, name: cur.metadata.name, namespace: cur.metadata.namespace, uid: cur.metadata.uid }
   applyDefaults(t.r.kind, patched)
   void cluster
@@ -428,7 +529,13 @@ function patch(req: TwinRequest, k: KubeCluster, t: Target, cluster: Cluster): T
 function deleteOptions(req: TwinRequest): { propagation?: string; gracePeriodSeconds?: number; dryRun: boolean } {
   let o: KObj = {}
   const text = req.body.toString('utf8').trim()
-  if (text) { try { o = JSON.parse(text) } catch { /* options are optional */ } }
+  if (text) {
+    try {
+      o = JSON.parse(text)
+    } catch {
+      /* options are optional */
+    }
+  }
   const grace = req.query.gracePeriodSeconds ?? o.gracePeriodSeconds
   return {
     propagation: req.query.propagationPolicy ?? o.propagationPolicy,
@@ -445,7 +552,13 @@ function del(req: TwinRequest, k: KubeCluster, t: Target): TwinResponse {
   if (t.r.kind === 'Namespace') return ok(200, deleteNamespace(k, cur))
   const gone = k.remove(t.r.kind, t.namespace, t.name!, opts)
   if (t.r.kind === 'Pod' && gone?.metadata.deletionTimestamp) return ok(200, gone)
-  return ok(200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: t.name, ...(t.r.group ? { group: t.r.group } : {}), kind: t.r.plural, uid: cur.metadata.uid } })
+  return ok(200, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name: t.name, ...(t.r.group ? { group: t.r.group } : {}), kind: t.r.plural, uid: cur.metadata.uid }
+  })
 }
 
 /** A namespace turns Terminating, its content goes, then it goes. */
@@ -469,7 +582,12 @@ function deleteCollection(req: TwinRequest, k: KubeCluster, t: Target): TwinResp
   const opts = deleteOptions(req)
   const victims = k.store.list(t.r, t.namespace).filter((o) => ms.label(o) && ms.field(o))
   if (!opts.dryRun) for (const o of victims) k.remove(t.r.kind, o.metadata.namespace, o.metadata.name, opts)
-  return ok(200, { kind: `${t.r.kind}List`, apiVersion: groupVersion(t.r), metadata: { resourceVersion: String(k.store.rv) }, items: victims.map(stripForList) })
+  return ok(200, {
+    kind: `${t.r.kind}List`,
+    apiVersion: groupVersion(t.r),
+    metadata: { resourceVersion: String(k.store.rv) },
+    items: victims.map(stripForList)
+  })
 }
 
 export const isKubeHost = (host: string) => /\.azmk8s\.io$/i.test(host)

@@ -16,14 +16,35 @@ import type { Cluster, TwinState } from '../state.ts'
 import type { KubeError } from './status.ts'
 import { forbidden } from './status.ts'
 
-export interface KubeUser { name: string; groups: string[]; oid?: string; local: boolean }
+export interface KubeUser {
+  name: string
+  groups: string[]
+  oid?: string
+  local: boolean
+}
 
-export interface DenyRule { user?: string; verb?: string; resource?: string; group?: string; namespace?: string; name?: string; subresource?: string }
+export interface DenyRule {
+  user?: string
+  verb?: string
+  resource?: string
+  group?: string
+  namespace?: string
+  name?: string
+  subresource?: string
+}
 
 /** Kubernetes' default user-facing ClusterRoles, for Entra principals on non-Azure-RBAC clusters. */
 export type KubeRole = 'cluster-admin' | 'admin' | 'edit' | 'view'
 
-export interface Attributes { verb: string; group: string; resource: string; subresource?: string; namespace?: string; name?: string; clusterScoped: boolean }
+export interface Attributes {
+  verb: string
+  group: string
+  resource: string
+  subresource?: string
+  namespace?: string
+  name?: string
+  clusterScoped: boolean
+}
 
 export function authenticate(header: string | undefined, cluster: Cluster, state: TwinState, entra: Entra): KubeUser | undefined {
   const token = header?.replace(/^Bearer\s+/i, '').trim()
@@ -76,12 +97,15 @@ export function authorize(user: KubeUser, a: Attributes, cluster: Cluster, state
   const kube = cluster.kube
   const deny = () => {
     const e = forbidden(undefined, a.resource, a.group, a.name, user.name, a.verb, a.clusterScoped ? undefined : a.namespace, a.subresource)
-    if (cluster.azureRbac && !user.local) e.body.message += ': User does not have access to the resource in Azure. Update role assignment to allow access.'
+    if (cluster.azureRbac && !user.local)
+      e.body.message += ': User does not have access to the resource in Azure. Update role assignment to allow access.'
     return e
   }
   if (kube.denyRules.some((r) => matches(r, user, a))) return deny()
   if (user.groups.includes('system:masters')) return undefined
-  const grants = kube.grants.filter((g) => g.principalId.toLowerCase() === (user.oid ?? '').toLowerCase() && (!g.namespace || g.namespace === a.namespace))
+  const grants = kube.grants.filter(
+    (g) => g.principalId.toLowerCase() === (user.oid ?? '').toLowerCase() && (!g.namespace || g.namespace === a.namespace)
+  )
   if (grants.some((g) => roleAllows(g.role, a))) return undefined
   if (cluster.azureRbac && user.oid) {
     const scope = a.namespace && !a.clusterScoped ? `${cluster.id}/namespaces/${a.namespace}` : cluster.id

@@ -65,9 +65,17 @@ export const DEFAULT_KNOBS: KubeKnobs = {
   watchTimeoutMs: 1_800_000
 }
 
-export interface Grant { principalId: string; role: KubeRole; namespace?: string }
+export interface Grant {
+  principalId: string
+  role: KubeRole
+  namespace?: string
+}
 
-export interface WriteOptions { manager?: string; subresource?: string; dryRun?: boolean }
+export interface WriteOptions {
+  manager?: string
+  subresource?: string
+  dryRun?: boolean
+}
 
 const hex = (n: number) => randomBytes(n).toString('hex')
 
@@ -108,10 +116,16 @@ export class KubeCluster {
   // ---- test knobs ----
 
   /** Answer matching requests with the RBAC 403 (all fields optional; user is the name or Entra oid). */
-  deny(rule: DenyRule) { this.denyRules.push(rule) }
-  clearDenies() { this.denyRules = [] }
+  deny(rule: DenyRule) {
+    this.denyRules.push(rule)
+  }
+  clearDenies() {
+    this.denyRules = []
+  }
   /** Kubernetes RBAC for an Entra principal on a cluster without Azure RBAC (cluster-admin, admin, edit, view). */
-  grant(principalId: string, role: KubeRole = 'cluster-admin', namespace?: string) { this.grants.push({ principalId, role, namespace }) }
+  grant(principalId: string, role: KubeRole = 'cluster-admin', namespace?: string) {
+    this.grants.push({ principalId, role, namespace })
+  }
   /** Compacts history and ends open watches: clients re-watch from their last version and get 410 Expired. */
   expireWatches() {
     this.store.compact()
@@ -136,11 +150,15 @@ export class KubeCluster {
     this.timers.add(t)
   }
 
-  get isStopped() { return this.stopped }
+  get isStopped() {
+    return this.stopped
+  }
 
   // ---- object API ----
 
-  res(kind: string) { return resourceOfKind(kind) }
+  res(kind: string) {
+    return resourceOfKind(kind)
+  }
 
   get(kind: string, namespace: string | undefined, name: string): KObj | undefined {
     const o = this.store.get(resourceOfKind(kind), namespace, name)
@@ -231,7 +249,12 @@ export class KubeCluster {
    * Deletion. Pods with a grace period turn Terminating first; dependents
    * (ownerReferences) are collected in the background, or orphaned.
    */
-  remove(kind: string, namespace: string | undefined, name: string, opts: { propagation?: string; gracePeriodSeconds?: number } = {}): KObj | undefined {
+  remove(
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+    opts: { propagation?: string; gracePeriodSeconds?: number } = {}
+  ): KObj | undefined {
     const r = resourceOfKind(kind)
     const cur = this.store.get(r, namespace, name)
     if (!cur) return undefined
@@ -278,12 +301,26 @@ export class KubeCluster {
    * Records an event as the real recorder does: the same reason and message
    * for the same object within the series bumps `count` and `lastTimestamp`.
    */
-  event(involved: KObj, type: 'Normal' | 'Warning', reason: string, message: string, source: { component: string; host?: string }, fieldPath?: string) {
+  event(
+    involved: KObj,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    source: { component: string; host?: string },
+    fieldPath?: string
+  ) {
     const r = resourceOfKind('Event')
     const ns = involved.metadata.namespace ?? 'default'
-    const existing = this.store.list(r, ns).find((e) =>
-      e.involvedObject?.uid === involved.metadata.uid && e.reason === reason && e.message === message &&
-      e.source?.component === source.component && (e.involvedObject?.fieldPath ?? '') === (fieldPath ?? ''))
+    const existing = this.store
+      .list(r, ns)
+      .find(
+        (e) =>
+          e.involvedObject?.uid === involved.metadata.uid &&
+          e.reason === reason &&
+          e.message === message &&
+          e.source?.component === source.component &&
+          (e.involvedObject?.fieldPath ?? '') === (fieldPath ?? '')
+      )
     const now = nowIso()
     if (existing) {
       const next = structuredClone(existing)
@@ -347,37 +384,89 @@ export class KubeCluster {
         metadata: {
           name,
           labels: {
-            agentpool: 'nodepool1', 'beta.kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux',
-            'kubernetes.azure.com/agentpool': 'nodepool1', 'kubernetes.azure.com/cluster': this.cluster.nodeResourceGroup,
-            'kubernetes.azure.com/mode': 'system', 'kubernetes.azure.com/role': 'agent', 'kubernetes.io/arch': 'amd64',
-            'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/role': 'agent',
-            'node.kubernetes.io/instance-type': 'Standard_DS2_v2', 'topology.kubernetes.io/region': this.cluster.location,
+            agentpool: 'nodepool1',
+            'beta.kubernetes.io/arch': 'amd64',
+            'beta.kubernetes.io/os': 'linux',
+            'kubernetes.azure.com/agentpool': 'nodepool1',
+            'kubernetes.azure.com/cluster': this.cluster.nodeResourceGroup,
+            'kubernetes.azure.com/mode': 'system',
+            'kubernetes.azure.com/role': 'agent',
+            'kubernetes.io/arch': 'amd64',
+            'kubernetes.io/hostname': name,
+            'kubernetes.io/os': 'linux',
+            'kubernetes.io/role': 'agent',
+            'node.kubernetes.io/instance-type': 'Standard_DS2_v2',
+            'topology.kubernetes.io/region': this.cluster.location,
             'topology.kubernetes.io/zone': zone
           }
         },
-        spec: { podCIDR: `10.244.${i}.0/24`, podCIDRs: [`10.244.${i}.0/24`], providerID: `azure:///subscriptions/${this.cluster.subscriptionId}/resourceGroups/${this.cluster.nodeResourceGroup.toLowerCase()}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1-vmss/virtualMachines/${i}` }
+        spec: {
+          podCIDR: `10.244.${i}.0/24`,
+          podCIDRs: [`10.244.${i}.0/24`],
+          providerID: `azure:///subscriptions/${this.cluster.subscriptionId}/resourceGroups/${this.cluster.nodeResourceGroup.toLowerCase()}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1-vmss/virtualMachines/${i}`
+        }
       })
       const now = nowIso()
       this.writeStatus('Node', node, {
         capacity: { cpu: '2', 'ephemeral-storage': '129886128Ki', memory: '7097684Ki', pods: '110' },
         allocatable: { cpu: '1900m', 'ephemeral-storage': '119703055367', memory: '5160276Ki', pods: '110' },
         conditions: [
-          { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: now, lastTransitionTime: now, reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
-          { type: 'DiskPressure', status: 'False', lastHeartbeatTime: now, lastTransitionTime: now, reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
-          { type: 'PIDPressure', status: 'False', lastHeartbeatTime: now, lastTransitionTime: now, reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
-          { type: 'Ready', status: 'True', lastHeartbeatTime: now, lastTransitionTime: now, reason: 'KubeletReady', message: 'kubelet is posting ready status' }
+          {
+            type: 'MemoryPressure',
+            status: 'False',
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+            reason: 'KubeletHasSufficientMemory',
+            message: 'kubelet has sufficient memory available'
+          },
+          {
+            type: 'DiskPressure',
+            status: 'False',
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+            reason: 'KubeletHasNoDiskPressure',
+            message: 'kubelet has no disk pressure'
+          },
+          {
+            type: 'PIDPressure',
+            status: 'False',
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+            reason: 'KubeletHasSufficientPID',
+            message: 'kubelet has sufficient PID available'
+          },
+          {
+            type: 'Ready',
+            status: 'True',
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+            reason: 'KubeletReady',
+            message: 'kubelet is posting ready status'
+          }
         ],
-        addresses: [{ type: 'InternalIP', address: `10.224.0.${4 + i}` }, { type: 'Hostname', address: name }],
+        addresses: [
+          { type: 'InternalIP', address: `10.224.0.${4 + i}` },
+          { type: 'Hostname', address: name }
+        ],
         daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
         nodeInfo: {
-          machineID: hex(16), systemUUID: uid(), bootID: uid(), kernelVersion: '5.15.0-1089-azure', osImage: 'Ubuntu 22.04.5 LTS',
-          containerRuntimeVersion: 'containerd://1.7.27-1', kubeletVersion: v, kubeProxyVersion: v, operatingSystem: 'linux', architecture: 'amd64'
+          machineID: hex(16),
+          systemUUID: uid(),
+          bootID: uid(),
+          kernelVersion: '5.15.0-1089-azure',
+          osImage: 'Ubuntu 22.04.5 LTS',
+          containerRuntimeVersion: 'containerd://1.7.27-1',
+          kubeletVersion: v,
+          kubeProxyVersion: v,
+          operatingSystem: 'linux',
+          architecture: 'amd64'
         }
       })
       this.nodeImages.set(name, new Set())
     })
     this.create({
-      apiVersion: 'v1', kind: 'Service',
+      apiVersion: 'v1',
+      kind: 'Service',
       metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
       spec: { ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 443 }], clusterIP: '10.0.0.1', clusterIPs: ['10.0.0.1'] }
     })

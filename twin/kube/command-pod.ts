@@ -75,7 +75,10 @@ async function prepare(spec: CommandPodSpec): Promise<{ dir: string; env: NodeJS
   const dir = await mkdtemp(join(tmpdir(), `twin-command-${spec.id.slice(0, 8)}-`))
   for (const f of spec.files) {
     const target = join(dir, f.name)
-    if (f.dir) { await mkdir(target, { recursive: true }); continue }
+    if (f.dir) {
+      await mkdir(target, { recursive: true })
+      continue
+    }
     await mkdir(dirname(target), { recursive: true })
     await writeFile(target, f.data)
   }
@@ -97,7 +100,11 @@ async function prepare(spec: CommandPodSpec): Promise<{ dir: string; env: NodeJS
 /** The shell leads its own process group (detached), so kubectl and anything else it started go too. */
 function killGroup(child: ChildProcess | undefined) {
   if (child?.pid === undefined) return
-  try { process.kill(-child.pid, 'SIGKILL') } catch { /* the group is gone already */ }
+  try {
+    process.kill(-child.pid, 'SIGKILL')
+  } catch {
+    /* the group is gone already */
+  }
 }
 
 export function startCommandPod(spec: CommandPodSpec): RunningPod {
@@ -109,7 +116,10 @@ export function startCommandPod(spec: CommandPodSpec): RunningPod {
       if (killed) return { exitCode: undefined, logs: '', logBytes: 0, timedOut: false }
       // The outer shell joins stderr to stdout, then runs the command exactly as `sh -c "<command>"`.
       child = spawn('sh', ['-c', 'exec 2>&1; exec sh -c "$1"', 'sh', spec.command], {
-        cwd: dir, env, stdio: ['ignore', 'pipe', 'ignore'], detached: true
+        cwd: dir,
+        env,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        detached: true
       })
       const kept: Buffer[] = []
       let keptBytes = 0
@@ -122,7 +132,10 @@ export function startCommandPod(spec: CommandPodSpec): RunningPod {
         keptBytes += part.length
       })
       let timedOut = false
-      const limit = setTimeout(() => { timedOut = true; killGroup(child) }, spec.timeLimitMs)
+      const limit = setTimeout(() => {
+        timedOut = true
+        killGroup(child)
+      }, spec.timeLimitMs)
       const closed = new Promise<void>((resolve) => child!.once('close', () => resolve()))
       const exitCode = await new Promise<number | undefined>((resolve) => {
         child!.once('error', () => resolve(127))

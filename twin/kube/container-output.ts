@@ -40,7 +40,13 @@ export function endOutput(k: KubeCluster, podUid: string, container: string) {
 export const readOutput = (k: KubeCluster, podUid: string, container: string) => outputOf(k, podUid, container).text
 
 /** Calls `data` for each later chunk and `end` once the container is done; returns the unsubscribe. */
-export function followOutput(k: KubeCluster, podUid: string, container: string, data: (chunk: string) => void, end: () => void): () => void {
+export function followOutput(
+  k: KubeCluster,
+  podUid: string,
+  container: string,
+  data: (chunk: string) => void,
+  end: () => void
+): () => void {
   const o = outputOf(k, podUid, container)
   if (o.ended) {
     end()

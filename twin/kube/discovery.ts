@@ -30,11 +30,13 @@ export const apiVersions = (serverAddress: string) => ({
 })
 
 export function apiGroupList() {
-  const groups = groupVersions().filter((g) => g.group).map(({ group, version }) => ({
-    name: group,
-    versions: [{ groupVersion: `${group}/${version}`, version }],
-    preferredVersion: { groupVersion: `${group}/${version}`, version }
-  }))
+  const groups = groupVersions()
+    .filter((g) => g.group)
+    .map(({ group, version }) => ({
+      name: group,
+      versions: [{ groupVersion: `${group}/${version}`, version }],
+      preferredVersion: { groupVersion: `${group}/${version}`, version }
+    }))
   return { kind: 'APIGroupList', apiVersion: 'v1', groups }
 }
 
@@ -51,10 +53,14 @@ const storageHash = (r: ResourceDef) => createHash('sha256').update(`${r.group}/
 function subresourceEntry(r: ResourceDef, sub: string): Record<string, unknown> {
   const base = { name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced }
   switch (sub) {
-    case 'scale': return { ...base, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] }
-    case 'log': return { ...base, kind: r.kind, verbs: ['get'] }
-    case 'attach': return { ...base, kind: 'PodAttachOptions', verbs: ['create', 'get'] }
-    default: return { ...base, kind: r.kind, verbs: ['get', 'patch', 'update'] }
+    case 'scale':
+      return { ...base, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] }
+    case 'log':
+      return { ...base, kind: r.kind, verbs: ['get'] }
+    case 'attach':
+      return { ...base, kind: 'PodAttachOptions', verbs: ['create', 'get'] }
+    default:
+      return { ...base, kind: r.kind, verbs: ['get', 'patch', 'update'] }
   }
 }
 

@@ -28,16 +28,25 @@ const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$/
 
 /** The kubelet's `applyDefaultImageTag` + distribution's ParseNormalizedNamed; error text for InvalidImageName. */
 export function parseImage(image: string): ImageRef | { error: string } {
-  const fail = (why = 'invalid reference format') =>
-    ({ error: `Failed to apply default image tag "${image}": couldn't parse image name "${image}": ${why}` })
+  const fail = (why = 'invalid reference format') => ({
+    error: `Failed to apply default image tag "${image}": couldn't parse image name "${image}": ${why}`
+  })
   if (!image || /\s/.test(image)) return fail()
   let rest = image
   let digest: string | undefined
   const at = rest.indexOf('@')
-  if (at >= 0) { digest = rest.slice(at + 1); rest = rest.slice(0, at); if (!DIGEST.test(digest)) return fail() }
+  if (at >= 0) {
+    digest = rest.slice(at + 1)
+    rest = rest.slice(0, at)
+    if (!DIGEST.test(digest)) return fail()
+  }
   let tag: string | undefined
   const colon = rest.lastIndexOf(':')
-  if (colon > rest.lastIndexOf('/')) { tag = rest.slice(colon + 1); rest = rest.slice(0, colon); if (!TAG.test(tag)) return fail() }
+  if (colon > rest.lastIndexOf('/')) {
+    tag = rest.slice(colon + 1)
+    rest = rest.slice(0, colon)
+    if (!TAG.test(tag)) return fail()
+  }
   const parts = rest.split('/')
   const first = parts[0]
   const hasHost = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase())
@@ -57,9 +66,7 @@ export function parseImage(image: string): ImageRef | { error: string } {
   return { image, host, repository, tag, digest, normalized }
 }
 
-export type PullOutcome =
-  | { ok: true; digest: string; size: number }
-  | { ok: false; message: string }
+export type PullOutcome = { ok: true; digest: string; size: number } | { ok: false; message: string }
 
 const unpack = (ref: ImageRef, why: string) =>
   `failed to pull and unpack image "${ref.normalized}": failed to resolve reference "${ref.normalized}": ${why}`
@@ -76,7 +83,13 @@ export function pullImage(state: TwinState, cluster: Cluster, ref: ImageRef, cre
     const decision = canPull(state, cluster.pullPrincipalId, acr, ref.repository)
     if (!decision.allowed) {
       const scope = encodeURIComponent(`repository:${ref.repository}:pull`)
-      return { ok: false, message: unpack(ref, `failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://${acr.loginServer}/oauth2/token?scope=${scope}&service=${acr.loginServer}: 401 Unauthorized`) }
+      return {
+        ok: false,
+        message: unpack(
+          ref,
+          `failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://${acr.loginServer}/oauth2/token?scope=${scope}&service=${acr.loginServer}: 401 Unauthorized`
+        )
+      }
     }
     const m = resolve(state.contentOf(ref.host), ref.repository, reference)
     if (!m) return { ok: false, message: unpack(ref, `${ref.normalized}: not found`) }
@@ -94,7 +107,13 @@ export function pullImage(state: TwinState, cluster: Cluster, ref: ImageRef, cre
     return { ok: false, message: failures.length === 1 ? failures[0] : `[${failures.join(', ')}]` }
   }
   const path = `${ref.repository}/manifests/${reference}`
-  return { ok: false, message: unpack(ref, `failed to do request: Head "https://${ref.host}/v2/${path}": dial tcp: lookup ${ref.host} on 168.63.129.16:53: no such host`) }
+  return {
+    ok: false,
+    message: unpack(
+      ref,
+      `failed to do request: Head "https://${ref.host}/v2/${path}": dial tcp: lookup ${ref.host} on 168.63.129.16:53: no such host`
+    )
+  }
 }
 
 /** The token endpoints containerd asks, with its query as it encodes it (sorted: scope, then service). */
@@ -103,17 +122,34 @@ const TOKEN_ENDPOINT: Record<string, { url: string; service: string; unauthorize
   quay: { url: 'https://quay.io/v2/auth', service: 'quay.io', unauthorized: '401 UNAUTHORIZED' }
 }
 
-function pullUpstream(state: TwinState, ref: ImageRef, flavor: NonNullable<ReturnType<typeof flavorOf>>, login: Credentials | undefined): PullOutcome {
+function pullUpstream(
+  state: TwinState,
+  ref: ImageRef,
+  flavor: NonNullable<ReturnType<typeof flavorOf>>,
+  login: Credentials | undefined
+): PullOutcome {
   const reference = ref.digest ?? ref.tag!
   const access = upstreamAccess(state, ref.host, ref.repository, login)
   const endpoint = TOKEN_ENDPOINT[flavor]
   if (access === 'badcreds' && endpoint) {
     // With credentials containerd asks for an OAuth token; refused there, it retries with a GET, refused too.
     const query = `scope=${encodeURIComponent(`repository:${ref.repository}:pull`)}&service=${encodeURIComponent(endpoint.service)}`
-    return { ok: false, message: unpack(ref, `failed to authorize: failed to fetch oauth token: unexpected status from GET request to ${endpoint.url}?${query}: ${endpoint.unauthorized}`) }
+    return {
+      ok: false,
+      message: unpack(
+        ref,
+        `failed to authorize: failed to fetch oauth token: unexpected status from GET request to ${endpoint.url}?${query}: ${endpoint.unauthorized}`
+      )
+    }
   }
   if (access === 'denied' || access === 'badcreds' || (access === 'absent' && flavor !== 'mcr')) {
-    return { ok: false, message: unpack(ref, 'pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed') }
+    return {
+      ok: false,
+      message: unpack(
+        ref,
+        'pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed'
+      )
+    }
   }
   const m = resolve(state.contentOf(ref.host), ref.repository, reference)
   if (!m) return { ok: false, message: unpack(ref, `${ref.normalized}: not found`) }

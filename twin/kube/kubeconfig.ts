@@ -12,13 +12,23 @@ import { AKS_SERVER_APP } from '../entra.ts'
 /** The Azure CLI's public client that kubelogin's device-code login uses. */
 export const AKS_CLI_CLIENT = '80faf920-1908-4b52-b5ef-a8e7bedfc67a'
 
-export interface KubeconfigMaterial { caPem: string; clientCertPem: string; clientKeyPem: string }
+export interface KubeconfigMaterial {
+  caPem: string
+  clientCertPem: string
+  clientKeyPem: string
+}
 
 export type CredentialKind = 'user' | 'admin'
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
 
-export function kubeconfigYaml(c: Cluster, kind: CredentialKind, format: 'exec' | 'azure', tenantId: string, m: KubeconfigMaterial): string {
+export function kubeconfigYaml(
+  c: Cluster,
+  kind: CredentialKind,
+  format: 'exec' | 'azure',
+  tenantId: string,
+  m: KubeconfigMaterial
+): string {
   const admin = kind === 'admin'
   const userName = `${admin ? 'clusterAdmin' : 'clusterUser'}_${c.resourceGroup}_${c.name}`
   // Both kinds name the context after the cluster: az aks get-credentials --admin appends

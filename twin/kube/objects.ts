@@ -14,7 +14,9 @@ export function randSuffix(n = 5): string {
 
 /** A pod-template-hash-like string from content: stable for the same template, as the real FNV hash is. */
 export function templateHash(template: unknown, collisionCount = 0): string {
-  const h = createHash('sha256').update(canonical(template ?? {}) + String(collisionCount)).digest()
+  const h = createHash('sha256')
+    .update(canonical(template ?? {}) + String(collisionCount))
+    .digest()
   return [...h.subarray(0, 10)].map((x) => ALPHANUM[x % ALPHANUM.length]).join('')
 }
 
@@ -27,7 +29,8 @@ export const ownerRef = (o: KObj, controller = true) => ({
   blockOwnerDeletion: true
 })
 
-export const isOwnedBy = (o: KObj, owner: KObj) => (o.metadata?.ownerReferences ?? []).some((r: KObj) => r.uid === owner.metadata.uid && r.controller)
+export const isOwnedBy = (o: KObj, owner: KObj) =>
+  (o.metadata?.ownerReferences ?? []).some((r: KObj) => r.uid === owner.metadata.uid && r.controller)
 
 /** Resolves an int-or-percent against a total: maxSurge rounds up, maxUnavailable down. */
 export function intOrPercent(v: unknown, total: number, roundUp: boolean): number {
@@ -44,7 +47,11 @@ export function intOrPercent(v: unknown, total: number, roundUp: boolean): numbe
 export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`
+    return `{${Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`
   }
   return JSON.stringify(v) ?? 'null'
 }

@@ -17,19 +17,32 @@ const gvPath = (group: string, version: string) => (group ? `apis/${group}/${ver
 
 function toOpenApi(s: Schema, defs: Record<string, unknown>): Record<string, unknown> {
   switch (s.t) {
-    case 'string': return { type: 'string' }
-    case 'date': return { type: 'string', format: 'date-time' }
-    case 'integer': return { type: 'integer', format: 'int32' }
-    case 'number': return { type: 'number', format: 'double' }
-    case 'boolean': return { type: 'boolean' }
-    case 'int-or-string': return { 'x-kubernetes-int-or-string': true }
-    case 'quantity': return { 'x-kubernetes-int-or-string': true, pattern: '^[0-9.]+[a-zA-Z]*$' }
-    case 'any': return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }
-    case 'map': return { type: 'object', additionalProperties: toOpenApi(s.value, defs) }
+    case 'string':
+      return { type: 'string' }
+    case 'date':
+      return { type: 'string', format: 'date-time' }
+    case 'integer':
+      return { type: 'integer', format: 'int32' }
+    case 'number':
+      return { type: 'number', format: 'double' }
+    case 'boolean':
+      return { type: 'boolean' }
+    case 'int-or-string':
+      return { 'x-kubernetes-int-or-string': true }
+    case 'quantity':
+      return { 'x-kubernetes-int-or-string': true, pattern: '^[0-9.]+[a-zA-Z]*$' }
+    case 'any':
+      return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }
+    case 'map':
+      return { type: 'object', additionalProperties: toOpenApi(s.value, defs) }
     case 'array':
       return {
-        type: 'array', items: toOpenApi(s.items, defs), 'x-kubernetes-list-type': s.listType,
-        ...(s.keys ? { 'x-kubernetes-list-map-keys': s.keys, 'x-kubernetes-patch-merge-key': s.smpKey, 'x-kubernetes-patch-strategy': 'merge' } : {})
+        type: 'array',
+        items: toOpenApi(s.items, defs),
+        'x-kubernetes-list-type': s.listType,
+        ...(s.keys
+          ? { 'x-kubernetes-list-map-keys': s.keys, 'x-kubernetes-patch-merge-key': s.smpKey, 'x-kubernetes-patch-strategy': 'merge' }
+          : {})
       }
     case 'object': {
       if (!defs[s.name]) {
@@ -55,12 +68,19 @@ function paths(r: ResourceDef, defs: Record<string, unknown>) {
   const base = `/${gvPath(r.group, r.version)}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.plural}`
   const nsParam = r.namespaced ? [param('namespace', 'path')] : []
   const op = (action: string, extra: Record<string, unknown> = {}) => ({
-    tags: [], operationId: `${action}${r.kind}`, 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, ...ok, ...extra
+    tags: [],
+    operationId: `${action}${r.kind}`,
+    'x-kubernetes-action': action,
+    'x-kubernetes-group-version-kind': gvk,
+    ...ok,
+    ...extra
   })
   return {
     [base]: {
-      get: op('list'), post: op('post', { requestBody: body, parameters: WRITE_PARAMS }),
-      delete: op('deletecollection'), parameters: [...nsParam, param('pretty', 'query')]
+      get: op('list'),
+      post: op('post', { requestBody: body, parameters: WRITE_PARAMS }),
+      delete: op('deletecollection'),
+      parameters: [...nsParam, param('pretty', 'query')]
     },
     [`${base}/{name}`]: {
       get: op('get'),
@@ -102,7 +122,15 @@ export function openApiIndex(kubernetesVersion: string) {
   for (const { group, version } of groupVersions()) {
     const p = gvPath(group, version)
     let h = hashes.get(p)
-    if (!h) hashes.set(p, (h = createHash('sha512').update(JSON.stringify(openApiDoc(group, version, kubernetesVersion))).digest('hex').toUpperCase().slice(0, 128)))
+    if (!h)
+      hashes.set(
+        p,
+        (h = createHash('sha512')
+          .update(JSON.stringify(openApiDoc(group, version, kubernetesVersion)))
+          .digest('hex')
+          .toUpperCase()
+          .slice(0, 128))
+      )
     out[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${h}` }
   }
   return { paths: out }

@@ -32,14 +32,20 @@ export function strategicMergePatch(target: J, patch: J, schema: Schema | undefi
   const orders: Record<string, J[]> = {}
   for (const [k, v] of Object.entries(patch)) {
     if (k === '$retainKeys' || k === '$patch') continue
-    if (k.startsWith('$setElementOrder/')) { orders[k.slice(17)] = v as J[]; continue }
+    if (k.startsWith('$setElementOrder/')) {
+      orders[k.slice(17)] = v as J[]
+      continue
+    }
     if (k.startsWith('$deleteFromPrimitiveList/')) {
       const f = k.slice(25)
       if (Array.isArray(out[f])) out[f] = out[f].filter((x: J) => !(v as J[]).includes(x))
       continue
     }
     const s = child(schema, k)
-    if (v === null) { delete out[k]; continue }
+    if (v === null) {
+      delete out[k]
+      continue
+    }
     if (Array.isArray(v) && s && s.t === 'array') out[k] = mergeList(out[k], v, s)
     else if (isObj(v)) {
       const merged = strategicMergePatch(out[k], v, s && s.t !== 'any' ? s : undefined)
@@ -74,7 +80,10 @@ function mergeList(target: J, patch: J[], s: Extract<Schema, { t: 'array' }>): J
   const out = cur
   for (const p of patch) {
     const i = out.findIndex((x) => keyMatch(x, p, key))
-    if (isObj(p) && p.$patch === 'delete') { if (i >= 0) out.splice(i, 1); continue }
+    if (isObj(p) && p.$patch === 'delete') {
+      if (i >= 0) out.splice(i, 1)
+      continue
+    }
     if (i >= 0) out[i] = strategicMergePatch(out[i], p, s.items)
     else out.push(strategicMergePatch({}, p, s.items))
   }
@@ -91,7 +100,11 @@ function reorder(list: J[], order: J[], s: Extract<Schema, { t: 'array' }>): J[]
 /** RFC 6902, enough for `kubectl patch --type json`. */
 export function jsonPatch(target: J, ops: Array<{ op: string; path: string; value?: J; from?: string }>): J {
   let doc = structuredClone(target)
-  const parse = (p: string) => p.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  const parse = (p: string) =>
+    p
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
   const parentOf = (path: string[]) => path.slice(0, -1).reduce((x, k) => (x == null ? x : x[k]), doc)
   for (const o of ops) {
     const path = parse(o.path)
@@ -107,14 +120,19 @@ export function jsonPatch(target: J, ops: Array<{ op: string; path: string; valu
       value = structuredClone(from.reduce((x: J, k) => (x == null ? x : x[k]), doc))
       if (o.op === 'move') {
         const fp = from.slice(0, -1).reduce((x: J, k) => x?.[k], doc)
-        if (Array.isArray(fp)) fp.splice(Number(from.at(-1)), 1); else if (fp) delete fp[from.at(-1)!]
+        if (Array.isArray(fp)) fp.splice(Number(from.at(-1)), 1)
+        else if (fp) delete fp[from.at(-1)!]
       }
     }
-    if (!path.length) { doc = value; continue }
+    if (!path.length) {
+      doc = value
+      continue
+    }
     const parent = parentOf(path)
     if (parent == null) throw new Error(`doc is missing path: "${o.path}"`)
     if (o.op === 'remove') {
-      if (Array.isArray(parent)) parent.splice(Number(last), 1); else delete parent[last]
+      if (Array.isArray(parent)) parent.splice(Number(last), 1)
+      else delete parent[last]
     } else if (Array.isArray(parent) && (o.op === 'add' || o.op === 'move' || o.op === 'copy')) {
       parent.splice(last === '-' ? parent.length : Number(last), 0, value)
     } else parent[last] = value

@@ -29,9 +29,14 @@ export function podAttach(req: TwinRequest, k: KubeCluster, pod: KObj): TwinResp
   const upgrade = String(req.headers.upgrade ?? '').toLowerCase()
   const key = req.headers['sec-websocket-key']
   if (upgrade !== 'websocket' || typeof key !== 'string') return badRequest('Upgrade request required')
-  const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())
+  const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
   const protocol = PROTOCOLS.find((p) => offered.includes(p))
-  if (!protocol) return badRequest(`unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server supports ${JSON.stringify(PROTOCOLS)}`)
+  if (!protocol)
+    return badRequest(
+      `unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server supports ${JSON.stringify(PROTOCOLS)}`
+    )
   const waiting = notStarted(pod, container.name)
   if (waiting) return waiting
   const status = (pod.status?.containerStatuses ?? []).find((s: KObj) => s.name === container.name)
@@ -43,12 +48,16 @@ export function podAttach(req: TwinRequest, k: KubeCluster, pod: KObj): TwinResp
     upgrade: (socket: Duplex, head: Buffer) => {
       const ws = new WebSocketServerConnection(socket, head)
       const channel = (stream: number, data: Buffer | string) => ws.send(Buffer.concat([Buffer.from([stream]), Buffer.from(data)]))
-      const stop = followOutput(k, pod.metadata.uid, container.name,
+      const stop = followOutput(
+        k,
+        pod.metadata.uid,
+        container.name,
         (chunk) => channel(STDOUT, chunk),
         () => {
           channel(ERROR, JSON.stringify({ metadata: {}, status: 'Success' }))
           ws.close()
-        })
+        }
+      )
       ws.onClose = stop
     }
   }

@@ -37,7 +37,13 @@ export function podLog(req: TwinRequest, k: KubeCluster, pod: KObj): TwinRespons
     headers: TEXT,
     stream: (res: ServerResponse) => {
       res.write(text)
-      const stop = followOutput(k, pod.metadata.uid, container.name, (chunk) => res.write(chunk), () => res.end())
+      const stop = followOutput(
+        k,
+        pod.metadata.uid,
+        container.name,
+        (chunk) => res.write(chunk),
+        () => res.end()
+      )
       res.on('close', stop)
     }
   }

@@ -16,7 +16,10 @@ export interface PodPullCredentials {
   missing: string[]
 }
 
-interface Entry { key: { host: string; path: string }; credentials: Credentials }
+interface Entry {
+  key: { host: string; path: string }
+  credentials: Credentials
+}
 
 /** A docker config key as the keyring stores it: no scheme, `/v1/` and `/v2/` dropped. */
 function parseKey(raw: string): { host: string; path: string } {
@@ -47,7 +50,10 @@ function entriesOf(secret: KObj): Entry[] {
     if (typeof entry?.auth === 'string' && entry.auth) {
       const decoded = Buffer.from(entry.auth, 'base64').toString('utf8')
       const colon = decoded.indexOf(':')
-      if (colon > 0) { username = decoded.slice(0, colon); password = decoded.slice(colon + 1) }
+      if (colon > 0) {
+        username = decoded.slice(0, colon)
+        password = decoded.slice(colon + 1)
+      }
     }
     return { key: parseKey(key), credentials: { username, password } }
   })
@@ -62,7 +68,10 @@ export function pullCredentialsFor(k: KubeCluster, pod: KObj, ref: ImageRef): Po
   for (const named of pod.spec?.imagePullSecrets ?? []) {
     if (!named?.name) continue
     const secret = k.get('Secret', pod.metadata.namespace, named.name)
-    if (!secret) { missing.push(named.name); continue }
+    if (!secret) {
+      missing.push(named.name)
+      continue
+    }
     entries.push(...entriesOf(secret))
   }
   let found = entries.filter((e) => matches(e.key, ref))

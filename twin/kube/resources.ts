@@ -41,14 +41,33 @@ export const RESOURCES: ResourceDef[] = [
   def('', 'Secret', 'secrets', true),
   def('', 'Service', 'services', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
   def('', 'ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'] }),
-  def('apps', 'Deployment', 'deployments', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'], generation: true }),
-  def('apps', 'ReplicaSet', 'replicasets', true, { shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'], generation: true }),
-  def('apps', 'StatefulSet', 'statefulsets', true, { shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'], generation: true }),
+  def('apps', 'Deployment', 'deployments', true, {
+    shortNames: ['deploy'],
+    categories: ['all'],
+    subresources: ['status', 'scale'],
+    generation: true
+  }),
+  def('apps', 'ReplicaSet', 'replicasets', true, {
+    shortNames: ['rs'],
+    categories: ['all'],
+    subresources: ['status', 'scale'],
+    generation: true
+  }),
+  def('apps', 'StatefulSet', 'statefulsets', true, {
+    shortNames: ['sts'],
+    categories: ['all'],
+    subresources: ['status', 'scale'],
+    generation: true
+  }),
   def('apps', 'DaemonSet', 'daemonsets', true, { shortNames: ['ds'], categories: ['all'], subresources: ['status'], generation: true }),
   def('apps', 'ControllerRevision', 'controllerrevisions', true),
   def('batch', 'Job', 'jobs', true, { categories: ['all'], subresources: ['status'], generation: true }),
-  def('apiextensions.k8s.io', 'CustomResourceDefinition', 'customresourcedefinitions', false,
-    { shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'], generation: true })
+  def('apiextensions.k8s.io', 'CustomResourceDefinition', 'customresourcedefinitions', false, {
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
+    subresources: ['status'],
+    generation: true
+  })
 ]
 
 export const VERBS = ALL_VERBS

@@ -29,7 +29,18 @@ export interface ManagedFieldsEntry {
 
 const isObj = (v: unknown): v is Record<string, J> => typeof v === 'object' && v !== null && !Array.isArray(v)
 /** Metadata the server owns: never in a field set. */
-const SKIP_META = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'])
+const SKIP_META = new Set([
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds'
+])
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
 
 function itemKey(item: J, s: Extract<Schema, { t: 'array' }>): string | undefined {
@@ -88,7 +99,10 @@ function node(x: J, s: Schema | undefined): FieldTree {
 export function members(t: FieldTree, prefix: Path = []): Path[] {
   const out: Path[] = []
   for (const [k, sub] of Object.entries(t)) {
-    if (k === '.') { out.push(prefix); continue }
+    if (k === '.') {
+      out.push(prefix)
+      continue
+    }
     const p = [...prefix, k]
     if (!Object.keys(sub).length) out.push(p)
     else out.push(...members(sub, p))
@@ -146,12 +160,17 @@ function removeAt(o: J, p: Path) {
 
 /** `.spec.template.spec.containers[name="nginx"].image`, as conflict messages print paths. */
 export function printPath(p: Path): string {
-  return p.filter((e) => e !== '.').map((e) => {
-    if (e.startsWith('f:')) return `.${e.slice(2)}`
-    if (e.startsWith('v:')) return `[=${e.slice(2)}]`
-    const k = JSON.parse(e.slice(2)) as Record<string, J>
-    return `[${Object.entries(k).map(([n, v]) => `${n}=${JSON.stringify(v)}`).join(',')}]`
-  }).join('')
+  return p
+    .filter((e) => e !== '.')
+    .map((e) => {
+      if (e.startsWith('f:')) return `.${e.slice(2)}`
+      if (e.startsWith('v:')) return `[=${e.slice(2)}]`
+      const k = JSON.parse(e.slice(2)) as Record<string, J>
+      return `[${Object.entries(k)
+        .map(([n, v]) => `${n}=${JSON.stringify(v)}`)
+        .join(',')}]`
+    })
+    .join('')
 }
 
 /** Apply merge: objects and maps recurse, keyed lists merge by key, sets union, the rest is replaced. */
@@ -184,10 +203,17 @@ export function applyMerge(live: J, cfg: J, s: Schema | undefined): J {
 const managerId = (e: ManagedFieldsEntry) =>
   `"${e.manager}"${e.subresource ? ` with subresource "${e.subresource}"` : ''}${e.operation === 'Update' ? ` using ${e.apiVersion}` : ''}`
 
-export interface Conflict { entry: ManagedFieldsEntry; path: Path }
+export interface Conflict {
+  entry: ManagedFieldsEntry
+  path: Path
+}
 
 export function conflictError(conflicts: Conflict[]): KubeError {
-  const causes = conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with ${managerId(c.entry)}`, field: printPath(c.path) }))
+  const causes = conflicts.map((c) => ({
+    type: 'FieldManagerConflict',
+    message: `conflict with ${managerId(c.entry)}`,
+    field: printPath(c.path)
+  }))
   let message: string
   if (conflicts.length === 1) {
     message = `Apply failed with 1 conflict: conflict with ${managerId(conflicts[0].entry)}: ${printPath(conflicts[0].path)}`
@@ -225,8 +251,9 @@ export function serverSideApply(i: ApplyInput): { obj: KObj } | { error: KubeErr
     for (const e of entries) {
       if (e === mine) continue
       for (const p of members(e.fieldsV1)) {
-        if (!newKeys.has(pathKey(p)) || p.at(-1) === '.' ) continue
-        const a = valueAt(i.live, p), b = valueAt(i.config, p)
+        if (!newKeys.has(pathKey(p)) || p.at(-1) === '.') continue
+        const a = valueAt(i.live, p),
+          b = valueAt(i.config, p)
         if (isObj(a) || isObj(b)) continue
         if (canonical(a) !== canonical(b)) conflicts.push({ entry: e, path: p })
       }
@@ -236,7 +263,12 @@ export function serverSideApply(i: ApplyInput): { obj: KObj } | { error: KubeErr
   let obj = applyMerge(i.live ? stripServerMeta(i.live) : {}, i.config, i.schema)
   // Fields this manager applied before and dropped now go, unless someone else owns them too.
   if (mine) {
-    const others = new Set(entries.filter((e) => e !== mine).flatMap((e) => members(e.fieldsV1)).map(pathKey))
+    const others = new Set(
+      entries
+        .filter((e) => e !== mine)
+        .flatMap((e) => members(e.fieldsV1))
+        .map(pathKey)
+    )
     for (const p of members(mine.fieldsV1)) {
       const k = pathKey(p)
       if (!newKeys.has(k) && !others.has(k) && p.at(-1) !== '.') removeAt(obj, p)
@@ -244,11 +276,18 @@ export function serverSideApply(i: ApplyInput): { obj: KObj } | { error: KubeErr
   }
   let next = entries.map((e) => {
     if (e === mine) return e
-    const kept = members(e.fieldsV1).filter((p) => !(i.force && newKeys.has(pathKey(p))) )
+    const kept = members(e.fieldsV1).filter((p) => !(i.force && newKeys.has(pathKey(p))))
     return { ...e, fieldsV1: fromMembers(kept) }
   })
   next = next.filter((e) => e === mine || Object.keys(e.fieldsV1).length)
-  const entry: ManagedFieldsEntry = { manager: i.manager, operation: 'Apply', apiVersion: i.apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: newSet }
+  const entry: ManagedFieldsEntry = {
+    manager: i.manager,
+    operation: 'Apply',
+    apiVersion: i.apiVersion,
+    time: now(),
+    fieldsType: 'FieldsV1',
+    fieldsV1: newSet
+  }
   if (mine) next[next.indexOf(mine)] = entry
   else next.push(entry)
   obj = { ...obj, metadata: { ...obj.metadata, managedFields: next } }
@@ -265,16 +304,27 @@ function stripServerMeta(o: KObj): KObj {
  * An Update (create, PUT, non-apply PATCH, a controller's write): the manager
  * takes the fields whose value it changed; fields it removed leave every set.
  */
-export function trackUpdate(old: KObj | undefined, next: KObj, schema: Schema, manager: string, apiVersion: string, subresource?: string): ManagedFieldsEntry[] {
+export function trackUpdate(
+  old: KObj | undefined,
+  next: KObj,
+  schema: Schema,
+  manager: string,
+  apiVersion: string,
+  subresource?: string
+): ManagedFieldsEntry[] {
   const entries: ManagedFieldsEntry[] = structuredClone(old?.metadata?.managedFields ?? [])
   const scope = (p: Path) => (subresource === 'status' ? p[0] === 'f:status' : p[0] !== 'f:status')
   const after = members(fieldsOf(next, schema)).filter(scope)
   const beforeSet = old ? members(fieldsOf(old, schema)).filter(scope) : []
   const afterKeys = new Set(after.map(pathKey))
   const removed = new Set(beforeSet.filter((p) => !afterKeys.has(pathKey(p))).map(pathKey))
-  const changed = after.filter((p) => !old || canonical(valueAt(old, p)) !== canonical(valueAt(next, p)) || p.at(-1) === '.' && valueAt(old, p.slice(0, -1)) === undefined)
+  const changed = after.filter(
+    (p) =>
+      !old || canonical(valueAt(old, p)) !== canonical(valueAt(next, p)) || (p.at(-1) === '.' && valueAt(old, p.slice(0, -1)) === undefined)
+  )
   const changedKeys = new Set(changed.map(pathKey))
-  const isMine = (e: ManagedFieldsEntry) => e.manager === manager && e.operation === 'Update' && (e.subresource ?? '') === (subresource ?? '')
+  const isMine = (e: ManagedFieldsEntry) =>
+    e.manager === manager && e.operation === 'Update' && (e.subresource ?? '') === (subresource ?? '')
   let mine = entries.find(isMine)
   const out: ManagedFieldsEntry[] = []
   for (const e of entries) {
@@ -287,7 +337,15 @@ export function trackUpdate(old: KObj | undefined, next: KObj, schema: Schema, m
   const all = new Map(mineMembers.map((p) => [pathKey(p), p]))
   for (const p of changed) all.set(pathKey(p), p)
   if (!all.size) return out
-  mine = { manager, operation: 'Update', apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: fromMembers([...all.values()]), ...(subresource ? { subresource } : {}) }
+  mine = {
+    manager,
+    operation: 'Update',
+    apiVersion,
+    time: now(),
+    fieldsType: 'FieldsV1',
+    fieldsV1: fromMembers([...all.values()]),
+    ...(subresource ? { subresource } : {})
+  }
   const idx = entries.findIndex(isMine)
   if (idx >= 0) out.splice(Math.min(idx, out.length), 0, mine)
   else out.push(mine)

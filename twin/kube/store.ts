@@ -20,7 +20,7 @@ export interface StoreEvent {
   prev?: KObj
 }
 
-const keyOf = (r: ResourceDef, ns: string | undefined, name: string) => `${r.group}/${r.plural}/${r.namespaced ? ns ?? '' : ''}/${name}`
+const keyOf = (r: ResourceDef, ns: string | undefined, name: string) => `${r.group}/${r.plural}/${r.namespaced ? (ns ?? '') : ''}/${name}`
 
 export class Store {
   /** Real clusters are never at revision 1; a realistic start catches clients that treat RVs as small. */
@@ -46,7 +46,8 @@ export class Store {
     const out: KObj[] = []
     for (const [k, v] of this.objects) if (k.startsWith(prefix)) out.push(v)
     return out.sort((a, b) => {
-      const na = `${a.metadata.namespace ?? ''}/${a.metadata.name}`, nb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`
+      const na = `${a.metadata.namespace ?? ''}/${a.metadata.name}`,
+        nb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`
       return na < nb ? -1 : na > nb ? 1 : 0
     })
   }

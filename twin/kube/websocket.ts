@@ -9,13 +9,26 @@ import type { Duplex } from 'node:stream'
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 const OP = { continuation: 0x0, text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa }
 
-export const acceptKey = (key: string) => createHash('sha1').update(key + GUID).digest('base64')
+export const acceptKey = (key: string) =>
+  createHash('sha1')
+    .update(key + GUID)
+    .digest('base64')
 
 function frame(opcode: number, payload: Buffer): Buffer {
   const n = payload.length
-  const head = n < 126 ? Buffer.from([0x80 | opcode, n])
-    : n < 65536 ? Buffer.from([0x80 | opcode, 126, n >> 8, n & 0xff])
-      : Buffer.concat([Buffer.from([0x80 | opcode, 127]), (() => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(n)); return b })()])
+  const head =
+    n < 126
+      ? Buffer.from([0x80 | opcode, n])
+      : n < 65536
+        ? Buffer.from([0x80 | opcode, 126, n >> 8, n & 0xff])
+        : Buffer.concat([
+            Buffer.from([0x80 | opcode, 127]),
+            (() => {
+              const b = Buffer.alloc(8)
+              b.writeBigUInt64BE(BigInt(n))
+              return b
+            })()
+          ])
   return Buffer.concat([head, payload])
 }
 

@@ -36,7 +36,10 @@ function tokenize(src: string): Token[] {
   while (i < src.length) {
     const rest = src.slice(i)
     let m: RegExpExecArray | null
-    if ((m = /^\s+/.exec(rest))) { i += m[0].length; continue }
+    if ((m = /^\s+/.exec(rest))) {
+      i += m[0].length
+      continue
+    }
     if ((m = /^(?:ActionMatches|SubOperationMatches)\s*\{([^}]*)\}/i.exec(rest))) {
       if (/^SubOperation/i.test(m[0])) throw new Error('SubOperationMatches is not supported by ACR')
       out.push({ t: 'matches', v: strings(m[1]) })
@@ -78,10 +81,22 @@ function compare(op: string, actual: string | undefined, expected: string[]): bo
   const test = (e: string) => {
     const x = ci ? e.toLowerCase() : e
     switch (core.replace('not', '')) {
-      case 'stringequals': return a === x
-      case 'stringstartswith': return a.startsWith(x)
-      case 'stringlike': return new RegExp('^' + x.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 's').test(a)
-      default: throw new Error(`operator ${op} is not supported`)
+      case 'stringequals':
+        return a === x
+      case 'stringstartswith':
+        return a.startsWith(x)
+      case 'stringlike':
+        return new RegExp(
+          '^' +
+            x
+              .split('*')
+              .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+              .join('.*') +
+            '$',
+          's'
+        ).test(a)
+      default:
+        throw new Error(`operator ${op} is not supported`)
     }
   }
   const hit = expected.some(test)
@@ -93,7 +108,10 @@ export function evaluateCondition(condition: string, ctx: ConditionContext): boo
   const toks = tokenize(condition)
   let pos = 0
   const peek = () => toks[pos]
-  const isOp = (v: string) => { const t = peek(); return !!t && t.t === 'op' && t.v === v }
+  const isOp = (v: string) => {
+    const t = peek()
+    return !!t && t.t === 'op' && t.v === v
+  }
 
   const primary = (): boolean => {
     const t = toks[pos++]
@@ -111,21 +129,28 @@ export function evaluateCondition(condition: string, ctx: ConditionContext): boo
       const val = toks[pos++]
       if (!op || op.t !== 'word') throw new Error(`expected an operator after @${t.source}[${t.name}]`)
       if (!val || (val.t !== 'str' && val.t !== 'set')) throw new Error(`expected a value after ${op.v}`)
-      const actual = t.source === 'request'
-        ? Object.entries(ctx.request).find(([k]) => k.toLowerCase() === t.name.toLowerCase())?.[1]
-        : undefined
+      const actual =
+        t.source === 'request' ? Object.entries(ctx.request).find(([k]) => k.toLowerCase() === t.name.toLowerCase())?.[1] : undefined
       return compare(op.v, actual, val.t === 'str' ? [val.v] : val.v)
     }
     throw new Error(`unexpected token ${JSON.stringify(t)}`)
   }
   const and = (): boolean => {
     let v = primary()
-    while (isOp('AND')) { pos++; const r = primary(); v = v && r }
+    while (isOp('AND')) {
+      pos++
+      const r = primary()
+      v = v && r
+    }
     return v
   }
   const or = (): boolean => {
     let v = and()
-    while (isOp('OR')) { pos++; const r = and(); v = v || r }
+    while (isOp('OR')) {
+      pos++
+      const r = and()
+      v = v || r
+    }
     return v
   }
   const result = or()
@@ -136,11 +161,18 @@ export function evaluateCondition(condition: string, ctx: ConditionContext): boo
 /** The condition ACR's portal writes for "these repositories only" (StringEqualsIgnoreCase / StringStartsWithIgnoreCase, OR-ed). */
 export function repositoryCondition(
   allow: Array<{ equals?: string; startsWith?: string }>,
-  actions = ['Microsoft.ContainerRegistry/registries/repositories/content/read', 'Microsoft.ContainerRegistry/registries/repositories/metadata/read']
+  actions = [
+    'Microsoft.ContainerRegistry/registries/repositories/content/read',
+    'Microsoft.ContainerRegistry/registries/repositories/metadata/read'
+  ]
 ): string {
   const notActions = actions.map((a) => `!(ActionMatches{'${a}'})`).join(' AND ')
-  const tests = allow.map((x) => x.equals !== undefined
-    ? `@Request[${REPOSITORY_NAME}] StringEqualsIgnoreCase '${x.equals}'`
-    : `@Request[${REPOSITORY_NAME}] StringStartsWithIgnoreCase '${x.startsWith}'`).join(' OR ')
+  const tests = allow
+    .map((x) =>
+      x.equals !== undefined
+        ? `@Request[${REPOSITORY_NAME}] StringEqualsIgnoreCase '${x.equals}'`
+        : `@Request[${REPOSITORY_NAME}] StringStartsWithIgnoreCase '${x.startsWith}'`
+    )
+    .join(' OR ')
   return `((${notActions}) OR (${tests}))`
 }

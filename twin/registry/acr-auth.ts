@@ -16,7 +16,11 @@ import type { Access, RegistryTokens } from './tokens.ts'
  * an access token whose `access` claim holds only what the identity really
  * may do, per repository, under the registry's permissions mode.
  */
-export interface AcrAuthDeps { state: TwinState; entra: Entra; tokens: RegistryTokens }
+export interface AcrAuthDeps {
+  state: TwinState
+  entra: Entra
+  tokens: RegistryTokens
+}
 
 /** Audiences ACR accepts in exchange: its own, and ARM's while `azureADAuthenticationAsArmPolicy` is enabled (the default). */
 const ACR_AUDIENCES = ['https://containerregistry.azure.net', 'https://containerregistry.azure.net/', ...ARM_AUDIENCES]
@@ -42,7 +46,8 @@ function exchange(deps: AcrAuthDeps, req: TwinRequest, reg: Registry): TwinRespo
   const check = deps.entra.checkBearer(`Bearer ${f.get('access_token') ?? ''}`)
   if (!check.ok) return unauthorizedToken(`The access token is ${check.reason === 'expired' ? 'expired' : 'invalid'}.`)
   const c = check.claims
-  if (!ACR_AUDIENCES.includes(String(c.aud ?? ''))) return unauthorizedToken(`The access token has an audience '${String(c.aud)}' this registry does not accept.`)
+  if (!ACR_AUDIENCES.includes(String(c.aud ?? '')))
+    return unauthorizedToken(`The access token has an audience '${String(c.aud)}' this registry does not accept.`)
   const tenant = deps.state.subscription(reg.subscriptionId)?.tenantId ?? ''
   const tid = String(c.tid ?? '')
   const asked = f.get('tenant')
@@ -74,7 +79,14 @@ export function grant(state: TwinState, principalId: string | undefined, reg: Re
     }
     if (s.type !== 'repository') return { ...s, actions: [] }
     const wanted = s.actions.includes('*') ? ['pull', 'push', 'delete', 'metadata_read', 'metadata_write'] : s.actions
-    return { ...s, actions: wanted.filter((a) => ['pull', 'push', 'delete', 'metadata_read', 'metadata_write'].includes(a) && repositoryAccess(state, principalId, reg, s.name, a as RepoAction).allowed) }
+    return {
+      ...s,
+      actions: wanted.filter(
+        (a) =>
+          ['pull', 'push', 'delete', 'metadata_read', 'metadata_write'].includes(a) &&
+          repositoryAccess(state, principalId, reg, s.name, a as RepoAction).allowed
+      )
+    }
   })
 }
 
@@ -104,13 +116,14 @@ function token(deps: AcrAuthDeps, req: TwinRequest, reg: Registry): TwinResponse
     return distError(400, 'BAD_REQUEST', `service '${params.get('service') ?? ''}' does not match this registry '${reg.loginServer}'`, null)
   }
   const scopes = scopesOf(params)
-  const refreshToken = post ? params.get('refresh_token') ?? undefined : basicOf(req.headers.authorization)?.password
+  const refreshToken = post ? (params.get('refresh_token') ?? undefined) : basicOf(req.headers.authorization)?.password
   if (post && params.get('grant_type') !== 'refresh_token' && params.get('grant_type') !== 'password') {
     return distError(400, 'UNSUPPORTED', `grant_type '${params.get('grant_type') ?? ''}' is not supported; use refresh_token`, null)
   }
   if (!refreshToken) {
     // Anonymous: only a registry with anonymous pull answers it.
-    if (!reg.anonymousPullEnabled) return unauthorizedToken('authentication required, visit https://aka.ms/acr/authorization for more information.')
+    if (!reg.anonymousPullEnabled)
+      return unauthorizedToken('authentication required, visit https://aka.ms/acr/authorization for more information.')
     return accessToken(deps, reg, undefined, scopes)
   }
   const refresh = deps.tokens.verify(refreshToken, reg.loginServer)

@@ -15,7 +15,10 @@ import type { Claims } from '../jwt.ts'
  * repository properties (pull alone does not list tags on ACR), and
  * `registry:catalog:*` for the catalog.
  */
-export interface AcrDeps { state: TwinState; tokens: RegistryTokens }
+export interface AcrDeps {
+  state: TwinState
+  tokens: RegistryTokens
+}
 
 const ATTRS = { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true }
 
@@ -36,7 +39,13 @@ function manifestJson(repo: Repository, m: Manifest, all: Map<string, Manifest>)
     mediaType: m.mediaType,
     ...(m.platform ? { architecture: m.platform.architecture, os: m.platform.os } : {}),
     ...(m.references.length
-      ? { references: m.references.map((d) => ({ digest: d, architecture: all.get(d)?.platform?.architecture, os: all.get(d)?.platform?.os })) }
+      ? {
+          references: m.references.map((d) => ({
+            digest: d,
+            architecture: all.get(d)?.platform?.architecture,
+            os: all.get(d)?.platform?.os
+          }))
+        }
       : {}),
     tags: tagsOf(repo, m.digest),
     changeableAttributes: ATTRS
@@ -52,7 +61,14 @@ function metadata(reg: Registry, state: TwinState, req: TwinRequest, repoName: s
   if (rest === '') {
     return {
       status: 200,
-      body: { ...base, createdTime: repo.createdOn, lastUpdateTime: repo.lastUpdatedOn, manifestCount: repo.manifests.size, tagCount: repo.tags.size, changeableAttributes: ATTRS }
+      body: {
+        ...base,
+        createdTime: repo.createdOn,
+        lastUpdateTime: repo.lastUpdatedOn,
+        manifestCount: repo.manifests.size,
+        tagCount: repo.tags.size,
+        changeableAttributes: ATTRS
+      }
     }
   }
   if (rest === '/_tags') {
@@ -72,7 +88,13 @@ function metadata(reg: Registry, state: TwinState, req: TwinRequest, repoName: s
   }
   if (rest === '/_manifests') {
     const all = [...repo.manifests].map((d) => content.manifests.get(d)!).filter(Boolean)
-    return paged(all, req.query, req.path, (items) => ({ ...base, manifests: items.map((x) => manifestJson(repo, x, content.manifests)) }), (x) => x.digest)
+    return paged(
+      all,
+      req.query,
+      req.path,
+      (items) => ({ ...base, manifests: items.map((x) => manifestJson(repo, x, content.manifests)) }),
+      (x) => x.digest
+    )
   }
   if ((m = /^\/_manifests\/(sha256:[0-9a-f]{64})$/.exec(rest))) {
     const man = resolve(content, repoName, m[1])
@@ -84,7 +106,12 @@ function metadata(reg: Registry, state: TwinState, req: TwinRequest, repoName: s
 }
 
 /** Which scope a route needs, and the answer once the token carries it. */
-interface Gate { type: 'repository' | 'registry'; name: string; action: string; answer: () => TwinResponse }
+interface Gate {
+  type: 'repository' | 'registry'
+  name: string
+  action: string
+  answer: () => TwinResponse
+}
 
 function gateFor(reg: Registry, state: TwinState, req: TwinRequest): Gate | undefined {
   const content = state.contentOf(reg.loginServer)
@@ -115,7 +142,9 @@ export function handleAcrContent(deps: AcrDeps, req: TwinRequest, reg: Registry)
   if (/^\/v2\/?$/.test(req.path)) {
     return claims
       ? { status: 200, headers: { 'Docker-Distribution-Api-Version': 'registry/2.0' }, body: {} }
-      : distError(401, 'UNAUTHORIZED', 'authentication required, visit https://aka.ms/acr/authorization for more information.', null, { 'WWW-Authenticate': challenge(host) })
+      : distError(401, 'UNAUTHORIZED', 'authentication required, visit https://aka.ms/acr/authorization for more information.', null, {
+          'WWW-Authenticate': challenge(host)
+        })
   }
   const gate = gateFor(reg, deps.state, req)
   if (!gate) return undefined
@@ -123,7 +152,13 @@ export function handleAcrContent(deps: AcrDeps, req: TwinRequest, reg: Registry)
   if (!allows(claims, gate.type, gate.name, gate.action)) {
     const scope = `${gate.type}:${gate.name}:${gate.action}`
     return gate.type === 'registry'
-      ? distError(401, 'UNAUTHORIZED', 'authentication required, visit https://aka.ms/acr/authorization for more information.', [{ Type: 'registry', Name: 'catalog', Action: '*' }], { 'WWW-Authenticate': challenge(host, scope) })
+      ? distError(
+          401,
+          'UNAUTHORIZED',
+          'authentication required, visit https://aka.ms/acr/authorization for more information.',
+          [{ Type: 'registry', Name: 'catalog', Action: '*' }],
+          { 'WWW-Authenticate': challenge(host, scope) }
+        )
       : unauthorized('acr', gate.name, gate.action, challenge(host, scope))
   }
   return gate.answer()

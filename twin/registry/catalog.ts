@@ -6,7 +6,12 @@ import type { ImageShape } from './content.ts'
  * the reference, so they are stable across runs and identical wherever the
  * image is copied. Ask the twin (`tagDigest`) rather than hard-coding them.
  */
-export interface CatalogEntry { ref: string; shape?: ImageShape; username?: string; password?: string }
+export interface CatalogEntry {
+  ref: string
+  shape?: ImageShape
+  username?: string
+  password?: string
+}
 
 export const QUAY_PRIVATE = { ref: 'quay.io/contoso/private-app:1.0', username: 'contoso+deployer', password: 'quay-robot-token' } as const
 

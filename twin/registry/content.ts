@@ -19,7 +19,11 @@ export interface Manifest {
   createdOn: string
 }
 
-export interface TagEntry { digest: string; createdOn: string; lastUpdatedOn: string }
+export interface TagEntry {
+  digest: string
+  createdOn: string
+  lastUpdatedOn: string
+}
 
 export interface Repository {
   name: string
@@ -52,7 +56,10 @@ export interface ImageShape {
   platforms?: Array<{ architecture: string; os: string }>
 }
 
-const DEFAULT_PLATFORMS = [{ architecture: 'amd64', os: 'linux' }, { architecture: 'arm64', os: 'linux' }]
+const DEFAULT_PLATFORMS = [
+  { architecture: 'amd64', os: 'linux' },
+  { architecture: 'arm64', os: 'linux' }
+]
 
 /** A number in [lo, hi) derived from a seed: sizes that look real and never change between runs. */
 function sized(seed: string, lo: number, hi: number): number {
@@ -61,7 +68,11 @@ function sized(seed: string, lo: number, hi: number): number {
 
 function platformManifest(seed: string, p: { architecture: string; os: string }, docker: boolean, now: string): Manifest {
   const s = `${seed}|${p.os}/${p.architecture}`
-  const config = { mediaType: docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json', digest: sha256(s + '|config'), size: sized(s + 'c', 1200, 9000) }
+  const config = {
+    mediaType: docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json',
+    digest: sha256(s + '|config'),
+    size: sized(s + 'c', 1200, 9000)
+  }
   const layers = [0, 1, 2].map((i) => ({
     mediaType: docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip',
     digest: sha256(`${s}|layer${i}`),
@@ -71,8 +82,13 @@ function platformManifest(seed: string, p: { architecture: string; os: string },
   // Field order as registries serve them; the bytes are what gets hashed.
   const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, config, layers }, null, 3))
   return {
-    digest: sha256(bytes), mediaType, bytes, platform: { ...p }, references: [],
-    imageSize: config.size + layers.reduce((n, l) => n + l.size, 0), createdOn: now
+    digest: sha256(bytes),
+    mediaType,
+    bytes,
+    platform: { ...p },
+    references: [],
+    imageSize: config.size + layers.reduce((n, l) => n + l.size, 0),
+    createdOn: now
   }
 }
 
@@ -94,8 +110,12 @@ export function buildImage(seed: string, shape: ImageShape = {}, now = new Date(
   }
   const bytes = Buffer.from(JSON.stringify(index, null, 3))
   const top: Manifest = {
-    digest: sha256(bytes), mediaType, bytes, references: children.map((c) => c.digest),
-    imageSize: children.reduce((n, c) => n + c.imageSize, 0), createdOn: now
+    digest: sha256(bytes),
+    mediaType,
+    bytes,
+    references: children.map((c) => c.digest),
+    imageSize: children.reduce((n, c) => n + c.imageSize, 0),
+    createdOn: now
   }
   return [top, ...children]
 }
@@ -104,8 +124,12 @@ export function buildImage(seed: string, shape: ImageShape = {}, now = new Date(
 export function manifestFromBytes(bytes: Buffer, mediaType?: string, now = new Date().toISOString()): Manifest {
   const parsed = JSON.parse(bytes.toString('utf8')) as { mediaType?: string; manifests?: Array<{ digest: string }> }
   return {
-    digest: sha256(bytes), mediaType: mediaType ?? parsed.mediaType ?? OCI_MANIFEST, bytes,
-    references: (parsed.manifests ?? []).map((m) => m.digest), imageSize: bytes.length, createdOn: now
+    digest: sha256(bytes),
+    mediaType: mediaType ?? parsed.mediaType ?? OCI_MANIFEST,
+    bytes,
+    references: (parsed.manifests ?? []).map((m) => m.digest),
+    imageSize: bytes.length,
+    createdOn: now
   }
 }
 
@@ -147,7 +171,11 @@ export function closure(content: RegistryContent, digest: string): Manifest[] {
 export function resolve(content: RegistryContent, repoName: string, reference: string): Manifest | undefined {
   const repo = content.repositories.get(repoName)
   if (!repo) return undefined
-  const digest = reference.startsWith('sha256:') ? (repo.manifests.has(reference) ? reference : undefined) : repo.tags.get(reference)?.digest
+  const digest = reference.startsWith('sha256:')
+    ? repo.manifests.has(reference)
+      ? reference
+      : undefined
+    : repo.tags.get(reference)?.digest
   return digest ? content.manifests.get(digest) : undefined
 }
 

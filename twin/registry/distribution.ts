@@ -11,18 +11,30 @@ export type Flavor = 'acr' | 'mcr' | 'dockerhub' | 'quay'
 const API = { 'Docker-Distribution-Api-Version': 'registry/2.0' }
 
 export function distError(status: number, code: string, message: string, detail: unknown, headers?: Record<string, string>): TwinResponse {
-  return { status, headers: { ...API, 'content-type': 'application/json; charset=utf-8', ...headers }, body: { errors: [{ code, message, detail }] } }
+  return {
+    status,
+    headers: { ...API, 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: { errors: [{ code, message, detail }] }
+  }
 }
 
 /** The 401 body for a repository action the caller's token does not carry. */
 export function unauthorizedBody(flavor: Flavor, repo: string, action: string): { code: string; message: string; detail: unknown } {
   switch (flavor) {
     case 'dockerhub':
-      return { code: 'UNAUTHORIZED', message: 'authentication required', detail: [{ Type: 'repository', Class: '', Name: repo, Action: action }] }
+      return {
+        code: 'UNAUTHORIZED',
+        message: 'authentication required',
+        detail: [{ Type: 'repository', Class: '', Name: repo, Action: action }]
+      }
     case 'quay':
       return { code: 'UNAUTHORIZED', message: 'access to the requested resource is not authorized', detail: {} }
     default:
-      return { code: 'UNAUTHORIZED', message: 'authentication required, visit https://aka.ms/acr/authorization for more information.', detail: [{ Type: 'repository', Name: repo, Action: action }] }
+      return {
+        code: 'UNAUTHORIZED',
+        message: 'authentication required, visit https://aka.ms/acr/authorization for more information.',
+        detail: [{ Type: 'repository', Name: repo, Action: action }]
+      }
   }
 }
 
@@ -68,7 +80,13 @@ export function tagsList(content: RegistryContent, repo: string, query: Record<s
   return paged([...r.tags.keys()].sort(), query, path, (items) => ({ name: repo, tags: items }))
 }
 
-export function paged<T>(all: T[], query: Record<string, string>, path: string, wrap: (items: T[]) => unknown, keyOf = (x: T) => String(x)): TwinResponse {
+export function paged<T>(
+  all: T[],
+  query: Record<string, string>,
+  path: string,
+  wrap: (items: T[]) => unknown,
+  keyOf = (x: T) => String(x)
+): TwinResponse {
   const after = query.last
   const start = after ? all.findIndex((x) => keyOf(x) > after) : 0
   const from = start < 0 ? all.length : start

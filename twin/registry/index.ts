@@ -18,7 +18,11 @@ export const registryError = (status: number, code: string, message: string, hea
   body: { errors: [{ code, message, detail: null }] }
 })
 
-export interface RegistryDeps { state: TwinState; entra: Entra; tokens?: RegistryTokens }
+export interface RegistryDeps {
+  state: TwinState
+  entra: Entra
+  tokens?: RegistryTokens
+}
 
 /**
  * The data plane of every registry host, one router for all: requests come
@@ -31,7 +35,7 @@ export function createRegistryRouter(deps: RegistryDeps): Router {
   router.on(undefined, /^\/.*/, (req: TwinRequest) => {
     const reg = deps.state.registryByLoginServer(req.host)
     const answer = reg
-      ? handleAcrAuth({ ...deps, tokens }, req, reg) ?? handleAcrContent({ state: deps.state, tokens }, req, reg)
+      ? (handleAcrAuth({ ...deps, tokens }, req, reg) ?? handleAcrContent({ state: deps.state, tokens }, req, reg))
       : handlePublic({ state: deps.state, tokens }, req)
     // A login server nobody created still challenges like ACR (a typo'd registry name looks the same to a client).
     if (!answer && !reg && /^\/v2\/?$/.test(req.path) && /\.azurecr\.(io|cn|us)$/.test(req.host)) {

@@ -17,7 +17,10 @@ import { evaluateCondition, REPOSITORY_NAME } from './abac.ts'
  */
 export type RepoAction = 'pull' | 'push' | 'delete' | 'metadata_read' | 'metadata_write'
 
-export interface Decision { allowed: boolean; reason: string }
+export interface Decision {
+  allowed: boolean
+  reason: string
+}
 
 const CR = 'Microsoft.ContainerRegistry/registries'
 const LEGACY: Record<RepoAction, string> = {
@@ -39,7 +42,9 @@ export const CATALOG_DATA_ACTION = `${CR}/catalog/read`
 const lc = (s: string) => s.toLowerCase()
 
 function registryOf(state: TwinState, registry: Registry | string): Registry | undefined {
-  return typeof registry === 'string' ? state.registryByLoginServer(registry) ?? state.registries.find((r) => lc(r.id) === lc(registry)) : registry
+  return typeof registry === 'string'
+    ? (state.registryByLoginServer(registry) ?? state.registries.find((r) => lc(r.id) === lc(registry)))
+    : registry
 }
 
 /**
@@ -54,7 +59,13 @@ function reaching(state: TwinState, principalId: string, registry: Registry) {
 }
 
 /** May `principalId` (undefined = anonymous) perform `action` on `repository` of `registry`? */
-export function repositoryAccess(state: TwinState, principalId: string | undefined, registry: Registry | string, repository: string, action: RepoAction): Decision {
+export function repositoryAccess(
+  state: TwinState,
+  principalId: string | undefined,
+  registry: Registry | string,
+  repository: string,
+  action: RepoAction
+): Decision {
   const reg = registryOf(state, registry)
   if (!reg) return { allowed: false, reason: `registry ${String(registry)} is not known` }
   if (reg.anonymousPullEnabled && (action === 'pull' || action === 'metadata_read')) {
@@ -78,10 +89,14 @@ export function repositoryAccess(state: TwinState, principalId: string | undefin
   const excluded: string[] = []
   for (const x of mine) {
     if (!grants(x.def, ABAC[action], true)) continue
-    if (!x.a.condition) return { allowed: true, reason: `${x.def.roleName} at ${x.a.scope} grants ${ABAC[action]} (AbacRepositoryPermissions)` }
+    if (!x.a.condition)
+      return { allowed: true, reason: `${x.def.roleName} at ${x.a.scope} grants ${ABAC[action]} (AbacRepositoryPermissions)` }
     try {
       if (evaluateCondition(x.a.condition, { action: ABAC[action], request: { [REPOSITORY_NAME]: repository } })) {
-        return { allowed: true, reason: `${x.def.roleName} at ${x.a.scope} grants ${ABAC[action]} on '${repository}' under its condition (AbacRepositoryPermissions)` }
+        return {
+          allowed: true,
+          reason: `${x.def.roleName} at ${x.a.scope} grants ${ABAC[action]} on '${repository}' under its condition (AbacRepositoryPermissions)`
+        }
       }
       excluded.push(`the condition on ${x.def.roleName} at ${x.a.scope} does not allow repository '${repository}'`)
     } catch (err) {
@@ -109,9 +124,10 @@ export function canListCatalog(state: TwinState, principalId: string | undefined
   if (!reg) return { allowed: false, reason: `registry ${String(registry)} is not known` }
   if (!principalId) return { allowed: false, reason: 'anonymous catalog listing is not allowed' }
   const mine = reaching(state, principalId, reg)
-  const hit = reg.roleAssignmentMode === 'LegacyRegistryPermissions'
-    ? mine.find((x) => grants(x.def, LEGACY.pull))
-    : mine.find((x) => grants(x.def, CATALOG_DATA_ACTION, true))
+  const hit =
+    reg.roleAssignmentMode === 'LegacyRegistryPermissions'
+      ? mine.find((x) => grants(x.def, LEGACY.pull))
+      : mine.find((x) => grants(x.def, CATALOG_DATA_ACTION, true))
   return hit
     ? { allowed: true, reason: `${hit.def.roleName} at ${hit.a.scope} lists the catalog` }
     : { allowed: false, reason: `no role assignment of ${principalId} reaching ${reg.name} lists the catalog (${reg.roleAssignmentMode})` }

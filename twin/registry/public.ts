@@ -17,7 +17,10 @@ const QUAY = { realm: 'https://quay.io/v2/auth', service: 'quay.io' }
 
 export const DOCKER_HUB_HOSTS = ['registry-1.docker.io', 'index.docker.io', 'docker.io']
 
-export interface PublicDeps { state: TwinState; tokens: RegistryTokens }
+export interface PublicDeps {
+  state: TwinState
+  tokens: RegistryTokens
+}
 
 const challenge = (a: { realm: string; service: string }, scope?: string, insufficient = false) =>
   `Bearer realm="${a.realm}",service="${a.service}"${scope ? `,scope="${scope}"` : ''}${insufficient ? ',error="insufficient_scope"' : ''}`
@@ -34,18 +37,30 @@ function issueToken(deps: PublicDeps, req: TwinRequest, flavor: Flavor, host: st
   for (const s of scopesOf(params)) {
     if (s.type !== 'repository') continue
     const access = upstreamAccess(deps.state, host, s.name, creds)
-    if (access === 'public' || access === 'granted') granted.push({ type: 'repository', name: s.name, actions: s.actions.filter((a) => a === 'pull') })
+    if (access === 'public' || access === 'granted')
+      granted.push({ type: 'repository', name: s.name, actions: s.actions.filter((a) => a === 'pull') })
   }
   const t = tokenTimes(300)
-  const token = deps.tokens.sign({ ...t, iss: flavor === 'quay' ? 'quay' : 'auth.docker.io', aud: service, sub: creds?.username ?? '', access: granted })
-  const body = flavor === 'quay'
-    ? { token }
-    : { token, access_token: token, expires_in: 300, issued_at: new Date(t.iat * 1000).toISOString() }
+  const token = deps.tokens.sign({
+    ...t,
+    iss: flavor === 'quay' ? 'quay' : 'auth.docker.io',
+    aud: service,
+    sub: creds?.username ?? '',
+    access: granted
+  })
+  const body =
+    flavor === 'quay' ? { token } : { token, access_token: token, expires_in: 300, issued_at: new Date(t.iat * 1000).toISOString() }
   return { status: 200, headers: { 'content-type': 'application/json' }, body }
 }
 
 /** Manifests and tag lists, behind a token where the registry wants one. */
-function content(deps: PublicDeps, req: TwinRequest, flavor: Flavor, host: string, auth?: { realm: string; service: string }): TwinResponse | undefined {
+function content(
+  deps: PublicDeps,
+  req: TwinRequest,
+  flavor: Flavor,
+  host: string,
+  auth?: { realm: string; service: string }
+): TwinResponse | undefined {
   const m = /^\/v2\/(.+)\/(manifests\/([^/]+)|tags\/list)$/.exec(req.path)
   if (!m) return undefined
   const repo = m[1]
@@ -59,7 +74,12 @@ function content(deps: PublicDeps, req: TwinRequest, flavor: Flavor, host: strin
       return unauthorized(flavor, repo, 'pull', challenge(auth, `repository:${repo}:pull`, !!claims))
     }
   } else if (upstreamAccess(deps.state, host, repo) === 'denied') {
-    return unauthorized(flavor, repo, 'pull', `Bearer realm="https://${req.host}/oauth2/token",service="${req.host}",scope="repository:${repo}:pull"`)
+    return unauthorized(
+      flavor,
+      repo,
+      'pull',
+      `Bearer realm="https://${req.host}/oauth2/token",service="${req.host}",scope="repository:${repo}:pull"`
+    )
   }
   const store = deps.state.contentOf(host)
   return m[3] ? serveManifest(flavor, store, repo, m[3]) : tagsList(store, repo, req.query, req.path)

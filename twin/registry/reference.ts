@@ -6,11 +6,19 @@ export const DOCKER_HUB = 'docker.io'
 const DOCKER_ALIASES = ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']
 
 export const canonicalHost = (host: string) => {
-  const h = host.toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, '')
+  const h = host
+    .toLowerCase()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/+$/, '')
   return DOCKER_ALIASES.includes(h) ? DOCKER_HUB : h
 }
 
-export interface ImageRef { host: string; repository: string; tag?: string; digest?: string }
+export interface ImageRef {
+  host: string
+  repository: string
+  tag?: string
+  digest?: string
+}
 
 /** `repo:tag`, `repo@sha256:…` or `repo` (no tag, no digest): the part after the registry host. */
 export function parseRepoRef(s: string): { repository: string; tag?: string; digest?: string } | undefined {

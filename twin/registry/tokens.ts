@@ -8,7 +8,11 @@ import type { Claims, SigningKey } from '../jwt.ts'
  * Hub and Quay each sign their own; one key signs them all here, and the
  * audience (the service) keeps them apart.
  */
-export interface Access { type: string; name: string; actions: string[] }
+export interface Access {
+  type: string
+  name: string
+  actions: string[]
+}
 
 export interface RegistryTokens {
   key: SigningKey
@@ -45,7 +49,11 @@ export function parseScope(scope: string): Access | undefined {
 
 /** Scopes from a token request: several `scope` parameters and/or space-separated values. */
 export function scopesOf(params: URLSearchParams): Access[] {
-  return params.getAll('scope').flatMap((s) => s.split(' ')).map(parseScope).filter((a): a is Access => !!a)
+  return params
+    .getAll('scope')
+    .flatMap((s) => s.split(' '))
+    .map(parseScope)
+    .filter((a): a is Access => !!a)
 }
 
 export function bearerOf(authorization: string | undefined): string | undefined {
@@ -61,9 +69,18 @@ export function basicOf(authorization: string | undefined): { username: string; 
 
 /** Does a verified token's `access` claim allow `action` on `type:name`? (`*` grants everything.) */
 export function allows(claims: Claims | undefined, type: string, name: string, action: string): boolean {
-  const access = (claims?.access ?? []) as Array<{ type?: string; Type?: string; name?: string; Name?: string; actions?: string[]; Actions?: string[] }>
-  return access.some((a) => (a.type ?? a.Type) === type && (a.name ?? a.Name) === name &&
-    (a.actions ?? a.Actions ?? []).some((x) => x === action || x === '*'))
+  const access = (claims?.access ?? []) as Array<{
+    type?: string
+    Type?: string
+    name?: string
+    Name?: string
+    actions?: string[]
+    Actions?: string[]
+  }>
+  return access.some(
+    (a) =>
+      (a.type ?? a.Type) === type && (a.name ?? a.Name) === name && (a.actions ?? a.Actions ?? []).some((x) => x === action || x === '*')
+  )
 }
 
 export const tokenTimes = (lifetimeSeconds: number) => {

@@ -13,7 +13,10 @@ import type { Flavor } from './distribution.ts'
  */
 export type UpstreamAccess = 'public' | 'granted' | 'denied' | 'badcreds' | 'absent'
 
-export interface Credentials { username: string; password: string }
+export interface Credentials {
+  username: string
+  password: string
+}
 
 export function flavorOf(host: string): Flavor | undefined {
   if (host === DOCKER_HUB) return 'dockerhub'
@@ -25,7 +28,9 @@ export function flavorOf(host: string): Flavor | undefined {
 /** No credentials, or credentials of an account the registry has (any of its private repositories' owners). */
 export function credentialsKnown(state: TwinState, host: string, creds?: Credentials): boolean {
   if (!creds) return true
-  return [...state.upstreamCredentials].some(([k, a]) => k.startsWith(host + '/') && a.username === creds.username && a.password === creds.password)
+  return [...state.upstreamCredentials].some(
+    ([k, a]) => k.startsWith(host + '/') && a.username === creds.username && a.password === creds.password
+  )
 }
 
 export function upstreamAccess(state: TwinState, host: string, repo: string, creds?: Credentials): UpstreamAccess {

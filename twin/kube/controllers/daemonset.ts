@@ -15,9 +15,13 @@ export function reconcileDaemonSet(k: KubeCluster, ns: string, name: string) {
   const ds = k.get('DaemonSet', ns, name)
   if (!ds || ds.metadata.deletionTimestamp) return
   const hash = templateHash(ds.spec.template)
-  const nodes = k.list('Node').filter((n) => Object.entries(ds.spec.template?.spec?.nodeSelector ?? {}).every(([key, v]) => n.metadata.labels?.[key] === v))
+  const nodes = k
+    .list('Node')
+    .filter((n) => Object.entries(ds.spec.template?.spec?.nodeSelector ?? {}).every(([key, v]) => n.metadata.labels?.[key] === v))
   const all = k.list('Pod', ns).filter((p) => isOwnedBy(p, ds))
-  const nodeOf = (p: KObj) => p.spec?.nodeName ?? p.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]?.matchFields?.[0]?.values?.[0]
+  const nodeOf = (p: KObj) =>
+    p.spec?.nodeName ??
+    p.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]?.matchFields?.[0]?.values?.[0]
   for (const n of nodes) {
     const mine = all.filter((p) => nodeOf(p) === n.metadata.name && !isTerminating(p))
     if (mine.length) continue
@@ -27,7 +31,11 @@ export function reconcileDaemonSet(k: KubeCluster, ns: string, name: string) {
       spec: {
         affinity: {
           ...(ds.spec.template?.spec?.affinity ?? {}),
-          nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [n.metadata.name] }] }] } }
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [n.metadata.name] }] }]
+            }
+          }
         }
       }
     })
@@ -42,7 +50,10 @@ export function reconcileDaemonSet(k: KubeCluster, ns: string, name: string) {
     const outdated = live.filter((p) => p.metadata.labels?.['controller-revision-hash'] !== hash)
     // Unavailable outdated pods go first; then available ones within the budget.
     const budget = maxUnavailable - unavailable
-    const victims = [...outdated.filter((p) => !isPodAvailable(p, minReady)), ...outdated.filter((p) => isPodAvailable(p, minReady)).slice(0, Math.max(0, budget))]
+    const victims = [
+      ...outdated.filter((p) => !isPodAvailable(p, minReady)),
+      ...outdated.filter((p) => isPodAvailable(p, minReady)).slice(0, Math.max(0, budget))
+    ]
     for (const p of victims) {
       k.remove('Pod', ns, p.metadata.name)
       k.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, SRC)

@@ -50,22 +50,42 @@ export function reconcileDeployment(k: KubeCluster, ns: string, name: string): n
     const cur = i >= 0 ? conditions[i] : undefined
     if (!force && cur && cur.status === c.status && cur.reason === c.reason) return
     const now = nowIso()
-    const next = { type: c.type, status: c.status, lastUpdateTime: now, lastTransitionTime: cur && cur.status === c.status ? cur.lastTransitionTime : now, reason: c.reason, message: c.message }
+    const next = {
+      type: c.type,
+      status: c.status,
+      lastUpdateTime: now,
+      lastTransitionTime: cur && cur.status === c.status ? cur.lastTransitionTime : now,
+      reason: c.reason,
+      message: c.message
+    }
     if (i >= 0) conditions[i] = next
     else conditions.push(next)
   }
-  const maxSurge = d.spec.strategy?.type === 'Recreate' ? 0 : intOrPercent(d.spec.strategy?.rollingUpdate?.maxSurge ?? '25%', replicas, true)
-  let maxUnavailable = d.spec.strategy?.type === 'Recreate' ? 0 : intOrPercent(d.spec.strategy?.rollingUpdate?.maxUnavailable ?? '25%', replicas, false)
+  const maxSurge =
+    d.spec.strategy?.type === 'Recreate' ? 0 : intOrPercent(d.spec.strategy?.rollingUpdate?.maxSurge ?? '25%', replicas, true)
+  let maxUnavailable =
+    d.spec.strategy?.type === 'Recreate' ? 0 : intOrPercent(d.spec.strategy?.rollingUpdate?.maxUnavailable ?? '25%', replicas, false)
   if (maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1
   if (maxUnavailable > replicas) maxUnavailable = replicas
   const scale = (rs: KObj, to: number) => {
     const from = specReplicas(rs)
     if (from === to) return rs
-    const updated = k.modify('ReplicaSet', rs, (x) => {
-      x.spec.replicas = to
-      x.metadata.annotations = { ...(x.metadata.annotations ?? {}), 'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/max-replicas': String(replicas + maxSurge) }
-    }) ?? rs
-    k.event(d!, 'Normal', 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name} to ${to} from ${from}`, SRC)
+    const updated =
+      k.modify('ReplicaSet', rs, (x) => {
+        x.spec.replicas = to
+        x.metadata.annotations = {
+          ...(x.metadata.annotations ?? {}),
+          'deployment.kubernetes.io/desired-replicas': String(replicas),
+          'deployment.kubernetes.io/max-replicas': String(replicas + maxSurge)
+        }
+      }) ?? rs
+    k.event(
+      d!,
+      'Normal',
+      'ScalingReplicaSet',
+      `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name} to ${to} from ${from}`,
+      SRC
+    )
     return updated
   }
 
@@ -75,39 +95,63 @@ export function reconcileDeployment(k: KubeCluster, ns: string, name: string): n
     template.metadata ??= {}
     template.metadata.labels = { ...(template.metadata.labels ?? {}), [HASH]: hash }
     const total = old.reduce((n, rs) => n + specReplicas(rs), 0)
-    const initial = d.spec.strategy?.type === 'Recreate'
-      ? (old.some((rs) => specReplicas(rs) > 0) ? 0 : replicas)
-      : Math.max(0, Math.min(replicas, replicas + maxSurge - total))
-    newRS = k.create({
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: {
-        name: `${d.metadata.name}-${hash}`,
-        namespace: ns,
-        labels: template.metadata.labels,
-        annotations: { 'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/max-replicas': String(replicas + maxSurge), [REV]: String(maxOldRev + 1) },
-        ownerReferences: [ownerRef(d)]
+    const initial =
+      d.spec.strategy?.type === 'Recreate'
+        ? old.some((rs) => specReplicas(rs) > 0)
+          ? 0
+          : replicas
+        : Math.max(0, Math.min(replicas, replicas + maxSurge - total))
+    newRS = k.create(
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `${d.metadata.name}-${hash}`,
+          namespace: ns,
+          labels: template.metadata.labels,
+          annotations: {
+            'deployment.kubernetes.io/desired-replicas': String(replicas),
+            'deployment.kubernetes.io/max-replicas': String(replicas + maxSurge),
+            [REV]: String(maxOldRev + 1)
+          },
+          ownerReferences: [ownerRef(d)]
+        },
+        spec: {
+          replicas: initial,
+          minReadySeconds: d.spec.minReadySeconds ?? 0,
+          selector: { ...d.spec.selector, matchLabels: { ...(d.spec.selector?.matchLabels ?? {}), [HASH]: hash } },
+          template
+        }
       },
-      spec: {
-        replicas: initial,
-        minReadySeconds: d.spec.minReadySeconds ?? 0,
-        selector: { ...d.spec.selector, matchLabels: { ...(d.spec.selector?.matchLabels ?? {}), [HASH]: hash } },
-        template
-      }
-    }, { manager: 'kube-controller-manager' })
+      { manager: 'kube-controller-manager' }
+    )
     if (initial > 0) k.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${newRS.metadata.name} to ${initial} from 0`, SRC)
-    setCond({ type: 'Progressing', status: 'True', reason: 'NewReplicaSetCreated', message: `Created new replica set "${newRS.metadata.name}"` }, true)
+    setCond(
+      { type: 'Progressing', status: 'True', reason: 'NewReplicaSetCreated', message: `Created new replica set "${newRS.metadata.name}"` },
+      true
+    )
   } else if (newRS && rev(newRS) <= maxOldRev) {
     // Rolling back to an old template: its ReplicaSet becomes the newest revision again.
     const from = rev(newRS)
-    newRS = k.modify('ReplicaSet', newRS, (x) => {
-      const hist = x.metadata.annotations?.['deployment.kubernetes.io/revision-history']
-      x.metadata.annotations = { ...(x.metadata.annotations ?? {}), [REV]: String(maxOldRev + 1), 'deployment.kubernetes.io/revision-history': hist ? `${hist},${from}` : String(from) }
-    }) ?? newRS
-    setCond({ type: 'Progressing', status: 'True', reason: 'FoundNewReplicaSet', message: `Found new replica set "${newRS.metadata.name}"` }, true)
+    newRS =
+      k.modify('ReplicaSet', newRS, (x) => {
+        const hist = x.metadata.annotations?.['deployment.kubernetes.io/revision-history']
+        x.metadata.annotations = {
+          ...(x.metadata.annotations ?? {}),
+          [REV]: String(maxOldRev + 1),
+          'deployment.kubernetes.io/revision-history': hist ? `${hist},${from}` : String(from)
+        }
+      }) ?? newRS
+    setCond(
+      { type: 'Progressing', status: 'True', reason: 'FoundNewReplicaSet', message: `Found new replica set "${newRS.metadata.name}"` },
+      true
+    )
   }
   if (newRS && d.metadata.annotations?.[REV] !== String(rev(newRS))) {
-    d = k.modify('Deployment', d, (x) => { x.metadata.annotations = { ...(x.metadata.annotations ?? {}), [REV]: String(rev(newRS!)) } }) ?? d
+    d =
+      k.modify('Deployment', d, (x) => {
+        x.metadata.annotations = { ...(x.metadata.annotations ?? {}), [REV]: String(rev(newRS!)) }
+      }) ?? d
   }
 
   if (newRS && !d.spec.paused) {
@@ -134,13 +178,19 @@ export function reconcileDeployment(k: KubeCluster, ns: string, name: string): n
           for (let i = 0; i < old.length && budget > 0; i++) {
             const unhealthy = specReplicas(old[i]) - (old[i].status?.availableReplicas ?? 0)
             const n = Math.min(budget, unhealthy)
-            if (n > 0) { old[i] = scale(old[i], specReplicas(old[i]) - n); budget -= n }
+            if (n > 0) {
+              old[i] = scale(old[i], specReplicas(old[i]) - n)
+              budget -= n
+            }
           }
           const available = [newRS, ...old].reduce((n, rs) => n + (rs.status?.availableReplicas ?? 0), 0)
           let down = available - minAvailable
           for (let i = 0; i < old.length && down > 0; i++) {
             const n = Math.min(specReplicas(old[i]), down)
-            if (n > 0) { old[i] = scale(old[i], specReplicas(old[i]) - n); down -= n }
+            if (n > 0) {
+              old[i] = scale(old[i], specReplicas(old[i]) - n)
+              down -= n
+            }
           }
         }
       }
@@ -168,8 +218,15 @@ export function reconcileDeployment(k: KubeCluster, ns: string, name: string): n
   if (available) status.availableReplicas = available
   if (unavailable) status.unavailableReplicas = unavailable
   if (prevStatus.collisionCount) status.collisionCount = prevStatus.collisionCount
-  if (available >= replicas - maxUnavailable) setCond({ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' })
-  else setCond({ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' })
+  if (available >= replicas - maxUnavailable)
+    setCond({ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' })
+  else
+    setCond({
+      type: 'Available',
+      status: 'False',
+      reason: 'MinimumReplicasUnavailable',
+      message: 'Deployment does not have minimum availability.'
+    })
   // Available is listed first, as the controller adds it first on a new Deployment.
   conditions = [...conditions.filter((c) => c.type === 'Available'), ...conditions.filter((c) => c.type !== 'Available')]
 
@@ -177,19 +234,32 @@ export function reconcileDeployment(k: KubeCluster, ns: string, name: string): n
   const deadline = d.spec.progressDeadlineSeconds
   if (newFresh && deadline !== undefined && deadline !== 2147483647 && !d.spec.paused) {
     const complete = updated === replicas && actual === replicas && available === replicas
-    const progressing = updated > (prevStatus.updatedReplicas ?? 0) || ready > (prevStatus.readyReplicas ?? 0) ||
-      available > (prevStatus.availableReplicas ?? 0) || (actual - updated) < ((prevStatus.replicas ?? 0) - (prevStatus.updatedReplicas ?? 0))
+    const progressing =
+      updated > (prevStatus.updatedReplicas ?? 0) ||
+      ready > (prevStatus.readyReplicas ?? 0) ||
+      available > (prevStatus.availableReplicas ?? 0) ||
+      actual - updated < (prevStatus.replicas ?? 0) - (prevStatus.updatedReplicas ?? 0)
     const cur = conditions.find((c) => c.type === 'Progressing')
     const rsName = newFresh.metadata.name
     if (complete) {
-      setCond({ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` })
+      setCond({
+        type: 'Progressing',
+        status: 'True',
+        reason: 'NewReplicaSetAvailable',
+        message: `ReplicaSet "${rsName}" has successfully progressed.`
+      })
     } else if (progressing) {
       setCond({ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` }, true)
     } else if (cur && cur.reason !== 'ProgressDeadlineExceeded' && cur.reason !== 'NewReplicaSetAvailable') {
       const last = Date.parse(cur.lastUpdateTime)
       const due = last + deadline * 1000
       if (Date.now() >= due) {
-        setCond({ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` })
+        setCond({
+          type: 'Progressing',
+          status: 'False',
+          reason: 'ProgressDeadlineExceeded',
+          message: `ReplicaSet "${rsName}" has timed out progressing.`
+        })
       } else requeue = due - Date.now() + 20
     } else if (!cur) {
       setCond({ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` })

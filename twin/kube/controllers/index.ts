@@ -63,11 +63,20 @@ export function startControllers(k: KubeCluster): () => void {
 function seedNamespace(k: KubeCluster, ns: string) {
   k.after(k.knobs.controllerDelayMs, () => {
     if (!k.get('Namespace', undefined, ns)) return
-    if (!k.get('ServiceAccount', ns, 'default')) k.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns } })
+    if (!k.get('ServiceAccount', ns, 'default'))
+      k.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns } })
     if (!k.get('ConfigMap', ns, 'kube-root-ca.crt')) {
       k.create({
-        apiVersion: 'v1', kind: 'ConfigMap',
-        metadata: { name: 'kube-root-ca.crt', namespace: ns, annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' } },
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: 'kube-root-ca.crt',
+          namespace: ns,
+          annotations: {
+            'kubernetes.io/description':
+              'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.'
+          }
+        },
         data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\n(twin cluster CA)\n-----END CERTIFICATE-----\n' }
       })
     }

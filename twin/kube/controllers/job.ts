@@ -11,8 +11,14 @@ import { podFromTemplate } from './replicaset.ts'
 
 const SRC = { component: 'job-controller' }
 
-const cond = (type: string, reason: string, message: string) =>
-  ({ type, status: 'True', lastProbeTime: nowIso(), lastTransitionTime: nowIso(), reason, message })
+const cond = (type: string, reason: string, message: string) => ({
+  type,
+  status: 'True',
+  lastProbeTime: nowIso(),
+  lastTransitionTime: nowIso(),
+  reason,
+  message
+})
 
 export function reconcileJob(k: KubeCluster, ns: string, name: string): number | undefined {
   const job = k.get('Job', ns, name)
@@ -24,7 +30,9 @@ export function reconcileJob(k: KubeCluster, ns: string, name: string): number |
   const succeeded = pods.filter((p) => p.status?.phase === 'Succeeded').length
   const failedPods = pods.filter((p) => p.status?.phase === 'Failed').length
   // With OnFailure the container restarts in place; each restart counts toward the back-off limit.
-  const restarts = restartNever ? 0 : pods.reduce((n, p) => n + (p.status?.containerStatuses ?? []).reduce((m: number, c: KObj) => m + (c.restartCount ?? 0), 0), 0)
+  const restarts = restartNever
+    ? 0
+    : pods.reduce((n, p) => n + (p.status?.containerStatuses ?? []).reduce((m: number, c: KObj) => m + (c.restartCount ?? 0), 0), 0)
   const failed = failedPods + restarts
   const active = pods.filter((p) => !isTerminating(p) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
   const completions = job.spec.completions ?? 1
@@ -35,33 +43,51 @@ export function reconcileJob(k: KubeCluster, ns: string, name: string): number |
   let requeue: number | undefined
   if (succeeded >= completions) {
     for (const p of active) k.remove('Pod', ns, p.metadata.name)
-    conditions = [...conditions, cond('SuccessCriteriaMet', 'CompletionsReached', 'Reached expected number of succeeded pods'), cond('Complete', 'CompletionsReached', 'Reached expected number of succeeded pods')]
+    conditions = [
+      ...conditions,
+      cond('SuccessCriteriaMet', 'CompletionsReached', 'Reached expected number of succeeded pods'),
+      cond('Complete', 'CompletionsReached', 'Reached expected number of succeeded pods')
+    ]
     status.completionTime = nowIso()
     k.event(job, 'Normal', 'Completed', 'Job completed', SRC)
   } else if (failed > backoffLimit) {
     for (const p of active) k.remove('Pod', ns, p.metadata.name)
-    conditions = [...conditions, cond('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'), cond('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit')]
+    conditions = [
+      ...conditions,
+      cond('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
+      cond('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit')
+    ]
     k.event(job, 'Warning', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', SRC)
   } else {
     const want = Math.min(parallelism, completions - succeeded) - active.length
     if (want > 0) {
       // A replacement after a failure waits the controller's back-off.
-      const lastFailure = pods.filter((p) => p.status?.phase === 'Failed').map((p) => Date.parse(p.metadata.creationTimestamp)).sort().at(-1)
+      const lastFailure = pods
+        .filter((p) => p.status?.phase === 'Failed')
+        .map((p) => Date.parse(p.metadata.creationTimestamp))
+        .sort()
+        .at(-1)
       const wait = failedPods && lastFailure ? k.knobs.jobBackoffMs * 2 ** (failedPods - 1) - (Date.now() - lastFailure) : 0
       if (wait > 0) requeue = wait
       else {
         for (let i = 0; i < want; i++) {
-          const pod = k.create(podFromTemplate(job, job.spec.template, { generateName: `${job.metadata.name}-` }), { manager: 'kube-controller-manager' })
+          const pod = k.create(podFromTemplate(job, job.spec.template, { generateName: `${job.metadata.name}-` }), {
+            manager: 'kube-controller-manager'
+          })
           k.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, SRC)
         }
       }
     }
   }
-  const now = k.list('Pod', ns).filter((p) => isOwnedBy(p, job) && !isTerminating(p) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+  const now = k
+    .list('Pod', ns)
+    .filter((p) => isOwnedBy(p, job) && !isTerminating(p) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
   status.active = now.length
   status.ready = now.filter(isPodReady).length
-  if (succeeded) status.succeeded = succeeded; else delete status.succeeded
-  if (failed) status.failed = failed; else delete status.failed
+  if (succeeded) status.succeeded = succeeded
+  else delete status.succeeded
+  if (failed) status.failed = failed
+  else delete status.failed
   if (!status.active) delete status.active
   status.conditions = conditions
   if (!conditions.length) delete status.conditions

@@ -66,7 +66,9 @@ export class Kubelet {
   private k: KubeCluster
   private nextIp = 10
 
-  constructor(k: KubeCluster) { this.k = k }
+  constructor(k: KubeCluster) {
+    this.k = k
+  }
 
   /** Called on every pod change: schedule unbound pods, start the node's loop for bound ones. */
   onPod(pod: KObj, deleted: boolean) {
@@ -77,7 +79,10 @@ export class Kubelet {
       for (const c of pod.spec?.containers ?? []) endOutput(this.k, id, c.name)
       return
     }
-    if (!pod.spec?.nodeName) { this.k.after(this.k.knobs.scheduleMs, () => this.schedule(pod)); return }
+    if (!pod.spec?.nodeName) {
+      this.k.after(this.k.knobs.scheduleMs, () => this.schedule(pod))
+      return
+    }
     if (!this.running.has(id) && !pod.status?.phase?.match(/^(Succeeded|Failed)$/)) void this.run(pod)
   }
 
@@ -94,30 +99,73 @@ export class Kubelet {
     const fits = nodes.filter((n) => {
       const sel = cur.spec?.nodeSelector ?? {}
       if (!Object.entries(sel).every(([key, v]) => n.metadata.labels?.[key] === v)) return false
-      const terms = cur.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms as KObj[] | undefined
+      const terms = cur.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms as
+        KObj[] | undefined
       if (!terms?.length) return true
-      return terms.some((t) => (t.matchFields ?? []).every((f: KObj) => f.key !== 'metadata.name' || (f.values ?? []).includes(n.metadata.name)) &&
-        (t.matchExpressions ?? []).every((e: KObj) => e.operator !== 'In' || (e.values ?? []).includes(n.metadata.labels?.[e.key])))
+      return terms.some(
+        (t) =>
+          (t.matchFields ?? []).every((f: KObj) => f.key !== 'metadata.name' || (f.values ?? []).includes(n.metadata.name)) &&
+          (t.matchExpressions ?? []).every((e: KObj) => e.operator !== 'In' || (e.values ?? []).includes(n.metadata.labels?.[e.key]))
+      )
     })
     if (!fits.length) {
       const msg = `0/${nodes.length} nodes are available: ${nodes.length} node(s) didn't match Pod's node affinity/selector. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`
-      k.writeStatus('Pod', cur, { ...(cur.status ?? {}), phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: nowIso(), reason: 'Unschedulable', message: msg }], qosClass: qos(cur) })
+      k.writeStatus('Pod', cur, {
+        ...(cur.status ?? {}),
+        phase: 'Pending',
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            lastProbeTime: null,
+            lastTransitionTime: nowIso(),
+            reason: 'Unschedulable',
+            message: msg
+          }
+        ],
+        qosClass: qos(cur)
+      })
       k.event(cur, 'Warning', 'FailedScheduling', msg, { component: 'default-scheduler' })
       return
     }
-    const load = (n: KObj) => k.store.list(k.res('Pod')).filter((p) => p.spec?.nodeName === n.metadata.name && !p.metadata.deletionTimestamp).length
+    const load = (n: KObj) =>
+      k.store.list(k.res('Pod')).filter((p) => p.spec?.nodeName === n.metadata.name && !p.metadata.deletionTimestamp).length
     const node = fits.sort((a, b) => load(a) - load(b))[0].metadata.name
-    const bound = k.modify('Pod', cur, (p) => { p.spec.nodeName = node }, 'kube-scheduler')
+    const bound = k.modify(
+      'Pod',
+      cur,
+      (p) => {
+        p.spec.nodeName = node
+      },
+      'kube-scheduler'
+    )
     if (!bound) return
-    k.event(bound, 'Normal', 'Scheduled', `Successfully assigned ${cur.metadata.namespace}/${cur.metadata.name} to ${node}`, { component: 'default-scheduler' })
+    k.event(bound, 'Normal', 'Scheduled', `Successfully assigned ${cur.metadata.namespace}/${cur.metadata.name} to ${node}`, {
+      component: 'default-scheduler'
+    })
   }
 
   private async run(pod: KObj) {
     const k = this.k
-    const ip = `10.244.${k.nodeNames.indexOf(pod.spec.nodeName) + 0}.${this.nextIp++ % 250 + 2}`
-    const rt: Runtime = { uid: pod.metadata.uid, ns: pod.metadata.namespace, name: pod.metadata.name, containers: new Map(), podIP: ip, startTime: nowIso() }
+    const ip = `10.244.${k.nodeNames.indexOf(pod.spec.nodeName) + 0}.${(this.nextIp++ % 250) + 2}`
+    const rt: Runtime = {
+      uid: pod.metadata.uid,
+      ns: pod.metadata.namespace,
+      name: pod.metadata.name,
+      containers: new Map(),
+      podIP: ip,
+      startTime: nowIso()
+    }
     for (const c of pod.spec.containers ?? []) {
-      rt.containers.set(c.name, { state: { waiting: { reason: 'ContainerCreating' } }, lastState: {}, ready: false, started: false, restartCount: 0, imageID: '', image: c.image })
+      rt.containers.set(c.name, {
+        state: { waiting: { reason: 'ContainerCreating' } },
+        lastState: {},
+        ready: false,
+        started: false,
+        restartCount: 0,
+        imageID: '',
+        image: c.image
+      })
     }
     this.running.set(rt.uid, rt)
     this.publish(rt)
@@ -168,13 +216,25 @@ export class Kubelet {
       // The pod's pull secrets are read again on every attempt, so one created later is used.
       const pull = pullCredentialsFor(k, this.current(rt) ?? { metadata: {}, spec: {} }, ref)
       if (pull.missing.length > 0) {
-        this.ev(rt, undefined, 'Warning', 'FailedToRetrieveImagePullSecret', `Unable to retrieve some image pull secrets (${pull.missing.join(', ')}); attempting to pull the image may not succeed.`)
+        this.ev(
+          rt,
+          undefined,
+          'Warning',
+          'FailedToRetrieveImagePullSecret',
+          `Unable to retrieve some image pull secrets (${pull.missing.join(', ')}); attempting to pull the image may not succeed.`
+        )
       }
       const out = pullImage(k.state, k.cluster, ref, pull.credentials)
       if (out.ok) {
         cache.add(ref.normalized)
         const s = ((Date.now() - started) / 1000).toFixed(3).replace(/\.?0+$/, '') + 's'
-        this.ev(rt, c.name, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${s} (${s} including waiting). Image size: ${out.size} bytes.`)
+        this.ev(
+          rt,
+          c.name,
+          'Normal',
+          'Pulled',
+          `Successfully pulled image "${c.image}" in ${s} (${s} including waiting). Image size: ${out.size} bytes.`
+        )
         this.set(rt, c.name, { imageID: `${ref.host}/${ref.repository}@${out.digest}`, image: ref.normalized })
         return true
       }
@@ -187,7 +247,9 @@ export class Kubelet {
       // The next pod sync finds the image in back-off: ImagePullBackOff until the back-off expires.
       await sleep(k, Math.min(300, delay / 3))
       while (this.alive(rt) && Date.now() < until) {
-        this.set(rt, c.name, { state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}": ErrImagePull: ${lastError}` } } })
+        this.set(rt, c.name, {
+          state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}": ErrImagePull: ${lastError}` } }
+        })
         this.ev(rt, c.name, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`)
         this.ev(rt, c.name, 'Warning', 'Failed', 'Error: ImagePullBackOff')
         await sleep(k, Math.min(until - Date.now(), 2000))
@@ -221,7 +283,13 @@ export class Kubelet {
       if (!this.alive(rt)) return
       this.ev(rt, c.name, 'Normal', 'Started', `Started container ${c.name}`)
       const startedAt = nowIso()
-      this.set(rt, c.name, { state: { running: { startedAt } }, started: true, containerID, imageID: cs.imageID || `${ref.host}/${ref.repository}@sha256:${hex(32)}`, image: ref.normalized })
+      this.set(rt, c.name, {
+        state: { running: { startedAt } },
+        started: true,
+        containerID,
+        imageID: cs.imageID || `${ref.host}/${ref.repository}@sha256:${hex(32)}`,
+        image: ref.normalized
+      })
       const delay = (c.readinessProbe?.initialDelaySeconds ?? 0) * 1000 + k.knobs.startMs / 2
       await sleep(k, delay)
       if (!this.alive(rt)) return
@@ -250,7 +318,12 @@ export class Kubelet {
       this.set(rt, c.name, {
         restartCount: cs.restartCount + 1,
         lastState: { terminated },
-        state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${realSeconds >= 60 ? `${Math.floor(realSeconds / 60)}m${realSeconds % 60}s` : `${realSeconds}s`} restarting failed container=${c.name} pod=${podName}` } }
+        state: {
+          waiting: {
+            reason: 'CrashLoopBackOff',
+            message: `back-off ${realSeconds >= 60 ? `${Math.floor(realSeconds / 60)}m${realSeconds % 60}s` : `${realSeconds}s`} restarting failed container=${c.name} pod=${podName}`
+          }
+        }
       })
       this.ev(rt, c.name, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podName}`)
       await sleep(k, backoff)
@@ -267,8 +340,15 @@ export class Kubelet {
     const statuses = specs.map((c) => {
       const s = rt.containers.get(c.name)!
       return {
-        name: c.name, state: s.state, lastState: s.lastState, ready: s.ready, restartCount: s.restartCount,
-        image: s.image, imageID: s.imageID, ...(s.containerID ? { containerID: s.containerID } : {}), started: s.started && !!s.state.running
+        name: c.name,
+        state: s.state,
+        lastState: s.lastState,
+        ready: s.ready,
+        restartCount: s.restartCount,
+        image: s.image,
+        imageID: s.imageID,
+        ...(s.containerID ? { containerID: s.containerID } : {}),
+        started: s.started && !!s.state.running
       }
     })
     const all = [...rt.containers.values()]
@@ -283,21 +363,45 @@ export class Kubelet {
     const cond = (type: string, ok: boolean, reason?: string, message?: string) => {
       const p = prev.find((x) => x.type === type)
       const status = ok ? 'True' : 'False'
-      return { type, status, lastProbeTime: null, lastTransitionTime: p && p.status === status ? p.lastTransitionTime : now, ...(reason ? { reason } : {}), ...(message ? { message } : {}) }
+      return {
+        type,
+        status,
+        lastProbeTime: null,
+        lastTransitionTime: p && p.status === status ? p.lastTransitionTime : now,
+        ...(reason ? { reason } : {}),
+        ...(message ? { message } : {})
+      }
     }
     const done = phase === 'Succeeded' || phase === 'Failed'
     const readyReason = done ? 'PodCompleted' : 'ContainersNotReady'
     const conditions = [
       cond('PodReadyToStartContainers', !done),
       cond('Initialized', true, done ? 'PodCompleted' : undefined),
-      cond('Ready', !unready.length, unready.length ? readyReason : undefined, unready.length && !done ? `containers with unready status: [${unready.join(' ')}]` : undefined),
-      cond('ContainersReady', !unready.length, unready.length ? readyReason : undefined, unready.length && !done ? `containers with unready status: [${unready.join(' ')}]` : undefined),
+      cond(
+        'Ready',
+        !unready.length,
+        unready.length ? readyReason : undefined,
+        unready.length && !done ? `containers with unready status: [${unready.join(' ')}]` : undefined
+      ),
+      cond(
+        'ContainersReady',
+        !unready.length,
+        unready.length ? readyReason : undefined,
+        unready.length && !done ? `containers with unready status: [${unready.join(' ')}]` : undefined
+      ),
       cond('PodScheduled', true)
     ]
     const hostIP = `10.224.0.${4 + k.nodeNames.indexOf(pod.spec.nodeName)}`
     const status = {
-      phase, conditions, hostIP, hostIPs: [{ ip: hostIP }], podIP: rt.podIP, podIPs: [{ ip: rt.podIP }], startTime: rt.startTime,
-      containerStatuses: statuses, qosClass: qos(pod)
+      phase,
+      conditions,
+      hostIP,
+      hostIPs: [{ ip: hostIP }],
+      podIP: rt.podIP,
+      podIPs: [{ ip: rt.podIP }],
+      startTime: rt.startTime,
+      containerStatuses: statuses,
+      qosClass: qos(pod)
     }
     k.writeStatus('Pod', pod, status)
     if (done) this.running.delete(rt.uid)
@@ -308,6 +412,10 @@ function qos(pod: KObj): string {
   const cs: KObj[] = pod.spec?.containers ?? []
   const any = cs.some((c) => Object.keys(c.resources?.requests ?? {}).length || Object.keys(c.resources?.limits ?? {}).length)
   if (!any) return 'BestEffort'
-  const guaranteed = cs.every((c) => ['cpu', 'memory'].every((r) => c.resources?.limits?.[r] && (c.resources?.requests?.[r] ?? c.resources.limits[r]) === c.resources.limits[r]))
+  const guaranteed = cs.every((c) =>
+    ['cpu', 'memory'].every(
+      (r) => c.resources?.limits?.[r] && (c.resources?.requests?.[r] ?? c.resources.limits[r]) === c.resources.limits[r]
+    )
+  )
   return guaranteed ? 'Guaranteed' : 'Burstable'
 }

@@ -10,12 +10,22 @@ import { isOwnedBy, isPodAvailable, isPodReady, isTerminating, ownerRef } from '
 const SRC = { component: 'replicaset-controller' }
 
 export function podsOf(k: KubeCluster, owner: KObj, includeTerminating = false): KObj[] {
-  return k.list('Pod', owner.metadata.namespace).filter((p) => isOwnedBy(p, owner) && (includeTerminating || !isTerminating(p)) &&
-    !(p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded'))
+  return k
+    .list('Pod', owner.metadata.namespace)
+    .filter(
+      (p) =>
+        isOwnedBy(p, owner) &&
+        (includeTerminating || !isTerminating(p)) &&
+        !(p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded')
+    )
 }
 
 /** The pod a controller makes from its template. */
-export function podFromTemplate(owner: KObj, template: KObj, extra: { name?: string; generateName?: string; labels?: Record<string, string>; spec?: KObj } = {}): KObj {
+export function podFromTemplate(
+  owner: KObj,
+  template: KObj,
+  extra: { name?: string; generateName?: string; labels?: Record<string, string>; spec?: KObj } = {}
+): KObj {
   const t = structuredClone(template ?? {})
   return {
     apiVersion: 'v1',
@@ -44,7 +54,9 @@ export function reconcileReplicaSet(k: KubeCluster, ns: string, name: string) {
   } else if (pods.length > want) {
     // Unscheduled, then not ready, then newest go first (controller.ActivePods ordering, simplified).
     const rank = (p: KObj) => (!p.spec?.nodeName ? 0 : !isPodReady(p) ? 1 : 2)
-    const victims = [...pods].sort((a, b) => rank(a) - rank(b) || (a.metadata.creationTimestamp < b.metadata.creationTimestamp ? 1 : -1)).slice(0, pods.length - want)
+    const victims = [...pods]
+      .sort((a, b) => rank(a) - rank(b) || (a.metadata.creationTimestamp < b.metadata.creationTimestamp ? 1 : -1))
+      .slice(0, pods.length - want)
     for (const p of victims) {
       k.remove('Pod', ns, p.metadata.name)
       k.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, SRC)

@@ -18,12 +18,21 @@ function ensureRevision(k: KubeCluster, sts: KObj): string {
   const name = `${sts.metadata.name}-${hash}`
   const revs = k.list('ControllerRevision', sts.metadata.namespace).filter((r) => isOwnedBy(r, sts))
   if (!revs.some((r) => r.metadata.name === name)) {
-    k.create({
-      apiVersion: 'apps/v1', kind: 'ControllerRevision',
-      metadata: { name, namespace: sts.metadata.namespace, labels: { ...(sts.spec.template?.metadata?.labels ?? {}), [REV_LABEL]: hash }, ownerReferences: [ownerRef(sts)] },
-      data: { spec: { template: { ...sts.spec.template, $patch: 'replace' } } },
-      revision: Math.max(0, ...revs.map((r) => r.revision ?? 0)) + 1
-    }, { manager: 'kube-controller-manager' })
+    k.create(
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ControllerRevision',
+        metadata: {
+          name,
+          namespace: sts.metadata.namespace,
+          labels: { ...(sts.spec.template?.metadata?.labels ?? {}), [REV_LABEL]: hash },
+          ownerReferences: [ownerRef(sts)]
+        },
+        data: { spec: { template: { ...sts.spec.template, $patch: 'replace' } } },
+        revision: Math.max(0, ...revs.map((r) => r.revision ?? 0)) + 1
+      },
+      { manager: 'kube-controller-manager' }
+    )
   }
   return name
 }
@@ -66,13 +75,26 @@ export function reconcileStatefulSet(k: KubeCluster, ns: string, name: string) {
     }
   }
   // Rolling update: replace the highest outdated ordinal >= partition once all others are healthy.
-  const partition = sts.spec.updateStrategy?.type === 'RollingUpdate' ? sts.spec.updateStrategy?.rollingUpdate?.partition ?? 0 : replicas
+  const partition = sts.spec.updateStrategy?.type === 'RollingUpdate' ? (sts.spec.updateStrategy?.rollingUpdate?.partition ?? 0) : replicas
   const inRange = live.filter((p) => ordinal(p) < replicas)
-  if (sts.spec.updateStrategy?.type !== 'OnDelete' && inRange.length === replicas && inRange.every(healthy) && !allPods.some(isTerminating)) {
-    const outdated = inRange.filter((p) => ordinal(p) >= partition && p.metadata.labels?.[REV_LABEL] !== updateRevision).sort((a, b) => ordinal(b) - ordinal(a))
+  if (
+    sts.spec.updateStrategy?.type !== 'OnDelete' &&
+    inRange.length === replicas &&
+    inRange.every(healthy) &&
+    !allPods.some(isTerminating)
+  ) {
+    const outdated = inRange
+      .filter((p) => ordinal(p) >= partition && p.metadata.labels?.[REV_LABEL] !== updateRevision)
+      .sort((a, b) => ordinal(b) - ordinal(a))
     if (outdated.length) {
       k.remove('Pod', ns, outdated[0].metadata.name)
-      k.event(sts, 'Normal', 'SuccessfulDelete', `delete Pod ${outdated[0].metadata.name} in StatefulSet ${sts.metadata.name} successful`, SRC)
+      k.event(
+        sts,
+        'Normal',
+        'SuccessfulDelete',
+        `delete Pod ${outdated[0].metadata.name} in StatefulSet ${sts.metadata.name} successful`,
+        SRC
+      )
     }
   }
   const pods = k.list('Pod', ns).filter((p) => isOwnedBy(p, sts) && !isTerminating(p))

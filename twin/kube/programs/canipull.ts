@@ -10,7 +10,10 @@
 import type { KubeCluster } from '../cluster.ts'
 import type { KObj } from '../store.ts'
 
-export interface ProgramRun { output: string; exitCode: number }
+export interface ProgramRun {
+  output: string
+  exitCode: number
+}
 
 const EXIT = { dnsResolutionFailure: 52, missingImagePullPermission: 60 }
 /** The node's resolver: host-network pods on AKS ask Azure DNS. */
@@ -56,14 +59,20 @@ export function canipull(k: KubeCluster, container: KObj): ProgramRun {
   log(6, 'Loading azure.json file from /etc/kubernetes/azure.json')
   if (acrLocation !== cluster.location.replace(/\s/g, '').toLowerCase()) {
     log(2, 'Checking ACR location matches cluster location: FAILED')
-    log(2, `ACR location '${acrLocation}' does not match your cluster location '${cluster.location}'. This may result in slow image pulls and extra cost.`)
+    log(
+      2,
+      `ACR location '${acrLocation}' does not match your cluster location '${cluster.location}'. This may result in slow image pulls and extra cost.`
+    )
   }
 
   const clusterTenant = state.subscription(cluster.subscriptionId)?.tenantId ?? ''
   const registryTenant = state.subscription(registry.subscriptionId)?.tenantId ?? ''
   const refused = () => {
     log(2, 'Validating image pull permission: FAILED')
-    log(2, `ACR ${acr} rejected token exchange: ACR token exchange endpoint returned error status: 401. body: {"errors":[{"code":"UNAUTHORIZED","message":"The access token is from tenant '${clusterTenant}', not the registry's tenant.","detail":null}]}`)
+    log(
+      2,
+      `ACR ${acr} rejected token exchange: ACR token exchange endpoint returned error status: 401. body: {"errors":[{"code":"UNAUTHORIZED","message":"The access token is from tenant '${clusterTenant}', not the registry's tenant.","detail":null}]}`
+    )
     return done(EXIT.missingImagePullPermission)
   }
   if (cluster.kubelet) {
