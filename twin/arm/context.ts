@@ -2,7 +2,7 @@ import type { TwinRequest, TwinResponse } from '../http.ts'
 import type { Entra } from '../entra.ts'
 import { ARM_AUDIENCES } from '../entra.ts'
 import type { TwinState } from '../state.ts'
-import { armError, authorizationFailed, subscriptionNotFound } from './errors.ts'
+import { armError, authorizationFailed, missingApiVersion, subscriptionNotFound } from './errors.ts'
 
 export interface Caller {
   oid: string
@@ -78,6 +78,14 @@ export function checkSubscription(deps: ArmDeps, caller: Caller, sub: string): T
     )
   }
   return undefined
+}
+
+/** ARM's checks before any route's own: a token, an api-version, a subscription of the token's tenant. */
+export function subscriptionCaller(deps: ArmDeps, req: TwinRequest, sub: string): Caller | TwinResponse {
+  const caller = armCaller(req, deps)
+  if (isResponse(caller)) return caller
+  if (!req.query['api-version']) return missingApiVersion()
+  return checkSubscription(deps, caller, sub) ?? caller
 }
 
 export function authorize(deps: ArmDeps, caller: Caller, action: string, scope: string): TwinResponse | undefined {

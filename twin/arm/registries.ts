@@ -1,9 +1,9 @@
 import type { Router, TwinRequest, TwinResponse } from '../http.ts'
 import type { Registry, TwinState } from '../state.ts'
 import { provisioningStateOf } from './registry-provisioning.ts'
-import { armCaller, authorize, checkSubscription, isResponse, page } from './context.ts'
+import { authorize, isResponse, page, subscriptionCaller } from './context.ts'
 import type { ArmDeps, Caller } from './context.ts'
-import { authorizationFailed, missingApiVersion, resourceGroupNotFound, resourceNotFound } from './errors.ts'
+import { authorizationFailed, resourceGroupNotFound, resourceNotFound } from './errors.ts'
 
 const READ = 'Microsoft.ContainerRegistry/registries/read'
 
@@ -66,12 +66,7 @@ function listAnswer(req: TwinRequest, deps: ArmDeps, caller: Caller, scope: stri
 
 export function registerRegistries(router: Router, deps: ArmDeps) {
   const { state } = deps
-  const gate = (req: TwinRequest, sub: string): Caller | TwinResponse => {
-    const caller = armCaller(req, deps)
-    if (isResponse(caller)) return caller
-    if (!req.query['api-version']) return missingApiVersion()
-    return checkSubscription(deps, caller, sub) ?? caller
-  }
+  const gate = (req: TwinRequest, sub: string): Caller | TwinResponse => subscriptionCaller(deps, req, sub)
 
   router.on(
     'GET',

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto'
 import type { Router, TwinRequest, TwinResponse } from '../http.ts'
 import type { Registry } from '../state.ts'
 import { AKS_REGIONS } from '../tls.ts'
-import { armCaller, authorize, checkSubscription, isResponse } from './context.ts'
+import { authorize, isResponse, subscriptionCaller } from './context.ts'
 import type { ArmDeps, Caller } from './context.ts'
-import { armError, missingApiVersion, resourceGroupNotFound } from './errors.ts'
+import { armError, resourceGroupNotFound } from './errors.ts'
 import { registryJson } from './registries.ts'
 import { startProvisioning } from './registry-provisioning.ts'
 
@@ -52,12 +52,7 @@ function parseBody(req: TwinRequest): Record<string, any> | TwinResponse {
 
 export function registerRegistryCreate(router: Router, deps: ArmDeps) {
   const { state } = deps
-  const gate = (req: TwinRequest, sub: string): Caller | TwinResponse => {
-    const caller = armCaller(req, deps)
-    if (isResponse(caller)) return caller
-    if (!req.query['api-version']) return missingApiVersion()
-    return checkSubscription(deps, caller, sub) ?? caller
-  }
+  const gate = (req: TwinRequest, sub: string): Caller | TwinResponse => subscriptionCaller(deps, req, sub)
 
   router.on('PUT', REGISTRY_PATH, (req, m) => {
     const [, sub, rg, name] = m
