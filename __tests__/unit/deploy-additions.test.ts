@@ -6,8 +6,7 @@ import { dockerConfigJson, loginSecrets, pullSecretName, servesImage, withImageP
 import { annotate, runAnnotations } from '../../src/plan/run-annotations.js'
 import { readRunIdentity } from '../../src/settings/run-identity.js'
 import { parseRegistryLogins } from '../../src/settings/registry-logins.js'
-import { InputError } from '../../src/errors.js'
-import { settingsFor } from './fixtures.js'
+import { refusal, settingsFor } from './fixtures.js'
 
 const QUAY = { server: 'quay.io', username: 'contoso+deployer', password: 'quay-robot-token' }
 const HUB = { server: 'docker.io', username: 'octocat', password: 'hub-token' }
@@ -31,16 +30,6 @@ const pullSecretsOf = (object: KubeObject) => {
         ? object.spec
         : (object.spec as any).template.spec
   return spec.imagePullSecrets
-}
-
-function refusal(inputs: Record<string, string>): InputError {
-  try {
-    settingsFor(inputs)
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError)
-    return error as InputError
-  }
-  throw new Error('expected the settings to be refused')
 }
 
 describe('registry-logins, pull-secrets and annotate inputs', () => {

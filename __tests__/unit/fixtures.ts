@@ -2,6 +2,7 @@ import type { Discovery } from '../../src/plan/discovery.js'
 import type { Assignment } from '../../src/azure/role-assignments.js'
 import { readSettings, type Settings } from '../../src/settings/settings.js'
 import { ROLES } from '../../src/azure/roles.js'
+import { InputError } from '../../src/errors.js'
 
 export const SUB = '11111111-2222-3333-4444-555555555555'
 export const KUBELET = '0a0a0a0a-0000-4000-8000-000000000001'
@@ -78,4 +79,15 @@ export function assignment(role: keyof typeof ROLES, scope: string, overrides: P
     createdOn: new Date('2025-01-01T00:00:00Z'),
     ...overrides
   }
+}
+
+/** The InputError the inputs are refused with; fails the test when they are accepted. */
+export function refusal(inputs: Record<string, string>): InputError {
+  try {
+    settingsFor(inputs)
+  } catch (error) {
+    if (error instanceof InputError) return error
+    throw error
+  }
+  throw new Error('expected the settings to be refused')
 }

@@ -1,19 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
-import { InputError } from '../../src/errors.js'
 import { planRegistry } from '../../src/plan/registry.js'
 import { registryOutputs, registrySection } from '../../src/report/registry.js'
 import { emptyRecord } from '../../src/report/run-record.js'
-import { discoveryWith, REGISTRY_ID, settingsFor, SUB } from './fixtures.js'
-
-function refusal(inputs: Record<string, string>): InputError {
-  try {
-    settingsFor(inputs)
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError)
-    return error as InputError
-  }
-  throw new Error('expected the settings to be refused')
-}
+import { discoveryWith, refusal, REGISTRY_ID, settingsFor, SUB } from './fixtures.js'
 
 describe('create-registry inputs', () => {
   it("is off by default; the runner's default SKU alone does not turn it on", () => {

@@ -10,9 +10,9 @@
  * runs is AKS's 409 OperationNotAllowed.
  */
 import type { Router, TwinRequest, TwinResponse } from '../http.ts'
-import { armCaller, authorize, checkSubscription, isResponse } from './context.ts'
+import { authorize, isResponse, subscriptionCaller } from './context.ts'
 import type { ArmDeps } from './context.ts'
-import { armError, missingApiVersion, resourceGroupNotFound } from './errors.ts'
+import { armError, resourceGroupNotFound } from './errors.ts'
 import { clusterJson } from './clusters.ts'
 import { clusterOperation, isDone, runningOperation, startClusterOperation } from './cluster-operations.ts'
 import type { ClusterOperation } from './cluster-operations.ts'
@@ -55,11 +55,10 @@ export function registerClusterUpdate(router: Router, deps: ArmDeps) {
     'PUT',
     /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i,
     (req: TwinRequest, m): TwinResponse => {
-      const caller = armCaller(req, deps)
-      if (isResponse(caller)) return caller
-      if (!req.query['api-version']) return missingApiVersion()
       const [, sub, rg, name] = m
-      const denied = checkSubscription(deps, caller, sub!) ?? authorize(deps, caller, WRITE, req.path)
+      const caller = subscriptionCaller(deps, req, sub!)
+      if (isResponse(caller)) return caller
+      const denied = authorize(deps, caller, WRITE, req.path)
       if (denied) return denied
       if (!state.resourceGroup(sub!, rg!)) return resourceGroupNotFound(rg!)
       let body: { location?: string }
@@ -97,11 +96,8 @@ export function registerClusterUpdate(router: Router, deps: ArmDeps) {
     'GET',
     /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerService\/locations\/([^/]+)\/operations\/([^/]+)$/i,
     (req: TwinRequest, m): TwinResponse => {
-      const caller = armCaller(req, deps)
+      const caller = subscriptionCaller(deps, req, m[1]!)
       if (isResponse(caller)) return caller
-      if (!req.query['api-version']) return missingApiVersion()
-      const denied = checkSubscription(deps, caller, m[1]!)
-      if (denied) return denied
       const op = clusterOperation(state, m[3]!)
       if (!op || op.subscriptionId.toLowerCase() !== m[1]!.toLowerCase()) {
         return armError(404, 'NotFound', `The operation '${m[3]}' was not found.`)

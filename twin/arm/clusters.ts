@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { Router, TwinRequest, TwinResponse } from '../http.ts'
 import type { Cluster, TwinState } from '../state.ts'
-import { armCaller, authorize, checkSubscription, isResponse } from './context.ts'
+import { authorize, isResponse, subscriptionCaller } from './context.ts'
 import type { ArmDeps } from './context.ts'
-import { missingApiVersion, resourceGroupNotFound, resourceNotFound } from './errors.ts'
+import { resourceGroupNotFound, resourceNotFound } from './errors.ts'
 import { provisioningStateOf } from './cluster-operations.ts'
 
 const etag = (s: string) => createHash('sha1').update(s).digest('hex').slice(0, 8)
@@ -96,12 +96,10 @@ export function registerClusters(router: Router, deps: ArmDeps) {
     'GET',
     /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i,
     (req: TwinRequest, m): TwinResponse => {
-      const caller = armCaller(req, deps)
-      if (isResponse(caller)) return caller
-      if (!req.query['api-version']) return missingApiVersion()
       const [, sub, rg, name] = m
-      const denied =
-        checkSubscription(deps, caller, sub) ?? authorize(deps, caller, 'Microsoft.ContainerService/managedClusters/read', req.path)
+      const caller = subscriptionCaller(deps, req, sub)
+      if (isResponse(caller)) return caller
+      const denied = authorize(deps, caller, 'Microsoft.ContainerService/managedClusters/read', req.path)
       if (denied) return denied
       if (!deps.state.resourceGroup(sub, rg)) return resourceGroupNotFound(rg)
       const c = deps.state.cluster(sub, rg, name)

@@ -6,9 +6,9 @@
  * Contributor, the AKS Cluster User/Admin roles), and local accounts.
  */
 import type { Router, TwinRequest, TwinResponse } from '../http.ts'
-import { armCaller, authorize, checkSubscription, isResponse } from './context.ts'
+import { authorize, isResponse, subscriptionCaller } from './context.ts'
 import type { ArmDeps } from './context.ts'
-import { armError, missingApiVersion, resourceGroupNotFound, resourceNotFound } from './errors.ts'
+import { armError, resourceGroupNotFound, resourceNotFound } from './errors.ts'
 import { kubeconfigYaml } from '../kube/kubeconfig.ts'
 import type { CredentialKind, KubeconfigMaterial } from '../kube/kubeconfig.ts'
 
@@ -21,12 +21,11 @@ export function registerCredentials(router: Router, deps: ArmDeps, material: Kub
   const handler =
     (kind: CredentialKind) =>
     (req: TwinRequest, m: RegExpExecArray): TwinResponse => {
-      const caller = armCaller(req, deps)
-      if (isResponse(caller)) return caller
-      if (!req.query['api-version']) return missingApiVersion()
       const [, sub, rg, name] = m
       const clusterId = req.path.replace(/\/listCluster(User|Admin)Credential$/i, '')
-      const denied = checkSubscription(deps, caller, sub) ?? authorize(deps, caller, ACTION[kind], clusterId)
+      const caller = subscriptionCaller(deps, req, sub)
+      if (isResponse(caller)) return caller
+      const denied = authorize(deps, caller, ACTION[kind], clusterId)
       if (denied) return denied
       if (!deps.state.resourceGroup(sub, rg)) return resourceGroupNotFound(rg)
       const c = deps.state.cluster(sub, rg, name)

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import type { Router, TwinResponse } from '../http.ts'
 import type { Registry, TwinState } from '../state.ts'
-import { armCaller, authorize, checkSubscription, isResponse } from './context.ts'
+import { armCaller, authorize, checkSubscription, isResponse, subscriptionCaller } from './context.ts'
 import type { ArmDeps, Caller } from './context.ts'
-import { armError, missingApiVersion, resourceGroupNotFound, resourceNotFound } from './errors.ts'
+import { armError, resourceGroupNotFound, resourceNotFound } from './errors.ts'
 import { closure, putImage, resolve } from '../registry/content.ts'
 import type { Manifest } from '../registry/content.ts'
 import { canonicalHost, isRepositoryName, parseRepoRef } from '../registry/reference.ts'
 import { canPull } from '../registry/permissions.ts'
-import { pullFromUpstream, flavorOf } from '../registry/upstream.ts'
-import { unauthorizedBody, nameUnknown, manifestUnknown } from '../registry/distribution.ts'
+import { flavorOf, pullFromUpstream } from '../registry/upstream.ts'
+import { manifestUnknown, nameUnknown, unauthorizedBody } from '../registry/distribution.ts'
 
 /**
  * `POST …/registries/{name}/importImage`, a long-running operation shaped as
@@ -161,11 +161,10 @@ export function registerImport(router: Router, deps: ArmDeps) {
     /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)\/importImage$/i,
     (req, m) => {
       const [, sub, rg, name] = m
-      const caller = armCaller(req, deps)
-      if (isResponse(caller)) return caller
-      if (!req.query['api-version']) return missingApiVersion()
       const registryPath = req.path.replace(/\/importImage$/i, '')
-      const denied = checkSubscription(deps, caller, sub) ?? authorize(deps, caller, IMPORT, registryPath)
+      const caller = subscriptionCaller(deps, req, sub)
+      if (isResponse(caller)) return caller
+      const denied = authorize(deps, caller, IMPORT, registryPath)
       if (denied) return denied
       if (!state.resourceGroup(sub, rg)) return resourceGroupNotFound(rg)
       const target = state.registry(sub, rg, name)

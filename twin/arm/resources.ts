@@ -7,9 +7,9 @@
  */
 import type { Router, TwinRequest, TwinResponse } from '../http.ts'
 import type { Cluster, Registry, TwinState } from '../state.ts'
-import { armCaller, checkSubscription, isResponse, page } from './context.ts'
+import { isResponse, page, subscriptionCaller } from './context.ts'
 import type { ArmDeps } from './context.ts'
-import { armError, authorizationFailed, missingApiVersion, resourceGroupNotFound } from './errors.ts'
+import { armError, authorizationFailed, resourceGroupNotFound } from './errors.ts'
 
 const READ_RESOURCES = 'Microsoft.Resources/subscriptions/resources/read'
 const REGISTRIES = 'Microsoft.ContainerRegistry/registries'
@@ -80,11 +80,8 @@ const matches = (item: Listed, clauses: Clause[]) =>
 export function registerResources(router: Router, deps: ArmDeps) {
   const { state } = deps
   const list = (req: TwinRequest, sub: string, rg: string | undefined): TwinResponse => {
-    const caller = armCaller(req, deps)
+    const caller = subscriptionCaller(deps, req, sub)
     if (isResponse(caller)) return caller
-    if (!req.query['api-version']) return missingApiVersion()
-    const denied = checkSubscription(deps, caller, sub)
-    if (denied) return denied
     if (rg && !state.resourceGroup(sub, rg)) return resourceGroupNotFound(rg)
     const filter = req.query.$filter
     const clauses = parseResourceFilter(filter)

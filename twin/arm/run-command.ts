@@ -22,9 +22,9 @@
 import { randomBytes } from 'node:crypto'
 import type { Router, TwinRequest, TwinResponse } from '../http.ts'
 import type { Cluster } from '../state.ts'
-import { armCaller, authorize, checkSubscription, isResponse } from './context.ts'
+import { authorize, isResponse, subscriptionCaller } from './context.ts'
 import type { ArmDeps } from './context.ts'
-import { armError, missingApiVersion, resourceGroupNotFound, resourceNotFound } from './errors.ts'
+import { armError, resourceGroupNotFound, resourceNotFound } from './errors.ts'
 import { readZip, ZipError } from '../zip.ts'
 import type { ZipEntry } from '../zip.ts'
 import { startCommandPod } from '../kube/command-pod.ts'
@@ -173,12 +173,11 @@ export function registerRunCommand(router: Router, deps: RunCommandDeps): { stop
   }
 
   router.on('POST', new RegExp(`${CLUSTER}\\/runCommand$`, 'i'), async (req, m): Promise<TwinResponse> => {
-    const caller = armCaller(req, deps)
-    if (isResponse(caller)) return caller
-    if (!req.query['api-version']) return missingApiVersion()
     const [, sub, rg, name] = m
     const clusterPath = req.path.replace(/\/runCommand$/i, '')
-    const denied = checkSubscription(deps, caller, sub) ?? authorize(deps, caller, RUN_COMMAND_ACTION, clusterPath)
+    const caller = subscriptionCaller(deps, req, sub)
+    if (isResponse(caller)) return caller
+    const denied = authorize(deps, caller, RUN_COMMAND_ACTION, clusterPath)
     if (denied) return denied
     if (!state.resourceGroup(sub, rg)) return resourceGroupNotFound(rg)
     const cluster = state.cluster(sub, rg, name)
@@ -244,12 +243,11 @@ export function registerRunCommand(router: Router, deps: RunCommandDeps): { stop
   })
 
   router.on('GET', new RegExp(`${CLUSTER}\\/commandResults\\/([^/]+)$`, 'i'), (req, m): TwinResponse => {
-    const caller = armCaller(req, deps)
-    if (isResponse(caller)) return caller
-    if (!req.query['api-version']) return missingApiVersion()
     const [, sub, rg, name, id] = m
     const clusterPath = req.path.replace(/\/commandResults\/[^/]+$/i, '')
-    const denied = checkSubscription(deps, caller, sub) ?? authorize(deps, caller, COMMAND_RESULTS_READ, clusterPath)
+    const caller = subscriptionCaller(deps, req, sub)
+    if (isResponse(caller)) return caller
+    const denied = authorize(deps, caller, COMMAND_RESULTS_READ, clusterPath)
     if (denied) return denied
     if (!state.resourceGroup(sub, rg)) return resourceGroupNotFound(rg)
     const cluster = state.cluster(sub, rg, name)
