@@ -193,8 +193,11 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   const proxyPort = await listen(proxy)
   // The metadata service is plain http on an address of the machine itself. Off Azure (no runner
   // machine) the address swallows packets: nothing answers and nothing is logged.
+  // On another cloud's VM (state.foreignMetadataService) a service of that cloud answers at the
+  // same address: AWS's answers an unknown path with 404 and a small HTML page.
   const imdsServer = http.createServer((req, res) => {
     if (state.runnerMachine) void dispatcher.handle(req, res)
+    else if (state.foreignMetadataService) res.writeHead(404, { 'content-type': 'text/html' }).end('<?xml version="1.0" encoding="iso-8859-1"?>\n<title>404 - Not Found</title>\n')
   })
   const imdsPort = await listenOn(imdsServer, IMDS_ADDRESS)
   // Tunnelled (CONNECT) and TLS sockets leave the servers' own connection tracking, so

@@ -294,6 +294,8 @@ export class TwinState {
   managedIdentities: ManagedIdentity[] = []
   /** The runner's Azure machine; undefined: the runner is not on Azure (GitHub-hosted, or elsewhere). */
   runnerMachine: RunnerMachine | undefined = undefined
+  /** Off Azure, on another cloud's VM: its own metadata service answers at the link-local address. */
+  foreignMetadataService = false
   assignments: RoleAssignment[] = []
   customRoles: RoleDefinition[] = []
   /** Items per page of ARM list answers, small in tests so `nextLink` paging is exercised. */

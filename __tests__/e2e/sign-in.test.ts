@@ -310,6 +310,40 @@ describe('each failure names its fix', () => {
     expect(requestsSince(world, since)).toEqual([])
   })
 
+  it("managed-identity on another cloud's VM: its metadata service answers, but not as Azure's", async () => {
+    twin.state.runnerMachine = undefined
+    twin.state.foreignMetadataService = true
+    const { inputs, env } = attachAndDeploy({ ...withoutIdentityInputs, 'auth-type': 'managed-identity' })
+    const since = twin.requests.length
+    let result
+    try {
+      result = await run(world, inputs, selfHosted(env))
+    } finally {
+      twin.state.foreignMetadataService = false
+    }
+    expect(result.exitCode).toBe(1)
+    const message = errorAnnotation(result.log)
+    expect(message).toContain(`The service at ${twin.imdsUrl} is not Azure's instance metadata service`)
+    expect(message).toContain('HTTP 404')
+    expect(requestsSince(world, since)).toEqual([])
+  })
+
+  it("auto on another cloud's VM does not take its metadata service for Azure's", async () => {
+    twin.state.runnerMachine = undefined
+    twin.state.foreignMetadataService = true
+    const { inputs, env } = attachAndDeploy(withoutIdentityInputs)
+    let result
+    try {
+      result = await run(world, inputs, selfHosted(env))
+    } finally {
+      twin.state.foreignMetadataService = false
+    }
+    expect(result.exitCode).toBe(1)
+    const message = errorAnnotation(result.log)
+    expect(message).toContain('No way to sign in to Azure was found on this runner (auth-type is auto)')
+    expect(message).toContain("answered HTTP 404, not as Azure's instance metadata service does")
+  })
+
   it("a service account without a federated credential: the subject to add, with the cluster's issuer", async () => {
     const pod = runnerPod('builder')
     const { inputs, env } = attachAndDeploy({ ...withoutIdentityInputs, 'auth-type': 'workload-identity' })

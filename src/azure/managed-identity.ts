@@ -134,3 +134,15 @@ export function metadataServiceSilent(settings: ManagedIdentitySignIn, error: Ne
     }
   )
 }
+
+/** `auth-type: managed-identity` where the link-local address answers, but not as Azure's service does. */
+export function metadataServiceNotAzure(settings: ManagedIdentitySignIn, status: number): ActionError {
+  return new ActionError(
+    `The service at ${settings.metadataHost} is not Azure's instance metadata service, so this runner has no managed identity to sign in with`,
+    {
+      code: `HTTP ${status}`,
+      detail: `it answered a request without the Metadata header with HTTP ${status}, where Azure's answers 400 "Required metadata header not specified" (another cloud's metadata service answers at the same address)`,
+      hint: 'auth-type: managed-identity needs a self-hosted runner on an Azure VM or scale set; elsewhere use auth-type: oidc (GitHub OIDC with a federated credential)'
+    }
+  )
+}

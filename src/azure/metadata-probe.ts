@@ -7,14 +7,16 @@ export const AUTO_PROBE_MS = 1000
 /** `auth-type: managed-identity` was asked for, so a slow answer is waited for a little longer. */
 export const EXPLICIT_PROBE_MS = 5000
 
-export type ProbeOutcome = { answered: true } | { answered: false; error: NetworkError }
+export type ProbeOutcome =
+  { answered: true } | { answered: false; error: NetworkError } | { answered: 'not-azure'; host: string; status: number }
 
 /**
- * Is there an instance metadata service? A GET of the token path without the `Metadata` header,
- * as the Azure SDK probes it: any HTTP answer (IMDS refuses it with 400) means yes. Off Azure the
- * link-local address usually swallows the packets, so only the deadline ends the wait. The probe
- * goes straight to the service, never through HTTP(S)_PROXY: a proxy cannot reach this machine's
- * link-local address (docs/network.md).
+ * Is there an Azure instance metadata service? A GET of the token path without the `Metadata`
+ * header, as the Azure SDK probes it. Azure's refuses it with 400 "Required metadata header not
+ * specified"; other clouds' services at the same link-local address (AWS, GCP, OpenStack) answer
+ * otherwise, and are not taken for Azure's. Off any cloud the address usually swallows the
+ * packets, so only the deadline ends the wait. The probe goes straight to the service, never
+ * through HTTP(S)_PROXY: a proxy cannot reach this machine's link-local address (docs/network.md).
  */
 export function probeMetadataService(metadataHost: string, deadlineMs: number): Promise<ProbeOutcome> {
   const url = new URL('/metadata/identity/oauth2/token', metadataHost)
@@ -25,9 +27,20 @@ export function probeMetadataService(metadataHost: string, deadlineMs: number): 
       url,
       { agent: new transport.Agent({ keepAlive: false }), headers: { accept: 'application/json' } },
       (response) => {
-        response.resume()
-        clearTimeout(timer)
-        resolve({ answered: true })
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => {
+          if (body.length < 4096) body += chunk
+        })
+        response.on('end', () => {
+          clearTimeout(timer)
+          const azure = response.statusCode === 400 && /metadata/i.test(body)
+          resolve(azure ? { answered: true } : { answered: 'not-azure', host: url.host, status: response.statusCode ?? 0 })
+        })
+        response.on('error', (error) => {
+          clearTimeout(timer)
+          fail(classifyNetworkError(url.host, error))
+        })
       }
     )
     const timer = setTimeout(() => {

@@ -7,7 +7,12 @@ import { isGuid } from '../settings/resource-id.js'
 import type { ManagedIdentitySignIn, OidcSignIn, SignInSettings, WorkloadIdentitySignIn } from '../settings/sign-in-settings.js'
 import { explainFederatedFailure } from './federated-failure.js'
 import { GithubTokenSource } from './github-token.js'
-import { explainManagedIdentityFailure, managedIdentityCredential, metadataServiceSilent } from './managed-identity.js'
+import {
+  explainManagedIdentityFailure,
+  managedIdentityCredential,
+  metadataServiceNotAzure,
+  metadataServiceSilent
+} from './managed-identity.js'
 import { AUTO_PROBE_MS, EXPLICIT_PROBE_MS, probeMetadataService } from './metadata-probe.js'
 import { noWayToSignIn } from './no-sign-in.js'
 import { DEADLINE_POLICIES } from './request-deadline.js'
@@ -115,6 +120,10 @@ function workloadIdentity(settings: WorkloadIdentitySignIn, cloud: Cloud): Sourc
 async function managedIdentity(settings: ManagedIdentitySignIn): Promise<Source> {
   if (settings.auto && !settings.auto.probe) throw noWayToSignIn(settings.auto.passedOver)
   const probe = await probeMetadataService(settings.metadataHost, settings.auto ? AUTO_PROBE_MS : EXPLICIT_PROBE_MS)
+  if (probe.answered === 'not-azure') {
+    if (settings.auto) throw noWayToSignIn(settings.auto.passedOver, { host: settings.metadataHost, status: probe.status })
+    throw metadataServiceNotAzure(settings, probe.status)
+  }
   if (!probe.answered) {
     if (settings.auto) throw noWayToSignIn(settings.auto.passedOver, { host: settings.metadataHost, error: probe.error })
     throw metadataServiceSilent(settings, probe.error)
