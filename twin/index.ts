@@ -197,7 +197,10 @@ export async function startTwin(options: TwinOptions = {}): Promise<Twin> {
   // same address: AWS's answers an unknown path with 404 and a small HTML page.
   const imdsServer = http.createServer((req, res) => {
     if (state.runnerMachine) void dispatcher.handle(req, res)
-    else if (state.foreignMetadataService) res.writeHead(404, { 'content-type': 'text/html' }).end('<?xml version="1.0" encoding="iso-8859-1"?>\n<title>404 - Not Found</title>\n')
+    else if (state.foreignMetadataService)
+      res
+        .writeHead(404, { 'content-type': 'text/html' })
+        .end('<?xml version="1.0" encoding="iso-8859-1"?>\n<title>404 - Not Found</title>\n')
   })
   const imdsPort = await listenOn(imdsServer, IMDS_ADDRESS)
   // Tunnelled (CONNECT) and TLS sockets leave the servers' own connection tracking, so

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Twin } from '../../twin/index.ts'
+import { startProvisioning } from '../../twin/arm/registry-provisioning.ts'
 import { errorAnnotation } from './run-action.js'
 import { baseInputs, expectNoSecrets, requestsSince, run, type World } from './world.js'
 import { withTwin } from './with-twin.js'
@@ -115,6 +116,25 @@ describe('create-registry', () => {
     expect(twin.state.registry(world.subscriptionId, group, existing.name)).toMatchObject({ sku: 'Standard', location: 'westeurope' })
     expect(result.summary).toContain('exists; create-registry left it as it is')
     expect(result.outputs.changed).toBe('true') // the attach, not the registry
+  })
+
+  it('waits for a registry an earlier run left being created, and sends no PUT of its own', async () => {
+    const { cluster, group } = clusterWithoutRegistry()
+    const pending = twin.addRegistry({
+      subscriptionId: world.subscriptionId,
+      resourceGroup: group,
+      name: `acrpend${randomUUID().slice(0, 8)}`
+    })
+    startProvisioning(twin.state, pending, 3000)
+    const since = twin.requests.length
+    const result = await run(world, { ...baseInputs(world, cluster, pending.name), 'create-registry': 'true' })
+    expect(result.exitCode).toBe(0)
+    expect(result.log).toContain(`Registry ${pending.name} is creating (provisioningState Creating); waiting for it`)
+    expect(registryPuts(since)).toEqual([])
+    // attach ran only once ARM called the registry Succeeded.
+    const reads = requestsSince(world, since).filter((r) => r.method === 'GET' && r.path.toLowerCase() === pending.id.toLowerCase())
+    expect(reads.length).toBeGreaterThan(1)
+    expect(twin.roleAssignments({ scope: pending.id, principalId: cluster.pullPrincipalId })).toHaveLength(1)
   })
 
   it("fails with ARM's name-availability answer when the name is taken in another tenant, and sends no PUT", async () => {

@@ -152,7 +152,7 @@ describe('each auth-type signs in, attaches and deploys', () => {
     const result = await run(world, { ...inputs, 'client-id': machine.systemAssigned!.clientId }, selfHosted({ ...env, ...pod.env }))
     expectSignedInAs(result, since, machine.systemAssigned!.objectId, registry.id, cluster.pullPrincipalId)
     expect(result.log).toContain(
-      'AZURE_FEDERATED_TOKEN_FILE is set, but the action signs in with the managed identity: the token file is not used'
+      `AZURE_FEDERATED_TOKEN_FILE is set (${pod.env.AZURE_FEDERATED_TOKEN_FILE}), but the action signs in with the managed identity: the token file is not used`
     )
     expect(twin.exchanges.slice(exchanges)).toEqual([])
     expectNoSecrets(result, [pod.token])
@@ -408,6 +408,8 @@ describe('each failure names its fix', () => {
     expect(message).toContain('permissions: id-token: write')
     expect(message).toContain('azure.workload.identity/client-id')
     expect(message).toContain('az vm identity assign')
+    // The summary names no way as tried: auto found none.
+    expect(result.summary).toContain('| Sign-in | auth-type auto: no way to sign in completed |')
     expect(result.log).toMatch(/^::group::Sign in to Azure$/m)
     expect(requestsSince(world, since)).toEqual([])
   })

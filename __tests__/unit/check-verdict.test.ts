@@ -45,6 +45,13 @@ describe('the check verdict says only what it knows', () => {
     ).toBe('unknown')
   })
 
+  it('claims nothing of a registry a dry run would create', () => {
+    const verdict = checkVerdict(registry({ planned: true }), mayPull, 'kubelet', undefined, undefined)
+    expect(verdict.canPull).toBe('unknown')
+    expect(verdict.reasons.map((r) => r.ok)).toEqual(['unknown', 'unknown', 'unknown', 'unknown'])
+    expect(verdict.reasons[0]!.detail).toContain('does not exist yet')
+  })
+
   it('is no when one check failed, even if another is undecided', () => {
     expect(canPullFrom([reason('network', 'unknown'), reason('role', false)])).toBe(false)
   })

@@ -125,6 +125,24 @@ describe('pull secrets of registry-logins', () => {
     expect((objects[0]!.spec as any).template.spec.imagePullSecrets).toEqual([{ name: 'regcred' }])
   })
 
+  it('leaves a custom resource whose template is not a pod template alone', () => {
+    const machines = {
+      apiVersion: 'cluster.x-k8s.io/v1beta1',
+      kind: 'MachineDeployment',
+      metadata: { name: 'workers' },
+      spec: { template: { spec: { bootstrap: { configRef: { name: 'b' } }, infrastructureRef: { name: 'i' } } } }
+    }
+    const rollout = workload('Deployment', 'canary', ['quay.io/contoso/app:1'])
+    const [kept, argo] = withImagePullSecrets(
+      [machines, { ...rollout, apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout' }],
+      [QUAY],
+      ['shared']
+    )
+    expect(kept).toBe(machines)
+    // A custom resource with a pod template (Argo Rollouts) gets them as a Deployment does.
+    expect(pullSecretsOf(argo!)).toEqual([{ name: 'shared' }, { name: pullSecretName('quay.io') }])
+  })
+
   it('plans one secret per server in each namespace workloads run in, applied between the namespaces and the workloads', () => {
     const plan = planDeploy(
       manifests(

@@ -269,6 +269,12 @@ describe('auth-type', () => {
       tenantId: base['tenant-id']
     })
   })
+  it('managed-identity holds only tenant-id itself against the identity, never AZURE_TENANT_ID', () => {
+    expect(read({ ...noIdentity, 'auth-type': 'managed-identity' }, { AZURE_TENANT_ID: base['tenant-id'] }).signIn).toMatchObject({
+      method: 'managed-identity',
+      tenantId: undefined
+    })
+  })
   it('managed-identity asks the metadata service where the Azure SDK does', () => {
     expect(read({ 'auth-type': 'managed-identity' }, { AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.2:8080/' }).signIn).toMatchObject(
       { metadataHost: 'http://127.0.0.2:8080' }

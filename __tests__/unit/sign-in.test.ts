@@ -84,6 +84,7 @@ describe('managed identity sign-in failures', () => {
     clientIdFrom: undefined,
     tenantId: undefined,
     metadataHost: 'http://169.254.169.254',
+    ignoredTokenFile: undefined,
     auto: undefined
   }
   /** What ManagedIdentityCredential throws: MSAL's ServerError as the cause, the service's words in its message. */

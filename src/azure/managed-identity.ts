@@ -16,8 +16,11 @@ import { AZURE_REQUEST_TIMEOUT_MS, requestDeadline } from './request-deadline.js
  * with workload identity instead whenever AZURE_FEDERATED_TOKEN_FILE is set.
  */
 export function managedIdentityCredential(settings: ManagedIdentitySignIn): TokenCredential {
-  if (process.env.AZURE_FEDERATED_TOKEN_FILE) {
-    core.info('AZURE_FEDERATED_TOKEN_FILE is set, but the action signs in with the managed identity: the token file is not used')
+  if (settings.ignoredTokenFile) {
+    core.info(
+      `AZURE_FEDERATED_TOKEN_FILE is set (${settings.ignoredTokenFile}), but the action signs in with the managed identity: the token file is not used`
+    )
+    // The SDK reads the variable itself; this process's copy is the only way to keep it from doing so.
     delete process.env.AZURE_FEDERATED_TOKEN_FILE
   }
   return new ManagedIdentityCredential({ clientId: settings.clientId, httpClient: metadataHttpClient(settings.metadataHost) })

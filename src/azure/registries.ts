@@ -30,6 +30,10 @@ export interface Registry {
   networkDefaultAction: string | undefined
   /** Whether the registry accepts Entra tokens issued for ARM, which is what a kubelet presents. */
   armTokensAccepted: boolean
+  /** ARM's provisioningState when read (`Succeeded`, `Creating`, `Failed`, …). */
+  provisioningState?: string
+  /** Not in Azure yet: the registry `create-registry` would create (a dry run plans against it). */
+  planned?: boolean
 }
 
 export type ArmRegistry = Awaited<ReturnType<typeof getRegistry>>
@@ -160,6 +164,7 @@ export function toRegistry(registry: ArmRegistry): Registry {
     publicNetworkAccess: registry.publicNetworkAccess,
     privateEndpoints: registry.privateEndpointConnections?.length ?? 0,
     networkDefaultAction: registry.networkRuleSet?.defaultAction,
-    armTokensAccepted: registry.policies?.azureADAuthenticationAsArmPolicy?.status !== 'disabled'
+    armTokensAccepted: registry.policies?.azureADAuthenticationAsArmPolicy?.status !== 'disabled',
+    provisioningState: registry.provisioningState
   }
 }

@@ -1,3 +1,4 @@
+import * as core from '@actions/core'
 import type { TokenCredential } from '@azure/identity'
 import { createContainerRegistryManagement } from '@azure/arm-containerregistry/api'
 import { checkNameAvailability, create, get } from '@azure/arm-containerregistry/api/registries'
@@ -5,6 +6,7 @@ import { ActionError, describeFailure } from '../errors.js'
 import type { Cloud } from '../settings/clouds.js'
 import type { RegistrySku } from '../settings/registry-creation.js'
 import type { ResourceId } from '../settings/resource-id.js'
+import { pause } from '../net/pause.js'
 import { API_VERSIONS, modularClientOptions } from './arm-options.js'
 import { toRegistry, type Registry } from './registries.js'
 
@@ -58,6 +60,43 @@ export async function readRegistryIfExists(credential: TokenCredential, cloud: C
     })
   }
 }
+
+/**
+ * The registry at this resource ID once ARM has settled it: one still being created (by an earlier
+ * run that timed out, or a concurrent one) is waited for within `deadline`; one whose creation
+ * failed is an error, never a registry to attach or import into.
+ */
+export async function readSettledRegistry(
+  credential: TokenCredential,
+  cloud: Cloud,
+  resource: ResourceId,
+  deadline: number
+): Promise<Registry | undefined> {
+  for (;;) {
+    const registry = await readRegistryIfExists(credential, cloud, resource)
+    const state = registry?.provisioningState?.toLowerCase()
+    if (!registry || state === undefined || state === 'succeeded') return registry
+    if (state === 'failed' || state === 'canceled') {
+      throw new ActionError(
+        `Container registry '${resource.name}' exists, but its creation ${state === 'failed' ? 'failed' : 'was canceled'}`,
+        {
+          code: `provisioningState ${registry.provisioningState}`,
+          hint: `Delete it (az acr delete --name ${resource.name} --yes) and re-run, or choose another name in 'registry'`
+        }
+      )
+    }
+    if (Date.now() + SETTLE_POLL_MS > deadline) {
+      throw new ActionError(`Container registry '${resource.name}' was still ${state} when the timeout passed`, {
+        code: `provisioningState ${registry.provisioningState}`,
+        hint: "Re-run the job when it has finished, or raise 'timeout'"
+      })
+    }
+    core.info(`Registry ${resource.name} is ${state} (provisioningState ${registry.provisioningState}); waiting for it`)
+    await pause(SETTLE_POLL_MS)
+  }
+}
+
+const SETTLE_POLL_MS = 2000
 
 /** Registry names are global across Azure, every tenant included: only ARM can say whether one is free. */
 export async function checkRegistryName(

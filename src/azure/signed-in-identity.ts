@@ -1,4 +1,5 @@
 import type { SignInMethod } from '../settings/sign-in-settings.js'
+import { jwtPayload } from './federation-claims.js'
 
 export const METHOD_NAMES: Record<SignInMethod, string> = {
   oidc: 'GitHub OIDC',
@@ -30,7 +31,7 @@ export function identityFromToken(
   subject: string | undefined,
   tenantId: string | undefined
 ): SignedInIdentity {
-  const claims = payloadOf(accessToken)
+  const claims = jwtPayload(accessToken)
   const text = (name: string) => (typeof claims[name] === 'string' && claims[name] ? (claims[name] as string) : undefined)
   return {
     method,
@@ -67,13 +68,4 @@ export function describeIdentity(identity: SignedInIdentity, code: (text: string
       ? ` as ${code(identity.subject)}`
       : ''
   return `client ${id(identity.clientId)} (object ID ${id(identity.objectId)}) with ${METHOD_NAMES[identity.method]}${as}`
-}
-
-function payloadOf(accessToken: string): Record<string, unknown> {
-  try {
-    const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as unknown
-    return typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {}
-  } catch {
-    return {}
-  }
 }

@@ -33,6 +33,19 @@ export function checkVerdict(
   now = Date.now()
 ): CheckVerdict {
   const mode = permissionsModeName(registry.permissionsMode)
+  if (registry.planned) {
+    // Nothing about a registry that does not exist yet is known: Azure Policy may set its network access on creation.
+    const later = 'known once create-registry has created it (this run is a dry run)'
+    return {
+      canPull: 'unknown',
+      reasons: [
+        { check: 'registry', ok: 'unknown', detail: `${registry.loginServer} does not exist yet: create-registry would create it` },
+        { check: 'network', ok: 'unknown', detail: later },
+        { check: 'authentication', ok: 'unknown', detail: later },
+        { check: 'role', ok: 'unknown', detail: later }
+      ]
+    }
+  }
   const reasons: CheckReason[] = [{ check: 'registry', ok: true, detail: `${registry.loginServer} exists (${mode})` }]
 
   if (registry.publicNetworkAccess === 'Disabled') {

@@ -46,6 +46,9 @@ export function buildSummary(record: RunRecord, sections: Section[]): string {
       lines.push(
         `| Signed in as | ${describeIdentity(signedIn, code)} in tenant ${code(signedIn.tenantId ?? 'unknown')} (${settings.cloud.name}) |`
       )
+    else if (settings.signIn.method === 'managed-identity' && settings.signIn.auto)
+      // auto fell back to the machine's identity only because nothing else was there: no way was chosen.
+      lines.push(`| Sign-in | auth-type auto: no way to sign in completed |`)
     else
       lines.push(
         `| Sign-in | ${METHOD_NAMES[settings.signIn.method]}${settings.signIn.clientId ? ` as client ${code(settings.signIn.clientId)}` : ''}, not completed |`

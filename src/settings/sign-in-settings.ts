@@ -55,6 +55,11 @@ export interface ManagedIdentitySignIn extends Chosen {
   /** The metadata service: `AZURE_POD_IDENTITY_AUTHORITY_HOST` (which the Azure SDK honours too), or 169.254.169.254. */
   metadataHost: string
   /**
+   * AZURE_FEDERATED_TOKEN_FILE as the runner set it: the Azure SDK's managed identity credential
+   * would silently sign in with workload identity instead, so the sign-in hides it from the SDK.
+   */
+  ignoredTokenFile: string | undefined
+  /**
    * Set when `auto` came here because nothing else was found: the identity is used only if the
    * metadata service answers within a short deadline (`probe` false: not worth asking, on a
    * GitHub-hosted runner). `passedOver` says why the other ways were not taken, for the error
@@ -118,15 +123,22 @@ export function readSignIn(getInput: InputReader, env: NodeJS.ProcessEnv): SignI
           : 'auth-type is auto, this job cannot request a GitHub OIDC token and has no workload identity token file',
       clientId: client?.id,
       clientIdFrom: client?.from,
-      tenantId: tenantInput,
+      // A managed identity's tenant is its own: only 'tenant-id' itself is held against it, never an
+      // AZURE_TENANT_ID a workflow sets for other tools.
+      tenantId: getInput('tenant-id').trim() ? tenantInput : undefined,
       metadataHost: readMetadataHost(env),
+      ignoredTokenFile: tokenFile,
       auto: authType === 'auto' ? { probe: !githubHosted, passedOver } : undefined
     }
   }
   if (settings.method !== 'oidc' && audience !== DEFAULT_AUDIENCE) {
     throw new InputError(
       'audience',
-      `is the audience of a GitHub OIDC token, but the action signs in with ${settings.method} (${settings.reason}); remove it`
+      `is the audience of a GitHub OIDC token, but the action signs in with ${settings.method} (${settings.reason}); ${
+        authType === 'auto' && !oidcRequest
+          ? 'to sign in with GitHub OIDC, give the job permissions: id-token: write; else remove it'
+          : 'remove it'
+      }`
     )
   }
   return settings

@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import { permissionsModeName, type Registry } from '../azure/registries.js'
-import { createRegistry } from '../azure/registry-create.js'
+import { createRegistry, readSettledRegistry } from '../azure/registry-create.js'
 import type { Discovery } from '../plan/discovery.js'
 import { describeRegistryPlan, type RegistryPlan } from '../plan/registry.js'
 import type { Settings } from '../settings/settings.js'
@@ -23,13 +23,27 @@ export async function carryOutRegistryPlan(
   discovery: Discovery,
   record: RegistryRecord
 ): Promise<void> {
-  if (plan.action !== 'create') return
-  const created = await session.mutations.azure(describeRegistryPlan(plan), () =>
-    createRegistry(session.credential, session.cloud, plan.request, AbortSignal.timeout(settings.timeoutMs))
+  if (plan.action !== 'create' || !settings.registryCreation) return
+  const { resource } = settings.registryCreation
+  const deadline = Date.now() + settings.timeoutMs
+  const outcome = await session.mutations.azure(
+    describeRegistryPlan(plan),
+    async (): Promise<{ created: Registry } | { kept: Registry }> => {
+      // A PUT of an existing registry is an update that resets what it omits (network rules, policies):
+      // a registry another run created since discovery is kept as it is.
+      const raced = await readSettledRegistry(session.credential, session.cloud, resource, deadline)
+      if (raced) return { kept: raced }
+      return { created: await createRegistry(session.credential, session.cloud, plan.request, AbortSignal.timeout(deadline - Date.now())) }
+    }
   )
-  if (!created) return
-  record.created = created
-  discovery.registry = created
+  if (!outcome) return
+  const registry: Registry = 'created' in outcome ? outcome.created : outcome.kept
+  record.created = 'created' in outcome ? outcome.created : undefined
+  discovery.registry = registry
   discovery.registryState = { exists: true }
-  core.info(`Created container registry ${created.name}: ${created.loginServer}, ${permissionsModeName(created.permissionsMode)}`)
+  core.info(
+    'created' in outcome
+      ? `Created container registry ${registry.name}: ${registry.loginServer}, ${permissionsModeName(registry.permissionsMode)}`
+      : `Registry ${registry.name} was created by someone else since it was looked for; it is kept as it is`
+  )
 }

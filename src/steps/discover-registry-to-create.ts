@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { findRegistry, permissionsModeName, type Registry } from '../azure/registries.js'
-import { checkRegistryName, readRegistryIfExists, type NameCheck } from '../azure/registry-create.js'
-import { ActionError } from '../errors.js'
+import { checkRegistryName, readSettledRegistry, type NameCheck } from '../azure/registry-create.js'
+import { ActionError, errorMessage } from '../errors.js'
 import type { Discovery } from '../plan/discovery.js'
 import type { Cloud } from '../settings/clouds.js'
 import type { RegistryCreation } from '../settings/registry-creation.js'
@@ -21,13 +21,13 @@ export async function discoverRegistryToCreate(
   found: Partial<Discovery>
 ): Promise<Registry> {
   const { resource } = creation
-  const existing = await readRegistryIfExists(session.credential, session.cloud, resource)
+  const existing = await readSettledRegistry(session.credential, session.cloud, resource, Date.now() + settings.timeoutMs)
   if (existing) return keep(existing, found)
 
   const nameCheck = await checkRegistryName(session.credential, session.cloud, resource.subscriptionId, resource.name)
   if (nameCheck.available === false) {
     // Another run may have created it right here since the read above: then it is this run's registry.
-    const raced = await readRegistryIfExists(session.credential, session.cloud, resource)
+    const raced = await readSettledRegistry(session.credential, session.cloud, resource, Date.now() + settings.timeoutMs)
     if (raced) return keep(raced, found)
     throw await nameTaken(creation, nameCheck, settings, session)
   }
@@ -69,7 +69,8 @@ function plannedRegistry(creation: RegistryCreation, cloud: Cloud): Registry {
     publicNetworkAccess: 'Enabled',
     privateEndpoints: 0,
     networkDefaultAction: undefined,
-    armTokensAccepted: true
+    armTokensAccepted: true,
+    planned: true
   }
 }
 
@@ -88,9 +89,23 @@ async function nameTaken(
       hint: "Choose another name in 'registry' (5-50 letters and digits, unique across Azure)"
     })
   }
+  let lookupFailed: string | undefined
   const visible = await findRegistry(session.credential, session.cloud, { kind: 'name', name }, settings.subscriptionId).catch(
-    () => undefined
+    (error: unknown) => {
+      // "No container registry named …" is a clean not-found; anything else leaves where the name is taken unknown.
+      if (!(error instanceof ActionError && /^No container registry/.test(error.message) && !/may be there/.test(error.message))) {
+        lookupFailed = errorMessage(error)
+      }
+      return undefined
+    }
   )
+  if (lookupFailed) {
+    return new ActionError(`Cannot create registry '${name}': the name is taken, and where could not be found out`, {
+      code: check.reason,
+      detail: `${check.message ?? 'name not available'}; looking for it failed: ${lookupFailed}`,
+      hint: "To use a registry of that name, give its resource ID in 'registry'; to create a new one, choose another name"
+    })
+  }
   if (visible) {
     return new ActionError(`Cannot create registry '${name}' in resource group '${resourceGroup}': the name is taken by ${visible.id}`, {
       code: check.reason,
